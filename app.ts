@@ -1,0 +1,130 @@
+/**
+ * The HTTP application: middleware (security headers, district, CSRF,
+ * session → user, sign-in guard) and the route modules. main.ts builds the
+ * dependencies and serves it; tests call `app.request()` directly.
+ */
+import { Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { compress } from "hono/compress";
+import { secureHeaders } from "hono/secure-headers";
+import { timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { randomToken, userForSession } from "./services/auth.ts";
+import { getDistrict } from "./services/store/district.ts";
+import { authRoutes, SESSION_COOKIE } from "./routes/auth.tsx";
+import type { AppEnv, Deps } from "./routes/env.ts";
+import { messageRoutes } from "./routes/messages.tsx";
+import { problem } from "./routes/render.tsx";
+import { staticRoutes } from "./routes/static.ts";
+import { healthRoutes } from "./routes/health.ts";
+
+export const CSRF_COOKIE = "messenger_csrf";
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const PUBLIC_PATHS = ["/signin", "/static/", "/healthz"];
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use((c, next) => {
+    c.set("deps", deps);
+    return next();
+  });
+  app.use(compress());
+  app.use(secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  }));
+  app.route("/", staticRoutes);
+  app.route("/", healthRoutes);
+
+  app.use(async (c, next) => {
+    const district = await getDistrict(deps.db);
+    if (!district) {
+      return c.text(
+        "Messenger has no district yet: start it once to create one.",
+        503,
+      );
+    }
+    c.set("district", district);
+    c.set("user", null);
+
+    // Double-submit token: a random cookie the page repeats in every form
+    // (and htmx in a header). Another site can neither read nor set it.
+    let csrf = getCookie(c, CSRF_COOKIE);
+    if (!csrf || csrf.length !== 43) {
+      csrf = randomToken();
+      setCookie(c, CSRF_COOKIE, csrf, {
+        httpOnly: true,
+        sameSite: "Lax",
+        secure: deps.secureCookies,
+        path: "/",
+      });
+    }
+    c.set("csrf", csrf);
+    if (UNSAFE.has(c.req.method)) {
+      const sent = c.req.header("X-CSRF-Token") ??
+        (await c.req.parseBody().catch(() => ({})) as Record<string, unknown>)
+          ._csrf;
+      if (typeof sent !== "string" || !sameToken(sent, csrf)) {
+        return problem(
+          c,
+          403,
+          "Form expired",
+          "This form could not be accepted because its security token is missing or out of date. " +
+            "Go back, reload the page and try again. Nothing was changed.",
+        );
+      }
+    }
+
+    c.set(
+      "user",
+      await userForSession(deps.db, getCookie(c, SESSION_COOKIE), deps.clock),
+    );
+    const path = c.req.path;
+    if (
+      !c.get("user") && !PUBLIC_PATHS.some((p) => path.startsWith(p)) &&
+      path !== "/signout"
+    ) {
+      if (c.req.header("HX-Request") === "true") {
+        c.header("HX-Redirect", "/signin");
+        return c.body(null, 401);
+      }
+      if (c.req.method !== "GET") return c.redirect("/signin", 303);
+      return c.redirect(
+        `/signin?next=${encodeURIComponent(path + new URL(c.req.url).search)}`,
+        303,
+      );
+    }
+    await next();
+  });
+
+  app.get("/", (c) => c.redirect("/messages"));
+  app.route("/", authRoutes);
+  app.route("/", messageRoutes);
+
+  app.notFound((c) =>
+    c.get("district")
+      ? problem(c, 404, "Not found", "There is no page at this address.")
+      : c.text("Not found", 404)
+  );
+  app.onError((err, c) => {
+    console.error(`${c.req.method} ${c.req.path} failed:`, err);
+    return c.text(
+      "Something went wrong on our side. Try again; if it keeps happening, tell your administrator.",
+      500,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,350 @@
+import type { RecipientPreview } from "../services/recipients.ts";
+import type { MessageDetails } from "../services/messages.ts";
+import {
+  type District,
+  type Mode,
+  MODE_LABEL,
+  RECIPIENT_TYPE_LABEL,
+  type RecipientType,
+  type Run,
+  RUN_STATUS_LABEL,
+} from "../services/model.ts";
+import { describeSchedule } from "../services/recurrence.ts";
+import { formatClock, formatDate, formatInstant } from "../services/time.ts";
+import {
+  AttachmentIcon,
+  ModeIcons,
+  RecurringIcon,
+  StatusLabel,
+  TypeLabel,
+} from "./Labels.tsx";
+
+function Stamps(
+  { m, district }: {
+    m: MessageDetails["message"]["value"];
+    district: District;
+  },
+) {
+  return (
+    <dl class="facts">
+      <dt>Created By</dt>
+      <dd>
+        {`${m.created.name}, ${
+          formatInstant(Date.parse(m.created.at), district.timeZone)
+        }`}
+      </dd>
+      {m.modified && (
+        <>
+          <dt>Modified By</dt>
+          <dd>
+            {`${m.modified.name}, ${
+              formatInstant(Date.parse(m.modified.at), district.timeZone)
+            }`}
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+export function RecipientSummary({ preview }: { preview: RecipientPreview }) {
+  return (
+    <section aria-labelledby="recipients-h">
+      <h2 id="recipients-h">Recipients</h2>
+      <p>
+        {`${preview.people} people, ${preview.copies} copies`}
+        {preview.limited > 0 &&
+          `; ${preview.limited} extra copies not sent because of the contacts message limit`}
+      </p>
+      <table class="counts">
+        <caption>By recipient type</caption>
+        <tbody>
+          {(Object.entries(preview.byType) as [RecipientType, number][]).map((
+            [type, n],
+          ) => (
+            <tr key={type}>
+              <th scope="row">{RECIPIENT_TYPE_LABEL[type]}</th>
+              <td>{n}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table class="counts">
+        <caption>By delivery mode</caption>
+        <thead>
+          <tr>
+            <th scope="col">Mode</th>
+            <th scope="col">People reached</th>
+            <th scope="col">Devices</th>
+            <th scope="col">Excluded: no device</th>
+            <th scope="col">Excluded: opted out</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(Object.entries(preview.byMode) as [
+            Mode,
+            RecipientPreview["byMode"][Mode],
+          ][]).map(([mode, r]) => (
+            <tr key={mode}>
+              <th scope="row">{MODE_LABEL[mode]}</th>
+              <td>{r!.people}</td>
+              <td>{r!.devices}</td>
+              <td>{r!.noDevice}</td>
+              <td>{r!.optedOut}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+export function MessageDetailsView(
+  { d, district }: { d: MessageDetails; district: District },
+) {
+  const m = d.message.value;
+  const s = m.schedule;
+  return (
+    <article class="details">
+      <p>
+        <a href="/messages">← Upcoming Messages</a>
+      </p>
+      <h1>{m.subject}</h1>
+      <div class="marks">
+        <TypeLabel type={m.type} />
+        {s.kind === "recurring" && <RecurringIcon />}
+        {m.attachments.length > 0 && <AttachmentIcon />}
+        <ModeIcons modes={m.modes} />
+      </div>
+      <p class="actions">
+        <a class="button" href={`/messages/${m.id}/edit`}>Edit Message</a>
+      </p>
+      <dl class="facts">
+        <dt>Calendar</dt>
+        <dd>{d.calendar ? d.calendar.name : "Deleted calendar"}</dd>
+        <dt>Message ID</dt>
+        <dd>
+          <code>{m.id}</code>
+        </dd>
+      </dl>
+      <Stamps m={m} district={district} />
+      <section aria-labelledby="schedule-h">
+        <h2 id="schedule-h">Schedule</h2>
+        <p>
+          {describeSchedule(s)}
+          {s.kind === "recurring" &&
+            `, from ${formatDate(s.startDate)}${
+              s.endDate ? ` until ${formatDate(s.endDate)}` : ""
+            }`}
+          {s.kind === "recurring" && s.skipNoSchoolDays &&
+            "; skips the calendar's no-school days"}
+        </p>
+        <p>
+          {"Delivery times ("}
+          {district.timeZone}
+          {"): "}
+          {(Object.entries(s.times) as [Mode, string][]).map(([mode, t]) =>
+            `${MODE_LABEL[mode]} ${formatClock(t)}`
+          )
+            .join(", ")}
+        </p>
+        {d.upcoming.length === 0
+          ? <p>No deliveries left.</p>
+          : (
+            <ol class="occurrences" aria-label="Next deliveries">
+              {d.upcoming.map((o) => (
+                <li key={o.date} class={o.skipped ? "skipped" : undefined}>
+                  {formatInstant(o.at, district.timeZone)}
+                  {o.skipped === "skip date" && " (skipped)"}
+                  {o.skipped === "no school" &&
+                    ` (skipped: no school, ${o.skipReason})`}
+                </li>
+              ))}
+            </ol>
+          )}
+      </section>
+      {d.preview ? <RecipientSummary preview={d.preview} /> : (
+        <p class="error">
+          The calendar of this message no longer exists, so its recipients
+          cannot be listed.
+        </p>
+      )}
+      <section aria-labelledby="content-h">
+        <h2 id="content-h">Content</h2>
+        {m.modes.includes("email") && (
+          <>
+            <h3>Email</h3>
+            <pre class="content">{m.content.emailText}</pre>
+          </>
+        )}
+        {m.modes.includes("text") && (
+          <>
+            <h3>Text</h3>
+            <pre class="content">{m.content.text}</pre>
+          </>
+        )}
+        {m.modes.includes("voice") && (
+          <>
+            <h3>Voice</h3>
+            <pre class="content">{m.content.voice}</pre>
+          </>
+        )}
+        {m.modes.includes("inbox") && (
+          <>
+            <h3>Inbox</h3>
+            <pre class="content">{m.content.inbox}</pre>
+          </>
+        )}
+      </section>
+      {m.attachments.length > 0 && (
+        <section aria-labelledby="attachments-h">
+          <h2 id="attachments-h">Attachments</h2>
+          <ul>
+            {m.attachments.map((a) => (
+              <li key={a.id}>
+                <a href={`/messages/${m.id}/attachments/${a.id}`}>{a.name}</a>
+                {` (${Math.max(1, Math.round(a.size / 1024))} KB)`}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {d.audit.length > 0 && (
+        <section aria-labelledby="history-h">
+          <h2 id="history-h">History</h2>
+          <ul>
+            {d.audit.map((a) => (
+              <li key={`${a.at}${a.action}`}>
+                {`${
+                  formatInstant(a.at, district.timeZone)
+                }: ${a.action} by ${a.name}`}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </article>
+  );
+}
+
+export function RunDetailsView(
+  { run, district }: { run: Run; district: District },
+) {
+  const m = run.message;
+  const failedAt = run.transitions.findLast((t) => t.status === "failed")?.at;
+  return (
+    <article class="details">
+      <p>
+        <a href="/messages?tab=in-progress">← In Progress</a>
+      </p>
+      <h1>{m.subject}</h1>
+      <div class="marks">
+        <TypeLabel type={m.type} />
+        {m.recurring && <RecurringIcon />}
+        {m.hasAttachment && <AttachmentIcon />}
+        <ModeIcons modes={m.modes} />
+      </div>
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <StatusLabel status={run.status} />
+        </dd>
+        <dt>Message ID</dt>
+        <dd>
+          <code class="message-id">{run.id}</code>
+        </dd>
+        <dt>Created By</dt>
+        <dd>{m.created.name}</dd>
+        {m.modified && (
+          <>
+            <dt>Modified By</dt>
+            <dd>{m.modified.name}</dd>
+          </>
+        )}
+        <dt>Started</dt>
+        <dd>{formatInstant(run.startedAt, district.timeZone)}</dd>
+      </dl>
+      {run.status === "failed" && run.error && (
+        <section class="failure" aria-labelledby="failure-h">
+          <h2 id="failure-h">Why it failed</h2>
+          <dl class="facts">
+            <dt>Error reason</dt>
+            <dd>{run.error.reason}</dd>
+            <dt>Stage</dt>
+            <dd>{run.error.stage}</dd>
+            <dt>Failed at</dt>
+            <dd>
+              {failedAt
+                ? formatInstant(failedAt, district.timeZone)
+                : "unknown"}
+            </dd>
+            <dt>Technical detail</dt>
+            <dd>
+              <code>{run.error.detail}</code>
+            </dd>
+          </dl>
+          <p>
+            Nobody received this message: it failed before it left Messenger.
+          </p>
+        </section>
+      )}
+      {Object.keys(run.counts).length > 0 && (
+        <table class="counts">
+          <caption>Progress so far</caption>
+          <thead>
+            <tr>
+              <th scope="col">Mode</th>
+              <th scope="col">Pending</th>
+              <th scope="col">Sent</th>
+              <th scope="col">Delivered</th>
+              <th scope="col">Failed</th>
+              <th scope="col">Canceled</th>
+              <th scope="col">Redial pending</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(Object.entries(run.counts) as [
+              Mode,
+              NonNullable<Run["counts"][Mode]>,
+            ][]).map(([mode, c]) => (
+              <tr key={mode}>
+                <th scope="row">{MODE_LABEL[mode]}</th>
+                <td>{c.pending ?? 0}</td>
+                <td>{c.sent ?? 0}</td>
+                <td>{c.delivered ?? 0}</td>
+                <td>{c.failed ?? 0}</td>
+                <td>{c.canceled ?? 0}</td>
+                <td>{c.redial ?? 0}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <section aria-labelledby="timeline-h">
+        <h2 id="timeline-h">Timeline</h2>
+        <ol>
+          {run.transitions.map((t) => (
+            <li key={`${t.status}${t.at}`}>
+              {`${formatInstant(t.at, district.timeZone)}: ${
+                RUN_STATUS_LABEL[t.status]
+              }${t.by ? ` (by ${t.by})` : ""}`}
+            </li>
+          ))}
+        </ol>
+      </section>
+      {(run.status === "processing" || run.status === "sending") && (
+        <p class="actions">
+          <a class="button danger" href={`/runs/${run.id}/cancel`}>
+            Cancel Message
+          </a>
+        </p>
+      )}
+      {run.status === "canceling" && (
+        <p>
+          Canceling: waiting for the providers to confirm. Some recipients may
+          already have received this message.
+        </p>
+      )}
+    </article>
+  );
+}

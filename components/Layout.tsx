@@ -1,0 +1,46 @@
+import type { ComponentChildren } from "preact";
+import type { District, User } from "../services/model.ts";
+
+export interface PageProps {
+  title: string;
+  user: User | null;
+  district: District;
+  csrf: string;
+  children: ComponentChildren;
+}
+
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+export function Layout({ title, user, district, csrf, children }: PageProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · Messenger`}</title>
+        <link rel="stylesheet" href="/static/app.css" />
+        <script src="/static/build/client.js" defer></script>
+      </head>
+      <body hx-headers={JSON.stringify({ "X-CSRF-Token": csrf })}>
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="top">
+          <a class="brand" href="/messages">Messenger</a>
+          <span class="district">{district.name}</span>
+          {user && (
+            <nav aria-label="Account">
+              <a href="/messages">Upcoming Messages</a>
+              <span class="who">{user.name}</span>
+              <form method="post" action="/signout" class="inline">
+                <CsrfField token={csrf} />
+                <button type="submit" class="link">Sign out</button>
+              </form>
+            </nav>
+          )}
+        </header>
+        <main id="main">{children}</main>
+      </body>
+    </html>
+  );
+}

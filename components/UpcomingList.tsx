@@ -1,0 +1,289 @@
+import type { ComponentChildren } from "preact";
+import type {
+  District,
+  MessageSummary,
+  Mode,
+  Run,
+  User,
+} from "../services/model.ts";
+import { MODE_LABEL } from "../services/model.ts";
+import type { Page } from "../services/store/kv.ts";
+import type { UpcomingQuery } from "../services/upcoming.ts";
+import { formatClock, formatInstant, toWall } from "../services/time.ts";
+import { Island } from "./Island.tsx";
+import {
+  AttachmentIcon,
+  ModeIcons,
+  RecurringIcon,
+  StatusLabel,
+  TypeLabel,
+} from "./Labels.tsx";
+
+export interface UpcomingProps {
+  user: User;
+  district: District;
+  query: UpcomingQuery;
+  scope: "mine" | "all";
+  calendars: { id: string; name: string }[];
+  scheduled?: Page<MessageSummary>;
+  inProgress?: Page<Run>;
+  now: number;
+  errors?: Record<string, string>;
+  refreshMs: number;
+}
+
+export function upcomingHref(query: Partial<UpcomingQuery>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `/messages?${qs}` : "/messages";
+}
+
+function DeliveryTimes(
+  { m, district }: { m: MessageSummary; district: District },
+) {
+  if (m.nextAt === null) return <span>No deliveries left</span>;
+  const date = toWall(m.nextAt, district.timeZone).date;
+  const distinct = new Set(Object.values(m.times));
+  return (
+    <span class="when">
+      <time datetime={new Date(m.nextAt).toISOString()}>
+        {formatInstant(m.nextAt, district.timeZone)}
+      </time>
+      {distinct.size > 1 && (
+        <span class="per-mode">
+          {(Object.entries(m.times) as [Mode, string][]).map(([mode, t]) => (
+            <span key={mode}>{`${MODE_LABEL[mode]} ${formatClock(t)}`}</span>
+          ))}
+        </span>
+      )}
+      {m.pattern && <span class="pattern">{`${m.pattern} · next ${date}`}
+      </span>}
+    </span>
+  );
+}
+
+function People({ m }: { m: MessageSummary }) {
+  return (
+    <dl class="people">
+      <dt>Created By</dt>
+      <dd>{m.created.name}</dd>
+      {m.modified && (
+        <>
+          <dt>Modified By</dt>
+          <dd>{m.modified.name}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function Entry(
+  { m, children, href }: {
+    m: MessageSummary;
+    href: string;
+    children?: ComponentChildren;
+  },
+) {
+  return (
+    <li class="entry">
+      <div class="entry-main">
+        <h3 class="subject">{m.subject}</h3>
+        <div class="marks">
+          <TypeLabel type={m.type} />
+          {m.recurring && <RecurringIcon />}
+          {m.hasAttachment && <AttachmentIcon />}
+          <ModeIcons modes={m.modes} />
+        </div>
+      </div>
+      <div class="entry-meta">
+        {children}
+        <a class="button" href={href} aria-label={`View Details: ${m.subject}`}>
+          View Details
+        </a>
+      </div>
+    </li>
+  );
+}
+
+export function ScheduledList(
+  { page, district }: { page: Page<MessageSummary>; district: District },
+) {
+  if (page.items.length === 0) {
+    return <p class="empty">No scheduled messages match.</p>;
+  }
+  return (
+    <ul class="entries">
+      {page.items.map((m) => (
+        <Entry key={m.id} m={m} href={`/messages/${m.id}`}>
+          <DeliveryTimes m={m} district={district} />
+          <People m={m} />
+        </Entry>
+      ))}
+    </ul>
+  );
+}
+
+export function InProgressList(
+  { page, district }: { page: Page<Run>; district: District },
+) {
+  if (page.items.length === 0) {
+    return <p class="empty">No messages in progress match.</p>;
+  }
+  return (
+    <ul class="entries">
+      {page.items.map((r) => (
+        <Entry key={r.id} m={r.message} href={`/runs/${r.id}`}>
+          <span class="when">
+            Started{" "}
+            <time datetime={new Date(r.startedAt).toISOString()}>
+              {formatInstant(r.startedAt, district.timeZone)}
+            </time>
+          </span>
+          <People m={r.message} />
+          <StatusLabel status={r.status} />
+        </Entry>
+      ))}
+    </ul>
+  );
+}
+
+export function UpcomingListBody(props: UpcomingProps) {
+  const { query, district } = props;
+  const page = props.scheduled ?? props.inProgress!;
+  return (
+    <div id="upcoming-list" aria-live="polite">
+      {props.scheduled
+        ? <ScheduledList page={props.scheduled} district={district} />
+        : <InProgressList page={props.inProgress!} district={district} />}
+      <nav class="pager" aria-label="Pages">
+        {query.cursor && (
+          <a href={upcomingHref({ ...query, cursor: "" })}>First page</a>
+        )}
+        {page.next && (
+          <a href={upcomingHref({ ...query, cursor: page.next })} rel="next">
+            Next page
+          </a>
+        )}
+      </nav>
+    </div>
+  );
+}
+
+export function Upcoming(props: UpcomingProps) {
+  const { query, scope, user, errors = {} } = props;
+  const tabs = [["scheduled", "Scheduled"], [
+    "in-progress",
+    "In Progress",
+  ]] as const;
+  const scopes = [
+    ["mine", "My Messages"],
+    ...(user.rights.viewEditAll ? [["all", "All Messages"] as const] : []),
+  ] as const;
+  const field = (name: keyof UpcomingQuery) =>
+    errors[name] && (
+      <span class="error" id={`${name}-error`}>{errors[name]}</span>
+    );
+  return (
+    <section
+      id="upcoming"
+      hx-target="#upcoming"
+      hx-select="#upcoming"
+      hx-swap="outerHTML"
+      hx-push-url="true"
+    >
+      <div class="bar">
+        <h1>Upcoming Messages</h1>
+        <Island
+          name="AutoRefresh"
+          props={{ target: "upcoming-list", intervalMs: props.refreshMs }}
+        />
+      </div>
+      <nav class="tabs" aria-label="Tabs" role="tablist">
+        {tabs.map(([value, label]) => (
+          <a
+            key={value}
+            role="tab"
+            aria-selected={query.tab === value ? "true" : "false"}
+            href={upcomingHref({ ...query, tab: value, cursor: "" })}
+            hx-get={upcomingHref({ ...query, tab: value, cursor: "" })}
+          >
+            {label}
+          </a>
+        ))}
+      </nav>
+      <nav class="scopes" aria-label="Whose messages">
+        {scopes.map(([value, label]) => (
+          <a
+            key={value}
+            aria-current={scope === value ? "page" : undefined}
+            href={upcomingHref({ ...query, scope: value, cursor: "" })}
+            hx-get={upcomingHref({ ...query, scope: value, cursor: "" })}
+          >
+            {label}
+          </a>
+        ))}
+      </nav>
+      <form
+        class="filters"
+        method="get"
+        action="/messages"
+        role="search"
+        hx-get="/messages"
+        hx-trigger="submit, input changed delay:500ms from:input, change from:select"
+        hx-target="#upcoming-list"
+        hx-select="#upcoming-list"
+      >
+        <input type="hidden" name="tab" value={query.tab} />
+        <input type="hidden" name="scope" value={scope} />
+        <label>
+          Created By
+          <input
+            type="search"
+            name="createdBy"
+            value={query.createdBy}
+            maxLength={100}
+            aria-invalid={errors.createdBy ? "true" : undefined}
+          />
+          {field("createdBy")}
+        </label>
+        <label>
+          Subject
+          <input
+            type="search"
+            name="subject"
+            value={query.subject}
+            maxLength={200}
+            aria-invalid={errors.subject ? "true" : undefined}
+          />
+          {field("subject")}
+        </label>
+        <label>
+          Calendar
+          <select
+            name="calendar"
+            aria-invalid={errors.calendar ? "true" : undefined}
+          >
+            <option value="">All calendars</option>
+            {props.calendars.map((c) => (
+              <option
+                key={c.id}
+                value={c.id}
+                selected={c.id === query.calendar}
+              >
+                {c.name}
+              </option>
+            ))}
+          </select>
+          {field("calendar")}
+        </label>
+        <button type="submit">Filter</button>
+        {(query.createdBy || query.subject || query.calendar) && (
+          <a href={upcomingHref({ tab: query.tab, scope })}>Clear filters</a>
+        )}
+      </form>
+      {errors.form && <p class="error" role="alert">{errors.form}</p>}
+      <UpcomingListBody {...props} />
+    </section>
+  );
+}

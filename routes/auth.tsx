@@ -1,0 +1,182 @@
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { CsrfField } from "../components/Layout.tsx";
+import {
+  createSession,
+  endSession,
+  SESSION_TTL_MS,
+  signIn,
+} from "../services/auth.ts";
+import { DEMO_ACCOUNTS } from "../services/demo.ts";
+import { formatInstant } from "../services/time.ts";
+import type { AppEnv, Ctx } from "./env.ts";
+import { fieldErrors, page } from "./render.tsx";
+
+export const SESSION_COOKIE = "messenger_session";
+
+const SignInForm = z.object({
+  login: z.string().trim().min(1, "Enter your login").max(
+    100,
+    "at most 100 characters",
+  ),
+  password: z.string().min(1, "Enter your password").max(
+    200,
+    "at most 200 characters",
+  ),
+  next: z.string().default("/messages"),
+});
+
+/** Only same-site paths: never an open redirect to another host. */
+function safeNext(next: string | undefined): string {
+  return next && next.startsWith("/") && !next.startsWith("//") &&
+      !next.startsWith("/\\")
+    ? next
+    : "/messages";
+}
+
+function SignInPage(
+  { csrf, values, errors, demo, next }: {
+    csrf: string;
+    values: { login: string };
+    errors: Record<string, string>;
+    demo: boolean;
+    next: string;
+  },
+) {
+  return (
+    <section class="signin">
+      <h1>Sign in</h1>
+      {errors.form && <p class="error" role="alert">{errors.form}</p>}
+      <form method="post" action="/signin" class="stack">
+        <CsrfField token={csrf} />
+        <input type="hidden" name="next" value={next} />
+        <label>
+          Login
+          <input
+            name="login"
+            value={values.login}
+            autocomplete="username"
+            required
+            maxLength={100}
+            autofocus
+          />
+          {errors.login && <span class="error">{errors.login}</span>}
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            maxLength={200}
+          />
+          {errors.password && <span class="error">{errors.password}</span>}
+        </label>
+        <button type="submit">Sign in</button>
+      </form>
+      {demo && (
+        <aside class="demo-accounts">
+          <h2>Demo accounts</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Login</th>
+                <th>Password</th>
+                <th>Who</th>
+              </tr>
+            </thead>
+            <tbody>
+              {DEMO_ACCOUNTS.map((a) => (
+                <tr key={a.login}>
+                  <td>
+                    <code>{a.login}</code>
+                  </td>
+                  <td>
+                    <code>{a.password}</code>
+                  </td>
+                  <td>{`${a.name}, ${a.title}`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </aside>
+      )}
+    </section>
+  );
+}
+
+function render(
+  c: Ctx,
+  status: 200 | 400 | 401 | 429,
+  values: { login: string },
+  errors: Record<string, string>,
+  next: string,
+) {
+  return page(
+    c,
+    "Sign in",
+    <SignInPage
+      csrf={c.get("csrf")}
+      values={values}
+      errors={errors}
+      demo={c.get("deps").demo}
+      next={next}
+    />,
+    { status: status as 200 },
+  );
+}
+
+export const authRoutes = new Hono<AppEnv>()
+  .get("/signin", (c) => {
+    if (c.get("user")) return c.redirect(safeNext(c.req.query("next")));
+    return render(c, 200, { login: "" }, {}, safeNext(c.req.query("next")));
+  })
+  .post("/signin", async (c) => {
+    const body = await c.req.parseBody();
+    const form = SignInForm.safeParse(body);
+    const login = typeof body.login === "string" ? body.login : "";
+    if (!form.success) {
+      return render(
+        c,
+        400,
+        { login },
+        fieldErrors(form.error.issues),
+        "/messages",
+      );
+    }
+    const { deps } = c.var;
+    const next = safeNext(form.data.next);
+    const result = await signIn(
+      deps.db,
+      form.data.login,
+      form.data.password,
+      deps.clock,
+    );
+    if (!result.ok) {
+      const message = result.reason === "locked"
+        ? `Too many failed sign-ins for this login. It is locked until ${
+          formatInstant(result.until, c.get("district").timeZone)
+        }; try again then, or ask your administrator.`
+        : "The login or password is not right.";
+      return render(c, result.reason === "locked" ? 429 : 401, { login }, {
+        form: message,
+      }, next);
+    }
+    const token = await createSession(deps.db, result.user.id, deps.clock);
+    setCookie(c, SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: "Lax",
+      secure: deps.secureCookies || new URL(c.req.url).protocol === "https:",
+      path: "/",
+      maxAge: SESSION_TTL_MS / 1000,
+    });
+    return c.redirect(next, 303);
+  })
+  .post("/signout", async (c) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token) await endSession(c.var.deps.db, token);
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.redirect("/signin", 303);
+  });

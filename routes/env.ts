@@ -1,0 +1,38 @@
+import type { Context } from "hono";
+import type { District, User } from "../services/model.ts";
+import type { Db } from "../services/store/kv.ts";
+import type { Clock } from "../services/time.ts";
+
+/** What the composition root hands the routes. */
+export interface Deps {
+  db: Db;
+  clock: Clock;
+  /** Demo mode lists the demo accounts on the sign-in page. */
+  demo: boolean;
+  /** Set when served over https (behind a proxy the request URL says http). */
+  secureCookies: boolean;
+  /** How often Upcoming Messages refreshes itself. */
+  refreshMs: number;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: Deps;
+    user: User | null;
+    district: District;
+    csrf: string;
+  };
+}
+
+export type Ctx = Context<AppEnv>;
+
+/** A signed-in route's user; the auth middleware guarantees it. */
+export function currentUser(c: Ctx): User {
+  const user = c.get("user");
+  if (!user) throw new Error("route reached without a signed-in user");
+  return user;
+}
+
+export function isFragment(c: Ctx): boolean {
+  return c.req.header("HX-Request") === "true";
+}

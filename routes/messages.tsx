@@ -1,0 +1,182 @@
+import { Hono } from "hono";
+import { Upcoming, type UpcomingProps } from "../components/UpcomingList.tsx";
+import { MessageDetailsView, RunDetailsView } from "../components/Details.tsx";
+import { messageDetails, runDetails } from "../services/messages.ts";
+import { mayUseCalendar } from "../services/rights.ts";
+import { listCalendars } from "../services/store/district.ts";
+import { attachmentStream } from "../services/store/attachments.ts";
+import {
+  effectiveScope,
+  listInProgress,
+  listScheduled,
+  UpcomingQuery,
+} from "../services/upcoming.ts";
+import { type AppEnv, currentUser } from "./env.ts";
+import { fieldErrors, page, problem } from "./render.tsx";
+
+const ID = /^[0-9A-Za-z_-]{1,64}$/;
+
+export const messageRoutes = new Hono<AppEnv>()
+  .get("/messages", async (c) => {
+    const user = currentUser(c);
+    const { db, clock, refreshMs } = c.var.deps;
+    const parsed = UpcomingQuery.safeParse(c.req.query());
+    const calendars = (await listCalendars(db)).filter((cal) =>
+      mayUseCalendar(user, cal.id)
+    );
+    const errors = parsed.success ? {} : fieldErrors(parsed.error.issues);
+    const query = parsed.success ? parsed.data : UpcomingQuery.parse({});
+    if (
+      parsed.success && query.calendar &&
+      !calendars.some((cal) => cal.id === query.calendar)
+    ) {
+      errors.calendar = "is not a calendar you have rights to";
+    }
+    const failed = Object.keys(errors).length > 0;
+    const now = clock.now();
+    const props: UpcomingProps = {
+      user,
+      district: c.var.district,
+      query: failed ? { ...query, ...keepRaw(c.req.query()) } : query,
+      scope: effectiveScope(user, query),
+      calendars,
+      now,
+      errors,
+      refreshMs,
+    };
+    if (failed) props.scheduled = { items: [] };
+    else if (query.tab === "scheduled") {
+      props.scheduled = await listScheduled(db, user, query).catch(badCursor);
+    } else {props.inProgress = await listInProgress(db, user, query, now).catch(
+        badCursor,
+      );}
+    if (!props.scheduled && !props.inProgress) {
+      props.errors = {
+        cursor:
+          "That page link is out of date: start again from the first page.",
+      };
+      props.scheduled = { items: [] };
+    }
+    return page(
+      c,
+      "Upcoming Messages",
+      <Upcoming {...props} />,
+      {
+        status: Object.keys(props.errors ?? {}).length ? 400 : 200,
+        fragment: <Upcoming {...props} />,
+      },
+    );
+  })
+  .get("/messages/:id", async (c) => {
+    const id = c.req.param("id");
+    const { db, clock } = c.var.deps;
+    const d = ID.test(id)
+      ? await messageDetails(
+        db,
+        c.var.district,
+        currentUser(c),
+        id,
+        clock.now(),
+      )
+      : null;
+    if (!d) return notFound(c);
+    return page(
+      c,
+      d.message.value.subject,
+      <MessageDetailsView d={d} district={c.var.district} />,
+    );
+  })
+  .get("/messages/:id/edit", async (c) => {
+    const id = c.req.param("id");
+    const { db, clock } = c.var.deps;
+    const d = ID.test(id)
+      ? await messageDetails(
+        db,
+        c.var.district,
+        currentUser(c),
+        id,
+        clock.now(),
+      )
+      : null;
+    if (!d) return notFound(c);
+    return problem(
+      c,
+      501,
+      "Edit Message",
+      "Editing and canceling scheduled messages are not available in this version yet. " +
+        "The message is unchanged and will go out as scheduled.",
+    );
+  })
+  .get("/messages/:id/attachments/:attachmentId", async (c) => {
+    const { id, attachmentId } = c.req.param();
+    const { db, clock } = c.var.deps;
+    const d = ID.test(id)
+      ? await messageDetails(
+        db,
+        c.var.district,
+        currentUser(c),
+        id,
+        clock.now(),
+      )
+      : null;
+    const attachment = d?.message.value.attachments.find((a) =>
+      a.id === attachmentId
+    );
+    if (!d || !attachment) return notFound(c);
+    return c.body(attachmentStream(db, id, attachment.id), 200, {
+      "Content-Type": attachment.contentType,
+      "Content-Length": String(attachment.size),
+      "Content-Disposition": `attachment; filename="${
+        attachment.name.replaceAll(/[^\w.-]/g, "_")
+      }"`,
+    });
+  })
+  .get("/runs/:id", async (c) => {
+    const id = c.req.param("id");
+    const run = ID.test(id)
+      ? await runDetails(c.var.deps.db, currentUser(c), id)
+      : null;
+    if (!run) return notFound(c);
+    return page(
+      c,
+      run.value.message.subject,
+      <RunDetailsView run={run.value} district={c.var.district} />,
+    );
+  })
+  .get("/runs/:id/cancel", async (c) => {
+    const id = c.req.param("id");
+    const run = ID.test(id)
+      ? await runDetails(c.var.deps.db, currentUser(c), id)
+      : null;
+    if (!run) return notFound(c);
+    return problem(
+      c,
+      501,
+      "Cancel Message",
+      "Canceling a message that is already in progress is not available in this version yet. " +
+        "Nothing was changed.",
+    );
+  });
+
+/** Filters as typed, so a refused query comes back filled in. */
+function keepRaw(raw: Record<string, string>): Partial<UpcomingQuery> {
+  const out: Record<string, string> = {};
+  for (const k of ["createdBy", "subject", "calendar"]) {
+    if (typeof raw[k] === "string") out[k] = raw[k].slice(0, 300);
+  }
+  return out;
+}
+
+/** KV rejects a cursor that was not made for this list: treat as a bad link. */
+function badCursor(): undefined {
+  return undefined;
+}
+
+function notFound(c: Parameters<typeof problem>[0]) {
+  return problem(
+    c,
+    404,
+    "Not found",
+    "There is no message here, or it is not one you have access to.",
+  );
+}

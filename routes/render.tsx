@@ -1,0 +1,61 @@
+import type { ComponentChildren, VNode } from "preact";
+import { render } from "preact-render-to-string";
+import { Layout } from "../components/Layout.tsx";
+import { type Ctx, isFragment } from "./env.ts";
+
+/** A full page, or with HX-Request only `fragment` (the same component). */
+export function page(
+  c: Ctx,
+  title: string,
+  body: ComponentChildren,
+  opts: { status?: number; fragment?: VNode } = {},
+): Response {
+  c.header("Vary", "HX-Request");
+  const status = (opts.status ?? 200) as 200;
+  if (opts.fragment && isFragment(c)) {
+    return c.html(render(opts.fragment), status);
+  }
+  const html = render(
+    <Layout
+      title={title}
+      user={c.get("user")}
+      district={c.get("district")}
+      csrf={c.get("csrf")}
+    >
+      {body}
+    </Layout>,
+  );
+  return c.html(`<!DOCTYPE html>${html}`, status);
+}
+
+export function problem(
+  c: Ctx,
+  status: 400 | 403 | 404 | 409 | 422 | 429 | 501,
+  title: string,
+  detail: string,
+) {
+  return page(
+    c,
+    title,
+    <section class="problem">
+      <h1>{title}</h1>
+      <p>{detail}</p>
+      <p>
+        <a href="/messages">Back to Upcoming Messages</a>
+      </p>
+    </section>,
+    { status },
+  );
+}
+
+/** zod issues as field → message, for showing errors next to fields. */
+export function fieldErrors(
+  issues: { path: PropertyKey[]; message: string }[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of issues) {
+    const key = String(issue.path[0] ?? "form");
+    out[key] ??= issue.message;
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * Bundles the browser code (htmx + islands) with `deno bundle` (esbuild
+ * inside Deno, so npm: imports resolve exactly as on the server).
+ * `--if-stale` skips the build when the bundle is newer than every source.
+ */
+const root = new URL("../", import.meta.url);
+const out = new URL("static/build/client.js", root);
+const sources = [new URL("islands/", root), new URL("deno.json", root)];
+
+async function newestSource(): Promise<number> {
+  let newest = 0;
+  for (const src of sources) {
+    const info = await Deno.stat(src);
+    if (info.isFile) newest = Math.max(newest, info.mtime?.getTime() ?? 0);
+    else {
+      for await (const entry of Deno.readDir(src)) {
+        newest = Math.max(
+          newest,
+          (await Deno.stat(new URL(entry.name, src))).mtime?.getTime() ?? 0,
+        );
+      }
+    }
+  }
+  return newest;
+}
+
+if (Deno.args.includes("--if-stale")) {
+  const built = await Deno.stat(out).then(
+    (s) => s.mtime?.getTime() ?? 0,
+    () => 0,
+  );
+  if (built > await newestSource()) Deno.exit(0);
+}
+
+const result = await new Deno.Command(Deno.execPath(), {
+  args: [
+    "bundle",
+    "--quiet",
+    "--platform",
+    "browser",
+    "--minify",
+    "--output",
+    out.pathname,
+    "islands/client.ts",
+  ],
+  cwd: root.pathname,
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+if (!result.success) {
+  console.error("build: bundling the islands failed");
+  Deno.exit(1);
+}

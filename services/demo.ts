@@ -1,0 +1,843 @@
+/**
+ * The demo district: what `deno task start` shows on an empty database.
+ * Seeded from a fixed random seed, so every start (and every test) sees the
+ * same people; dates are relative to the clock, so the school year and the
+ * scheduled messages are always current.
+ */
+import { hashPassword } from "./auth.ts";
+import type {
+  Attachment,
+  Calendar,
+  District,
+  Message,
+  Person,
+  Run,
+  ToolRights,
+  User,
+} from "./model.ts";
+import { MODES } from "./model.ts";
+import {
+  getDistrict,
+  saveCalendar,
+  saveDistrict,
+  saveSchool,
+} from "./store/district.ts";
+import type { Db } from "./store/kv.ts";
+import { saveAttachmentBytes } from "./store/attachments.ts";
+import { saveMessage, summarize } from "./store/messages.ts";
+import { createPeople } from "./store/people.ts";
+import { saveRun } from "./store/runs.ts";
+import { createUser } from "./store/users.ts";
+import { computeNextAt } from "./messages.ts";
+import { addDays, type Clock, toWall } from "./time.ts";
+
+export const DEMO_ACCOUNTS = [
+  {
+    login: "admin",
+    password: "demo-admin",
+    name: "Dana Whitfield",
+    title: "District administrator",
+  },
+  {
+    login: "office",
+    password: "demo-office",
+    name: "Marcus Lee",
+    title: "Lincoln Elementary office",
+  },
+  {
+    login: "teacher",
+    password: "demo-teacher",
+    name: "Priya Natarajan",
+    title: "Teacher, Lincoln Elementary",
+  },
+  {
+    login: "comms",
+    password: "demo-comms",
+    name: "Elena Ruiz",
+    title: "District communications",
+  },
+] as const;
+
+/** Mulberry32: a small seeded PRNG so the demo is the same every time. */
+function seeded(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FIRST = [
+  "Ava",
+  "Liam",
+  "Sofia",
+  "Noah",
+  "Mia",
+  "Elijah",
+  "Isabella",
+  "Mateo",
+  "Amara",
+  "Lucas",
+  "Zoe",
+  "Ethan",
+  "Layla",
+  "Jayden",
+  "Nora",
+  "Diego",
+  "Hana",
+  "Caleb",
+  "Aaliyah",
+  "Owen",
+  "Maya",
+  "Samuel",
+  "Leah",
+  "Kai",
+  "Grace",
+  "Omar",
+  "Chloe",
+  "Wyatt",
+  "Fatima",
+  "Julian",
+];
+const LAST = [
+  "Johnson",
+  "Garcia",
+  "Nguyen",
+  "Smith",
+  "Hernandez",
+  "Okafor",
+  "Patel",
+  "Kowalski",
+  "Brown",
+  "Martinez",
+  "Kim",
+  "Anderson",
+  "Lopez",
+  "Haddad",
+  "Wilson",
+  "Thompson",
+  "Rossi",
+  "Clark",
+  "Yamamoto",
+  "Baker",
+];
+
+const SCHOOLS = [
+  {
+    id: "lincoln",
+    name: "Lincoln Elementary",
+    grades: ["K", "1", "2", "3", "4", "5"],
+  },
+  {
+    id: "washington",
+    name: "Washington Middle School",
+    grades: ["6", "7", "8"],
+  },
+  {
+    id: "roosevelt",
+    name: "Roosevelt High School",
+    grades: ["9", "10", "11", "12"],
+  },
+];
+
+function nthWeekday(
+  year: number,
+  month: number,
+  weekday: number,
+  n: number,
+): string {
+  const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+  const day = 1 + ((weekday - first + 7) % 7) + (n - 1) * 7;
+  return `${year}-${String(month).padStart(2, "0")}-${
+    String(day).padStart(2, "0")
+  }`;
+}
+
+function noSchoolDays(startYear: number): Calendar["noSchoolDays"] {
+  const y = startYear;
+  const thanksgiving = nthWeekday(y, 11, 4, 4);
+  const days: Calendar["noSchoolDays"] = [
+    { date: nthWeekday(y, 9, 1, 1), reason: "Labor Day" },
+    { date: thanksgiving, reason: "Thanksgiving" },
+    { date: addDays(thanksgiving, 1), reason: "Thanksgiving break" },
+    { date: nthWeekday(y + 1, 1, 1, 3), reason: "Martin Luther King Jr. Day" },
+    { date: nthWeekday(y + 1, 2, 1, 3), reason: "Presidents' Day" },
+  ];
+  for (let d = `${y}-12-21`; d <= `${y + 1}-01-01`; d = addDays(d, 1)) {
+    days.push({ date: d, reason: "Winter break" });
+  }
+  const springBreak = nthWeekday(y + 1, 3, 1, 3);
+  for (let i = 0; i < 5; i++) {
+    days.push({ date: addDays(springBreak, i), reason: "Spring break" });
+  }
+  return days;
+}
+
+const ALL_RIGHTS: ToolRights = {
+  modes: [...MODES],
+  messageTypes: ["general", "priority", "emergency"],
+  recipientTypes: ["students", "guardians", "staff", "individuals"],
+  viewEditAll: true,
+  calendars: "all",
+  admin: true,
+};
+
+/** A one-page PDF flyer, small enough to inline. */
+const FLYER = new TextEncoder().encode(
+  "%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
+    "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+);
+
+/** Seeds the demo district unless the database already has one. */
+export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
+  if (await getDistrict(db)) return false;
+  const rand = seeded(20261126);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const now = clock.now();
+  const district: District = {
+    id: db.districtId,
+    name: "Maple Valley School District",
+    timeZone: "America/Chicago",
+    dialingWindow: { start: "07:00", end: "21:00" },
+  };
+  const today = toWall(now, district.timeZone).date;
+  const [ty, tm] = today.split("-").map(Number);
+  const startYear = tm >= 7 ? ty : ty - 1;
+  const schoolYear = `${startYear}-${String(startYear + 1).slice(2)}`;
+
+  const calendars: Calendar[] = SCHOOLS.map((s) => ({
+    id: `${s.id}-${startYear}`,
+    schoolId: s.id,
+    name: `${schoolYear} ${s.name}`,
+    schoolYear,
+    startDate: nthWeekday(startYear, 8, 3, 3),
+    endDate: nthWeekday(startYear + 1, 5, 5, 4),
+    noSchoolDays: noSchoolDays(startYear),
+  }));
+  for (const s of SCHOOLS) await saveSchool(db, { id: s.id, name: s.name });
+  for (const c of calendars) await saveCalendar(db, c);
+
+  const people: Person[] = [];
+  const phone = () =>
+    `+1612555${String(Math.floor(rand() * 10000)).padStart(4, "0")}`;
+  let deviceSeq = 0;
+  const device = (
+    kind: "email" | "phone",
+    address: string,
+    extra: Partial<Person["devices"][number]> = {},
+  ) => ({
+    id: `dev${++deviceSeq}`,
+    kind,
+    address,
+    text: false,
+    general: true,
+    priority: true,
+    emergency: true,
+    ...extra,
+  });
+  let guardianSeq = 0;
+  let studentSeq = 0;
+  const guardians: Person[] = [];
+  for (const school of SCHOOLS) {
+    for (let i = 0; i < 100; i++) {
+      const last = pick(LAST);
+      const first = pick(FIRST);
+      const student: Person = {
+        id: `stu${++studentSeq}`,
+        kind: "student",
+        firstName: first,
+        lastName: last,
+        schoolIds: [school.id],
+        grade: school.grades[i % school.grades.length],
+        studentIds: [],
+        devices: school.id === "roosevelt"
+          ? [
+            device(
+              "email",
+              `${first}.${last}${studentSeq}@students.maplevalley.example`
+                .toLowerCase(),
+            ),
+          ]
+          : [],
+      };
+      people.push(student);
+      // About one family in six already has a child here: siblings share guardians.
+      const sibling = guardians.length > 4 && rand() < 0.17
+        ? guardians[Math.floor(rand() * guardians.length)]
+        : null;
+      if (sibling) {
+        sibling.studentIds.push(student.id);
+        if (!sibling.schoolIds.includes(school.id)) {
+          sibling.schoolIds.push(school.id);
+        }
+        continue;
+      }
+      for (let g = 0; g < (rand() < 0.6 ? 2 : 1); g++) {
+        const gFirst = pick(FIRST);
+        const devices: Person["devices"] = [];
+        const r = rand();
+        if (r > 0.08) {
+          devices.push(
+            device(
+              "email",
+              `${gFirst}.${last}${guardianSeq + 1}@mail.example`.toLowerCase(),
+            ),
+          );
+        }
+        if (r > 0.04) {
+          devices.push(device("phone", phone(), {
+            text: rand() < 0.8,
+            general: rand() > 0.1,
+            textOptOutAt: rand() < 0.05
+              ? new Date(now - 20 * 86_400_000).toISOString()
+              : undefined,
+          }));
+        }
+        if (rand() < 0.3) {
+          devices.push(
+            device("phone", phone(), { general: false, priority: false }),
+          );
+        }
+        if (devices.length > 0 && rand() < 0.06) {
+          for (const d of devices) d.general = false;
+        }
+        const guardian: Person = {
+          id: `gdn${++guardianSeq}`,
+          kind: "guardian",
+          firstName: gFirst,
+          lastName: last,
+          schoolIds: [school.id],
+          studentIds: [student.id],
+          devices,
+        };
+        guardians.push(guardian);
+      }
+    }
+    for (let i = 0; i < 12; i++) {
+      const first = pick(FIRST);
+      const last = pick(LAST);
+      people.push({
+        id: `stf-${school.id}-${i + 1}`,
+        kind: "staff",
+        firstName: first,
+        lastName: last,
+        schoolIds: [school.id],
+        studentIds: [],
+        devices: [
+          device(
+            "email",
+            `${first}.${last}.${school.id}${i}@maplevalley.example`
+              .toLowerCase(),
+          ),
+          device("phone", phone(), { text: true }),
+        ],
+      });
+    }
+  }
+  await createPeople(db, [...people, ...guardians]);
+
+  const users: User[] = [];
+  const lincoln = calendars[0].id;
+  const rightsFor: Record<string, ToolRights> = {
+    admin: ALL_RIGHTS,
+    office: {
+      ...ALL_RIGHTS,
+      messageTypes: ["general", "priority"],
+      calendars: [lincoln],
+      admin: false,
+    },
+    teacher: {
+      modes: ["inbox", "email", "text"],
+      messageTypes: ["general"],
+      recipientTypes: ["students", "guardians"],
+      viewEditAll: false,
+      calendars: [lincoln],
+      admin: false,
+    },
+    comms: { ...ALL_RIGHTS, admin: false },
+  };
+  for (const a of DEMO_ACCOUNTS) {
+    const user: User = {
+      id: `usr-${a.login}`,
+      login: a.login,
+      name: a.name,
+      title: a.title,
+      passwordHash: await hashPassword(a.password),
+      rights: rightsFor[a.login],
+      disabled: false,
+    };
+    users.push(user);
+    await createUser(db, user);
+  }
+  const [admin, office, teacher, comms] = users;
+  const stamp = (u: User, at: number) => ({
+    userId: u.id,
+    name: u.name,
+    at: new Date(at).toISOString(),
+  });
+  const day = (n: number) => addDays(today, n);
+  const calOf = (schoolId: string) =>
+    calendars.find((c) => c.schoolId === schoolId)!;
+
+  type Draft =
+    & Omit<
+      Message,
+      "id" | "nextAt" | "created" | "modified" | "attachments" | "content"
+    >
+    & {
+      id: string;
+      by: User;
+      modifiedBy?: User;
+      attach?: boolean;
+      content?: Partial<Message["content"]>;
+    };
+  const all = (subject: string, body: string) => ({
+    emailHtml: `<p>${body}</p>`,
+    emailText: body,
+    text: `${subject}: ${body}`.slice(0, 150),
+    voice: `This is Maple Valley School District. ${body}`,
+    inbox: body,
+  });
+  const drafts: Draft[] = [
+    {
+      id: "msg-early-release",
+      type: "general",
+      subject: "Early release Friday",
+      modes: ["email", "text", "voice"],
+      calendarId: lincoln,
+      recipients: {
+        types: ["guardians"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "once",
+        date: day(2),
+        times: { email: "07:30", text: "07:30", voice: "18:00" },
+      },
+      by: office,
+      modifiedBy: admin,
+    },
+    {
+      id: "msg-attendance",
+      type: "general",
+      subject: "Weekly attendance summary",
+      modes: ["inbox", "email"],
+      calendarId: lincoln,
+      recipients: {
+        types: ["guardians"],
+        grades: ["3"],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "recurring",
+        rule: "FREQ=WEEKLY;BYDAY=MO",
+        startDate: day(-20),
+        endDate: calOf("lincoln").endDate,
+        times: { inbox: "07:00", email: "07:00" },
+        skipDates: [],
+        skipNoSchoolDays: true,
+      },
+      by: teacher,
+    },
+    {
+      id: "msg-field-trip",
+      type: "general",
+      subject: "Field trip permission slips due",
+      modes: ["email", "text"],
+      calendarId: lincoln,
+      recipients: {
+        types: ["guardians", "students"],
+        grades: ["4"],
+        personIds: [],
+        oneCopyPerGuardian: false,
+      },
+      schedule: {
+        kind: "once",
+        date: day(5),
+        times: { email: "15:00", text: "15:00" },
+      },
+      by: teacher,
+      attach: true,
+    },
+    {
+      id: "msg-lunch",
+      type: "priority",
+      subject: "Lunch account balance low",
+      modes: ["text", "email"],
+      calendarId: calOf("washington").id,
+      recipients: {
+        types: ["guardians"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "recurring",
+        rule: "FREQ=WEEKLY;BYDAY=MO,TH",
+        startDate: day(-3),
+        times: { text: "16:30", email: "16:30" },
+        skipDates: [day(7)],
+        skipNoSchoolDays: true,
+      },
+      by: admin,
+      modifiedBy: comms,
+    },
+    {
+      id: "msg-concert",
+      type: "general",
+      subject: "Winter concert tickets",
+      modes: ["inbox", "email"],
+      calendarId: calOf("roosevelt").id,
+      recipients: {
+        types: ["students", "guardians"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "once",
+        date: day(9),
+        times: { inbox: "09:00", email: "09:00" },
+      },
+      by: comms,
+      attach: true,
+    },
+    {
+      id: "msg-weather-drill",
+      type: "emergency",
+      subject: "Severe weather drill notice",
+      modes: ["voice", "text", "email"],
+      calendarId: calOf("roosevelt").id,
+      recipients: {
+        types: ["guardians", "staff"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "once",
+        date: day(3),
+        times: { voice: "06:15", text: "06:15", email: "06:15" },
+      },
+      by: admin,
+    },
+    {
+      id: "msg-newsletter",
+      type: "general",
+      subject: "Washington monthly newsletter",
+      modes: ["email", "inbox"],
+      calendarId: calOf("washington").id,
+      recipients: {
+        types: ["guardians", "students", "staff"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "recurring",
+        rule: "FREQ=MONTHLY;BYDAY=+2TU",
+        startDate: day(-40),
+        endDate: calOf("washington").endDate,
+        times: { email: "08:00", inbox: "08:00" },
+        skipDates: [],
+        skipNoSchoolDays: false,
+      },
+      by: comms,
+      modifiedBy: admin,
+      attach: true,
+    },
+    {
+      id: "msg-absence",
+      type: "priority",
+      subject: "Daily absence call",
+      modes: ["voice", "text"],
+      calendarId: calOf("roosevelt").id,
+      recipients: {
+        types: ["guardians"],
+        grades: ["9", "10"],
+        personIds: [],
+        oneCopyPerGuardian: false,
+      },
+      schedule: {
+        kind: "recurring",
+        rule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        startDate: day(-60),
+        endDate: calOf("roosevelt").endDate,
+        times: { voice: "10:00", text: "10:00" },
+        skipDates: [],
+        skipNoSchoolDays: true,
+      },
+      by: admin,
+    },
+    {
+      id: "msg-staff-meeting",
+      type: "general",
+      subject: "Staff meeting moved to the library",
+      modes: ["email", "inbox"],
+      calendarId: lincoln,
+      recipients: {
+        types: ["staff"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "once",
+        date: day(1),
+        times: { email: "12:00", inbox: "12:00" },
+      },
+      by: office,
+    },
+    {
+      id: "msg-reading-log",
+      type: "general",
+      subject: "Reading log reminder",
+      modes: ["inbox", "text"],
+      calendarId: lincoln,
+      recipients: {
+        types: ["guardians"],
+        grades: ["2"],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "recurring",
+        rule: "FREQ=WEEKLY;BYDAY=TH",
+        startDate: day(1),
+        times: { inbox: "18:30", text: "18:30" },
+        skipDates: [],
+        skipNoSchoolDays: true,
+      },
+      by: teacher,
+      modifiedBy: teacher,
+    },
+  ];
+  // Past one-time messages whose runs are on the In Progress tab.
+  const pastDrafts: Draft[] = [
+    {
+      id: "msg-bus-delay",
+      type: "priority",
+      subject: "Bus 14 running 20 minutes late",
+      modes: ["text", "voice"],
+      calendarId: lincoln,
+      recipients: {
+        types: ["guardians"],
+        grades: ["K", "1"],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "once",
+        date: today,
+        times: { text: "00:00", voice: "00:00" },
+      },
+      by: office,
+    },
+    {
+      id: "msg-picture-day",
+      type: "general",
+      subject: "Picture day retakes",
+      modes: ["email", "inbox"],
+      calendarId: calOf("washington").id,
+      recipients: {
+        types: ["guardians"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "once",
+        date: today,
+        times: { email: "00:00", inbox: "00:00" },
+      },
+      by: comms,
+    },
+    {
+      id: "msg-spelling",
+      type: "general",
+      subject: "Spelling bee results",
+      modes: ["email", "text"],
+      calendarId: lincoln,
+      recipients: {
+        types: ["guardians"],
+        grades: ["5"],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: {
+        kind: "once",
+        date: today,
+        times: { email: "00:00", text: "00:00" },
+      },
+      by: teacher,
+    },
+    {
+      id: "msg-gym",
+      type: "general",
+      subject: "Gym closed for floor refinishing",
+      modes: ["email"],
+      calendarId: calOf("roosevelt").id,
+      recipients: {
+        types: ["students", "staff"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: { kind: "once", date: day(-3), times: { email: "09:00" } },
+      by: admin,
+    },
+    {
+      id: "msg-old-failure",
+      type: "general",
+      subject: "Book fair volunteers",
+      modes: ["email"],
+      calendarId: lincoln,
+      recipients: {
+        types: ["guardians"],
+        grades: [],
+        personIds: [],
+        oneCopyPerGuardian: true,
+      },
+      schedule: { kind: "once", date: day(-10), times: { email: "09:00" } },
+      by: office,
+    },
+  ];
+  const messages: Message[] = [];
+  for (const [i, d] of [...drafts, ...pastDrafts].entries()) {
+    const { by, modifiedBy, attach, content, ...rest } = d;
+    const createdAt = now - (30 - i) * 3_600_000 * 7;
+    const attachments: Attachment[] = attach
+      ? [{
+        id: `att-${d.id}`,
+        name: `${d.subject.toLowerCase().replaceAll(/[^a-z]+/g, "-")}.pdf`,
+        contentType: "application/pdf",
+        size: FLYER.length,
+      }]
+      : [];
+    const message: Message = {
+      ...rest,
+      content: {
+        ...all(d.subject, `${d.subject}. Details from ${by.name}.`),
+        ...content,
+      },
+      attachments,
+      created: stamp(by, createdAt),
+      modified: modifiedBy
+        ? stamp(modifiedBy, createdAt + 5_400_000)
+        : undefined,
+      nextAt: null,
+    };
+    const calendar = calendars.find((c) => c.id === message.calendarId)!;
+    message.nextAt = computeNextAt(message, district, calendar, now);
+    for (const a of attachments) {
+      await saveAttachmentBytes(db, message.id, a, FLYER);
+    }
+    await saveMessage(db, null, message, {
+      at: createdAt,
+      userId: by.id,
+      name: by.name,
+      action: "created",
+      changes: [],
+    });
+    messages.push(message);
+  }
+
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const run = (
+    id: string,
+    messageId: string,
+    status: Run["status"],
+    startedAgoMin: number,
+    extra: Partial<Run> = {},
+  ): Run => {
+    const message = byId.get(messageId)!;
+    const startedAt = now - startedAgoMin * 60_000;
+    const transitions: Run["transitions"] = [{
+      status: "processing",
+      at: startedAt,
+    }];
+    if (status !== "processing") {
+      transitions.push({
+        status: status === "failed" ? "failed" : "sending",
+        at: startedAt + 40_000,
+      });
+    }
+    if (status === "canceling") {
+      transitions.push({
+        status: "canceling",
+        at: startedAt + 90_000,
+        by: message.created.name,
+      });
+    }
+    return {
+      id,
+      messageId,
+      occurrenceDate: toWall(startedAt, district.timeZone).date,
+      message: summarize(message),
+      status,
+      counts: {},
+      transitions,
+      startedAt,
+      ...extra,
+    };
+  };
+  const runs: Run[] = [
+    run("R7K3Q9XD2M4P", "msg-bus-delay", "sending", 6, {
+      counts: {
+        text: {
+          pending: 4,
+          sent: 11,
+          delivered: 31,
+          failed: 2,
+          canceled: 0,
+          redial: 0,
+        },
+        voice: {
+          pending: 9,
+          sent: 18,
+          delivered: 14,
+          failed: 1,
+          canceled: 0,
+          redial: 5,
+        },
+      },
+    }),
+    run("R2F8W1NB6T0H", "msg-picture-day", "processing", 1),
+    run("R5J0Z3KC8V1Q", "msg-spelling", "canceling", 4, {
+      counts: {
+        email: {
+          pending: 0,
+          sent: 12,
+          delivered: 20,
+          failed: 0,
+          canceled: 9,
+          redial: 0,
+        },
+      },
+    }),
+    run("R9M4T6HA3E7S", "msg-gym", "failed", 3 * 24 * 60, {
+      error: {
+        reason:
+          "The message uses the merge field {{student.homeroom}}, which Messenger does not know. " +
+          "Edit the message to remove it or use {{student.grade}}, then send it again.",
+        stage: "Processing: rendering merge fields",
+        detail: "MergeFieldError: unknown field student.homeroom in email body",
+      },
+    }),
+    run("R1C6P2YG9K5D", "msg-old-failure", "failed", 10 * 24 * 60, {
+      error: {
+        reason: "The calendar was deleted before the message was processed.",
+        stage: "Processing: resolving recipients",
+        detail: "NotFoundError: calendar lincoln-old",
+      },
+    }),
+  ];
+  for (const r of runs) await saveRun(db, null, r);
+  await saveDistrict(db, district);
+  return true;
+}

@@ -1,0 +1,272 @@
+/**
+ * The domain's shapes. Every value read back from KV is parsed with these
+ * schemas, so a record written by an older version fails loudly at the
+ * boundary instead of deep inside a page.
+ */
+import { z } from "zod";
+
+export const MODES = ["inbox", "email", "text", "voice"] as const;
+export const Mode = z.enum(MODES);
+export type Mode = z.infer<typeof Mode>;
+export const MODE_LABEL: Record<Mode, string> = {
+  inbox: "Inbox",
+  email: "Email",
+  text: "Text",
+  voice: "Voice",
+};
+
+export const MESSAGE_TYPES = ["general", "priority", "emergency"] as const;
+export const MessageType = z.enum(MESSAGE_TYPES);
+export type MessageType = z.infer<typeof MessageType>;
+export const MESSAGE_TYPE_LABEL: Record<MessageType, string> = {
+  general: "General",
+  priority: "Priority",
+  emergency: "Emergency",
+};
+
+export const RECIPIENT_TYPES = [
+  "students",
+  "guardians",
+  "staff",
+  "individuals",
+] as const;
+export const RecipientType = z.enum(RECIPIENT_TYPES);
+export type RecipientType = z.infer<typeof RecipientType>;
+export const RECIPIENT_TYPE_LABEL: Record<RecipientType, string> = {
+  students: "Students",
+  guardians: "Guardians / contacts",
+  staff: "Staff",
+  individuals: "Individual people",
+};
+
+const id = z.string().min(1).max(64);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
+const hhmm = z.string().regex(
+  /^([01]\d|2[0-3]):[0-5]\d$/,
+  "expected HH:MM (24-hour)",
+);
+
+export const District = z.object({
+  id,
+  name: z.string(),
+  timeZone: z.string(),
+  /** Voice calls for General and Priority messages only within this window. */
+  dialingWindow: z.object({ start: hhmm, end: hhmm }),
+});
+export type District = z.infer<typeof District>;
+
+export const School = z.object({ id, name: z.string() });
+export type School = z.infer<typeof School>;
+
+export const Calendar = z.object({
+  id,
+  schoolId: id,
+  name: z.string(),
+  schoolYear: z.string(),
+  startDate: isoDate,
+  endDate: isoDate,
+  noSchoolDays: z.array(z.object({ date: isoDate, reason: z.string() })),
+});
+export type Calendar = z.infer<typeof Calendar>;
+
+export const ToolRights = z.object({
+  modes: z.array(Mode),
+  messageTypes: z.array(MessageType),
+  recipientTypes: z.array(RecipientType),
+  viewEditAll: z.boolean(),
+  /** Calendar ids the user may address; "all" for every calendar. */
+  calendars: z.union([z.literal("all"), z.array(id)]),
+  admin: z.boolean(),
+});
+export type ToolRights = z.infer<typeof ToolRights>;
+
+export const User = z.object({
+  id,
+  login: z.string(),
+  name: z.string(),
+  title: z.string().default(""),
+  passwordHash: z.string(),
+  rights: ToolRights,
+  disabled: z.boolean().default(false),
+});
+export type User = z.infer<typeof User>;
+
+export const Device = z.object({
+  id,
+  kind: z.enum(["email", "phone"]),
+  address: z.string(),
+  /** Phone may receive texts. */
+  text: z.boolean().default(false),
+  general: z.boolean(),
+  priority: z.boolean(),
+  emergency: z.boolean(),
+  /** Set when the number replied STOP: no texts until START. */
+  textOptOutAt: z.string().optional(),
+});
+export type Device = z.infer<typeof Device>;
+
+export const Person = z.object({
+  id,
+  kind: z.enum(["student", "guardian", "staff"]),
+  firstName: z.string(),
+  lastName: z.string(),
+  schoolIds: z.array(id),
+  grade: z.string().optional(),
+  /** For guardians: the students they are a contact for. */
+  studentIds: z.array(id).default([]),
+  devices: z.array(Device),
+});
+export type Person = z.infer<typeof Person>;
+
+export const RecipientSelection = z.object({
+  types: z.array(RecipientType),
+  grades: z.array(z.string()).default([]),
+  personIds: z.array(id).default([]),
+  /** Contacts message limit: a guardian of several students gets one copy. */
+  oneCopyPerGuardian: z.boolean().default(true),
+});
+export type RecipientSelection = z.infer<typeof RecipientSelection>;
+
+export const ModeTimes = z.partialRecord(Mode, hhmm);
+export type ModeTimes = z.infer<typeof ModeTimes>;
+
+export const Schedule = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("once"), date: isoDate, times: ModeTimes }),
+  z.object({
+    kind: z.literal("recurring"),
+    /** RFC 5545 RRULE body without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO. */
+    rule: z.string(),
+    startDate: isoDate,
+    endDate: isoDate.optional(),
+    times: ModeTimes,
+    skipDates: z.array(isoDate).default([]),
+    skipNoSchoolDays: z.boolean().default(false),
+  }),
+]);
+export type Schedule = z.infer<typeof Schedule>;
+
+export const Attachment = z.object({
+  id,
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
+export const Content = z.object({
+  emailHtml: z.string().default(""),
+  emailText: z.string().default(""),
+  text: z.string().default(""),
+  voice: z.string().default(""),
+  inbox: z.string().default(""),
+});
+export type Content = z.infer<typeof Content>;
+
+const Stamp = z.object({ userId: id, name: z.string(), at: z.string() });
+export type Stamp = z.infer<typeof Stamp>;
+
+export const Message = z.object({
+  id,
+  type: MessageType,
+  subject: z.string(),
+  modes: z.array(Mode).min(1),
+  content: Content,
+  attachments: z.array(Attachment).default([]),
+  calendarId: id,
+  recipients: RecipientSelection,
+  schedule: Schedule,
+  created: Stamp,
+  modified: Stamp.optional(),
+  /** Instant (ms) of the next delivery; null once nothing is left to send. */
+  nextAt: z.number().nullable(),
+});
+export type Message = z.infer<typeof Message>;
+
+/** What a list entry needs, kept in the index values so a page is one read. */
+export const MessageSummary = Message.pick({
+  id: true,
+  type: true,
+  subject: true,
+  modes: true,
+  calendarId: true,
+  created: true,
+  modified: true,
+  nextAt: true,
+}).extend({
+  recurring: z.boolean(),
+  hasAttachment: z.boolean(),
+  times: ModeTimes,
+  pattern: z.string().optional(),
+});
+export type MessageSummary = z.infer<typeof MessageSummary>;
+
+export const RUN_STATUSES = [
+  "processing",
+  "sending",
+  "canceling",
+  "failed",
+  "completed",
+  "canceled",
+] as const;
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const RUN_STATUS_LABEL: Record<RunStatus, string> = {
+  processing: "Processing",
+  sending: "Sending",
+  canceling: "Canceling",
+  failed: "Failed",
+  completed: "Sent",
+  canceled: "Canceled",
+};
+export const IN_PROGRESS_STATUSES: readonly RunStatus[] = [
+  "processing",
+  "sending",
+  "canceling",
+  "failed",
+];
+
+export const DELIVERY_RESULTS = [
+  "pending",
+  "sent",
+  "delivered",
+  "failed",
+  "canceled",
+  "redial",
+] as const;
+export const DeliveryResult = z.enum(DELIVERY_RESULTS);
+export type DeliveryResult = z.infer<typeof DeliveryResult>;
+export const ModeCounts = z.record(
+  DeliveryResult,
+  z.number().int().nonnegative(),
+);
+export type ModeCounts = z.infer<typeof ModeCounts>;
+
+export const Run = z.object({
+  /** Also the Message ID support quotes: short, unambiguous, on View Details. */
+  id,
+  messageId: id,
+  occurrenceDate: isoDate,
+  message: MessageSummary,
+  status: RunStatus,
+  counts: z.partialRecord(Mode, ModeCounts),
+  error: z.object({ reason: z.string(), stage: z.string(), detail: z.string() })
+    .optional(),
+  transitions: z.array(
+    z.object({ status: RunStatus, at: z.number(), by: z.string().optional() }),
+  ),
+  startedAt: z.number(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const FAILED_VISIBLE_MS = 7 * 24 * 60 * 60 * 1000;
+
+export const AuditEntry = z.object({
+  at: z.number(),
+  userId: id,
+  name: z.string(),
+  action: z.string(),
+  changes: z.array(
+    z.object({ field: z.string(), before: z.string(), after: z.string() }),
+  ).default([]),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;

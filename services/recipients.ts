@@ -1,0 +1,164 @@
+/**
+ * Who a message reaches, by which devices, and who is left out and why.
+ * View Details and the wizard show the aggregate; dispatch uses the list.
+ */
+import type {
+  Calendar,
+  Device,
+  Message,
+  MessageType,
+  Mode,
+  Person,
+  RecipientType,
+} from "./model.ts";
+import type { Db } from "./store/kv.ts";
+import { getPerson, listPeopleInSchool } from "./store/people.ts";
+
+export interface Recipient {
+  person: Person;
+  as: RecipientType;
+  /** For a guardian's copy: the students it is about. */
+  studentIds: string[];
+}
+
+export type Exclusion = "noDevice" | "optedOut";
+
+/** The devices of a person that a mode may use for a message type, or why none. */
+export function devicesFor(
+  person: Person,
+  mode: Mode,
+  type: MessageType,
+): Device[] | Exclusion {
+  if (mode === "inbox") return [];
+  const kind = mode === "email" ? "email" : "phone";
+  const candidates = person.devices.filter((d) =>
+    d.kind === kind && (mode !== "text" || d.text)
+  );
+  if (candidates.length === 0) return "noDevice";
+  const allowed = candidates.filter((d) =>
+    d[type] && !(mode === "text" && d.textOptOutAt)
+  );
+  return allowed.length === 0 ? "optedOut" : allowed;
+}
+
+export async function resolveRecipients(
+  db: Db,
+  message: Pick<Message, "recipients">,
+  calendar: Calendar,
+): Promise<{ recipients: Recipient[]; limited: number }> {
+  const sel = message.recipients;
+  const types = new Set(sel.types);
+  const recipients: Recipient[] = [];
+  const seen = new Set<string>();
+  let limited = 0;
+  const add = (r: Recipient) => {
+    const key = `${r.person.id}:${r.studentIds.join(",")}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      recipients.push(r);
+    }
+  };
+  const school = calendar.schoolId;
+  if (types.has("students") || types.has("guardians")) {
+    const students = (await listPeopleInSchool(db, school, "student"))
+      .filter((s) =>
+        sel.grades.length === 0 ||
+        (s.grade !== undefined && sel.grades.includes(s.grade))
+      );
+    if (types.has("students")) {
+      for (const s of students) {
+        add({ person: s, as: "students", studentIds: [] });
+      }
+    }
+    if (types.has("guardians")) {
+      const selected = new Set(students.map((s) => s.id));
+      for (const g of await listPeopleInSchool(db, school, "guardian")) {
+        const theirs = g.studentIds.filter((id) => selected.has(id));
+        if (theirs.length === 0) continue;
+        if (sel.oneCopyPerGuardian) {
+          add({ person: g, as: "guardians", studentIds: theirs });
+          limited += theirs.length - 1;
+        } else {
+          for (const id of theirs) {
+            add({ person: g, as: "guardians", studentIds: [id] });
+          }
+        }
+      }
+    }
+  }
+  if (types.has("staff")) {
+    for (const s of await listPeopleInSchool(db, school, "staff")) {
+      add({ person: s, as: "staff", studentIds: [] });
+    }
+  }
+  if (types.has("individuals")) {
+    for (const id of sel.personIds) {
+      const p = await getPerson(db, id);
+      if (p) add({ person: p.value, as: "individuals", studentIds: [] });
+    }
+  }
+  return { recipients, limited };
+}
+
+export interface ModeReach {
+  people: number;
+  devices: number;
+  noDevice: number;
+  optedOut: number;
+}
+
+export interface RecipientPreview {
+  byType: Partial<Record<RecipientType, number>>;
+  copies: number;
+  people: number;
+  /** Copies not made because of the contacts message limit. */
+  limited: number;
+  byMode: Partial<Record<Mode, ModeReach>>;
+}
+
+export function previewOf(
+  recipients: Recipient[],
+  limited: number,
+  modes: Mode[],
+  type: MessageType,
+): RecipientPreview {
+  const byType: Partial<Record<RecipientType, number>> = {};
+  const people = new Set<string>();
+  const byMode: Partial<Record<Mode, ModeReach>> = {};
+  for (const mode of modes) {
+    byMode[mode] = { people: 0, devices: 0, noDevice: 0, optedOut: 0 };
+  }
+  for (const r of recipients) {
+    byType[r.as] = (byType[r.as] ?? 0) + 1;
+    people.add(r.person.id);
+    for (const mode of modes) {
+      const reach = byMode[mode]!;
+      const devices = devicesFor(r.person, mode, type);
+      if (typeof devices === "string") reach[devices]++;
+      else {
+        reach.people++;
+        reach.devices += mode === "inbox" ? 1 : devices.length;
+      }
+    }
+  }
+  return {
+    byType,
+    copies: recipients.length,
+    people: people.size,
+    limited,
+    byMode,
+  };
+}
+
+export async function previewRecipients(
+  db: Db,
+  message: Pick<Message, "recipients" | "modes" | "type">,
+  calendar: Calendar,
+): Promise<RecipientPreview> {
+  const { recipients, limited } = await resolveRecipients(
+    db,
+    message,
+    calendar,
+  );
+  return previewOf(recipients, limited, message.modes, message.type);
+}

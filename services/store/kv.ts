@@ -1,0 +1,164 @@
+/**
+ * The KV conventions every entity module follows: keys start with the
+ * district id; an entity and all its secondary indexes are written in one
+ * atomic operation checked against the versionstamp that was read, so
+ * indexes never drift from the record.
+ */
+import type { z } from "zod";
+
+export interface Db {
+  kv: Deno.Kv;
+  districtId: string;
+}
+
+export interface Versioned<T> {
+  value: T;
+  versionstamp: string;
+}
+
+export interface IndexEntry {
+  key: Deno.KvKey;
+  value: unknown;
+}
+
+export interface EntityDef<T> {
+  schema: z.ZodType<T>;
+  key(db: Db, value: T): Deno.KvKey;
+  indexes(db: Db, value: T): IndexEntry[];
+}
+
+/** Thrown when a record changed between read and write. */
+export class ConflictError extends Error {
+  constructor(message = "the record was changed by someone else") {
+    super(message);
+    this.name = "ConflictError";
+  }
+}
+
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/** A 12-character Crockford base32 id: short enough to read out on the phone. */
+export function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  let out = "";
+  for (const b of bytes) out += ALPHABET[b & 31];
+  return out;
+}
+
+export async function getEntity<T>(
+  db: Db,
+  schema: z.ZodType<T>,
+  key: Deno.KvKey,
+): Promise<Versioned<T> | null> {
+  const entry = await db.kv.get(key);
+  if (entry.value === null || entry.versionstamp === null) return null;
+  return { value: schema.parse(entry.value), versionstamp: entry.versionstamp };
+}
+
+function keyString(key: Deno.KvKey): string {
+  return JSON.stringify(
+    key.map((
+      p,
+    ) => (typeof p === "bigint"
+      ? `${p}n`
+      : p instanceof Uint8Array
+      ? [...p]
+      : p)
+    ),
+  );
+}
+
+/**
+ * Adds to `op` the writes that replace `previous` (or nothing) by `next`
+ * (or nothing), with the check that `previous` is still current.
+ */
+export function stageEntity<T>(
+  op: Deno.AtomicOperation,
+  db: Db,
+  def: EntityDef<T>,
+  previous: Versioned<T> | null,
+  next: T | null,
+): Deno.AtomicOperation {
+  const base = previous?.value ?? next;
+  if (base === null) {
+    throw new Error("stageEntity needs a previous or a next value");
+  }
+  const primary = def.key(db, base);
+  op.check({ key: primary, versionstamp: previous?.versionstamp ?? null });
+  const nextIndexes = next === null ? [] : def.indexes(db, next);
+  const kept = new Set(nextIndexes.map((i) => keyString(i.key)));
+  if (previous) {
+    for (const old of def.indexes(db, previous.value)) {
+      if (!kept.has(keyString(old.key))) op.delete(old.key);
+    }
+  }
+  if (next === null) {
+    op.delete(primary);
+  } else {
+    op.set(def.key(db, next), def.schema.parse(next));
+    for (const index of nextIndexes) op.set(index.key, index.value);
+  }
+  return op;
+}
+
+/** Writes one entity change atomically; ConflictError if it moved meanwhile. */
+export async function saveEntity<T>(
+  db: Db,
+  def: EntityDef<T>,
+  previous: Versioned<T> | null,
+  next: T | null,
+): Promise<string> {
+  const result = await stageEntity(db.kv.atomic(), db, def, previous, next)
+    .commit();
+  if (!result.ok) throw new ConflictError();
+  return result.versionstamp;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back to get the following page; absent on the last page. */
+  next?: string;
+}
+
+/**
+ * One page from an index, filtering as it reads: only as many entries as
+ * it takes to fill the page are read, never the whole index.
+ */
+export async function listPage<T>(
+  db: Db,
+  prefix: Deno.KvKey,
+  schema: z.ZodType<T>,
+  opts: {
+    limit: number;
+    cursor?: string;
+    reverse?: boolean;
+    filter?: (v: T) => boolean;
+  },
+): Promise<Page<T>> {
+  const iter = db.kv.list({ prefix }, {
+    cursor: opts.cursor || undefined,
+    reverse: opts.reverse,
+    batchSize: Math.min(500, opts.limit + 1),
+  });
+  const items: T[] = [];
+  let lastCursor = "";
+  for await (const entry of iter) {
+    const value = schema.parse(entry.value);
+    if (opts.filter && !opts.filter(value)) continue;
+    if (items.length === opts.limit) return { items, next: lastCursor };
+    items.push(value);
+    lastCursor = iter.cursor;
+  }
+  return { items };
+}
+
+export async function listAll<T>(
+  db: Db,
+  prefix: Deno.KvKey,
+  schema: z.ZodType<T>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for await (const entry of db.kv.list({ prefix }, { batchSize: 500 })) {
+    out.push(schema.parse(entry.value));
+  }
+  return out;
+}

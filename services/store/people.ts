@@ -1,0 +1,64 @@
+import { Person } from "../model.ts";
+import {
+  type Db,
+  type EntityDef,
+  getEntity,
+  listAll,
+  saveEntity,
+  stageEntity,
+  type Versioned,
+} from "./kv.ts";
+
+/** The school index holds the whole person: resolving a school is one list. */
+const personDef: EntityDef<Person> = {
+  schema: Person,
+  key: (db, p) => [db.districtId, "person", p.id],
+  indexes: (db, p) =>
+    p.schoolIds.map((s) => ({
+      key: [db.districtId, "person_by_school", s, p.kind, p.id],
+      value: p,
+    })),
+};
+
+export function getPerson(
+  db: Db,
+  id: string,
+): Promise<Versioned<Person> | null> {
+  return getEntity(db, Person, [db.districtId, "person", id]);
+}
+
+export function savePerson(
+  db: Db,
+  previous: Versioned<Person> | null,
+  next: Person,
+): Promise<string> {
+  return saveEntity(db, personDef, previous, next);
+}
+
+/** People per commit: within KV's 100 checks and 800 KiB per atomic write. */
+const BATCH = 50;
+
+/** Creates many new people in batches that fit one commit each. */
+export async function createPeople(db: Db, people: Person[]): Promise<void> {
+  const batch = BATCH;
+  for (let i = 0; i < people.length; i += batch) {
+    const op = db.kv.atomic();
+    for (const p of people.slice(i, i + batch)) {
+      stageEntity(op, db, personDef, null, p);
+    }
+    const result = await op.commit();
+    if (!result.ok) throw new Error("createPeople: a person id already exists");
+  }
+}
+
+export function listPeopleInSchool(
+  db: Db,
+  schoolId: string,
+  kind: Person["kind"],
+): Promise<Person[]> {
+  return listAll(
+    db,
+    [db.districtId, "person_by_school", schoolId, kind],
+    Person,
+  );
+}

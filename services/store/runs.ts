@@ -1,0 +1,77 @@
+import { FAILED_VISIBLE_MS, Run } from "../model.ts";
+import {
+  type Db,
+  type EntityDef,
+  getEntity,
+  saveEntity,
+  type Versioned,
+} from "./kv.ts";
+
+/** Index prefixes of In Progress runs (Processing, Sending, Canceling, Failed). */
+export const activeIndex = {
+  all: (db: Db): Deno.KvKey => [db.districtId, "run_active"],
+  byCreator: (
+    db: Db,
+    userId: string,
+  ): Deno.KvKey => [db.districtId, "run_active_by_creator", userId],
+  byCalendar: (
+    db: Db,
+    calendarId: string,
+  ): Deno.KvKey => [db.districtId, "run_active_by_calendar", calendarId],
+};
+
+/** Whether a run belongs on the In Progress tab at `now`. */
+export function isInProgress(run: Run, now: number): boolean {
+  if (run.status === "failed") {
+    const failedAt = run.transitions.findLast((t) =>
+      t.status === "failed"
+    )?.at ?? run.startedAt;
+    return now - failedAt < FAILED_VISIBLE_MS;
+  }
+  return run.status === "processing" || run.status === "sending" ||
+    run.status === "canceling";
+}
+
+const runDef: EntityDef<Run> = {
+  schema: Run,
+  key: (db, r) => [db.districtId, "run", r.id],
+  indexes: (db, r) => {
+    const history = [{
+      key: [db.districtId, "run_by_message", r.messageId, r.startedAt, r.id],
+      value: r.id,
+    }];
+    if (r.status === "completed" || r.status === "canceled") return history;
+    return [
+      ...history,
+      { key: [...activeIndex.all(db), r.startedAt, r.id], value: r },
+      {
+        key: [
+          ...activeIndex.byCreator(db, r.message.created.userId),
+          r.startedAt,
+          r.id,
+        ],
+        value: r,
+      },
+      {
+        key: [
+          ...activeIndex.byCalendar(db, r.message.calendarId),
+          r.startedAt,
+          r.id,
+        ],
+        value: r,
+      },
+    ];
+  },
+};
+
+export function getRun(db: Db, id: string): Promise<Versioned<Run> | null> {
+  return getEntity(db, Run, [db.districtId, "run", id]);
+}
+
+export function saveRun(
+  db: Db,
+  previous: Versioned<Run> | null,
+  next: Run | null,
+): Promise<string> {
+  return saveEntity(db, runDef, previous, next);
+}

@@ -1,0 +1,135 @@
+/**
+ * Wall-clock time in a district's time zone. Schedules are stored as local
+ * dates and HH:MM times and turned into instants only when needed, so
+ * "Monday at 7:00 AM" stays 7:00 AM across daylight-saving changes.
+ */
+
+/** The clock is a service so tests can move time without fake timers. */
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+const partsCache = new Map<string, Intl.DateTimeFormat>();
+function partsFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = partsCache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    partsCache.set(timeZone, f);
+  }
+  return f;
+}
+
+export interface WallTime {
+  date: string;
+  time: string;
+}
+
+/** The local date (YYYY-MM-DD) and time (HH:MM) of an instant in a zone. */
+export function toWall(instant: number, timeZone: string): WallTime {
+  const p: Record<string, string> = {};
+  for (const { type, value } of partsFormat(timeZone).formatToParts(instant)) {
+    p[type] = value;
+  }
+  return {
+    date: `${p.year}-${p.month}-${p.day}`,
+    time: `${p.hour}:${p.minute}`,
+  };
+}
+
+function offsetAt(instant: number, timeZone: string): number {
+  const p: Record<string, number> = {};
+  for (const { type, value } of partsFormat(timeZone).formatToParts(instant)) {
+    p[type] = Number(value);
+  }
+  const asUtc = Date.UTC(
+    p.year,
+    p.month - 1,
+    p.day,
+    p.hour,
+    p.minute,
+    p.second,
+  );
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The instant of a local date and time in a zone.
+ *
+ * Rule for the two DST edge cases (the same as Temporal's "compatible"):
+ * - a time that does not exist (2:30 AM on the spring-forward day) moves
+ *   forward by the length of the gap: 3:30 AM daylight time;
+ * - a time that happens twice (1:30 AM on the fall-back day) is the first
+ *   of the two, daylight time.
+ */
+export function fromWall(date: string, time: string, timeZone: string): number {
+  const [y, mo, d] = date.split("-").map(Number);
+  const [h, mi] = time.split(":").map(Number);
+  const naive = Date.UTC(y, mo - 1, d, h, mi);
+  const before = offsetAt(naive - 86_400_000, timeZone);
+  const after = offsetAt(naive + 86_400_000, timeZone);
+  const candidates = [naive - before, naive - after]
+    .filter((t) => {
+      const w = toWall(t, timeZone);
+      return w.date === date && w.time === time;
+    })
+    .sort((a, b) => a - b);
+  if (candidates.length > 0) return candidates[0];
+  // In a gap: keep the offset from before the change, which lands after it.
+  return naive - before;
+}
+
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+const displayCache = new Map<string, Intl.DateTimeFormat>();
+/** "Mon, Dec 7, 2026, 7:00 AM CST" in the district's zone. */
+export function formatInstant(instant: number, timeZone: string): string {
+  let f = displayCache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      weekday: "short",
+      month: "short",
+      day: "numeric",
+      year: "numeric",
+      hour: "numeric",
+      minute: "2-digit",
+      timeZoneName: "short",
+    });
+    displayCache.set(timeZone, f);
+  }
+  return f.format(instant);
+}
+
+/** "7:00 AM" from "07:00". */
+export function formatClock(time: string): string {
+  const [h, m] = time.split(":").map(Number);
+  const suffix = h < 12 ? "AM" : "PM";
+  return `${h % 12 === 0 ? 12 : h % 12}:${
+    String(m).padStart(2, "0")
+  } ${suffix}`;
+}
+
+/** "Mon, Dec 7, 2026" for a local date. */
+export function formatDate(date: string): string {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Intl.DateTimeFormat("en-US", {
+    timeZone: "UTC",
+    weekday: "short",
+    month: "short",
+    day: "numeric",
+    year: "numeric",
+  }).format(Date.UTC(y, m - 1, d));
+}
