@@ -115,9 +115,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", messageRoutes);
 
   app.notFound((c) =>
-    c.get("district")
-      ? problem(c, 404, "Not found", "There is no page at this address.")
-      : c.text("Not found", 404)
+    c.get("district") ? problem(c, 404, "Not found", "There is no page at this address.") : c.text("Not found", 404)
   );
   app.onError((err, c) => {
     console.error(`${c.req.method} ${c.req.path} failed:`, err);

@@ -51,6 +51,5 @@ const app = createApp({
 Deno.serve({
   port: config.PORT,
   hostname: config.HOSTNAME,
-  onListen: ({ hostname, port }) =>
-    console.log(`Messenger listening on http://${hostname}:${port}/`),
+  onListen: ({ hostname, port }) => console.log(`Messenger listening on http://${hostname}:${port}/`),
 }, app.fetch);

@@ -11,13 +11,7 @@ import {
 } from "../services/model.ts";
 import { describeSchedule } from "../services/recurrence.ts";
 import { formatClock, formatDate, formatInstant } from "../services/time.ts";
-import {
-  AttachmentIcon,
-  ModeIcons,
-  RecurringIcon,
-  StatusLabel,
-  TypeLabel,
-} from "./Labels.tsx";
+import { AttachmentIcon, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
 
 function Stamps(
   { m, district }: {
@@ -29,17 +23,13 @@ function Stamps(
     <dl class="facts">
       <dt>Created By</dt>
       <dd>
-        {`${m.created.name}, ${
-          formatInstant(Date.parse(m.created.at), district.timeZone)
-        }`}
+        {`${m.created.name}, ${formatInstant(Date.parse(m.created.at), district.timeZone)}`}
       </dd>
       {m.modified && (
         <>
           <dt>Modified By</dt>
           <dd>
-            {`${m.modified.name}, ${
-              formatInstant(Date.parse(m.modified.at), district.timeZone)
-            }`}
+            {`${m.modified.name}, ${formatInstant(Date.parse(m.modified.at), district.timeZone)}`}
           </dd>
         </>
       )}
@@ -133,9 +123,7 @@ export function MessageDetailsView(
         <p>
           {describeSchedule(s)}
           {s.kind === "recurring" &&
-            `, from ${formatDate(s.startDate)}${
-              s.endDate ? ` until ${formatDate(s.endDate)}` : ""
-            }`}
+            `, from ${formatDate(s.startDate)}${s.endDate ? ` until ${formatDate(s.endDate)}` : ""}`}
           {s.kind === "recurring" && s.skipNoSchoolDays &&
             "; skips the calendar's no-school days"}
         </p>
@@ -143,30 +131,25 @@ export function MessageDetailsView(
           {"Delivery times ("}
           {district.timeZone}
           {"): "}
-          {(Object.entries(s.times) as [Mode, string][]).map(([mode, t]) =>
-            `${MODE_LABEL[mode]} ${formatClock(t)}`
-          )
+          {(Object.entries(s.times) as [Mode, string][]).map(([mode, t]) => `${MODE_LABEL[mode]} ${formatClock(t)}`)
             .join(", ")}
         </p>
-        {d.upcoming.length === 0
-          ? <p>No deliveries left.</p>
-          : (
-            <ol class="occurrences" aria-label="Next deliveries">
-              {d.upcoming.map((o) => (
-                <li key={o.date} class={o.skipped ? "skipped" : undefined}>
-                  {formatInstant(o.at, district.timeZone)}
-                  {o.skipped === "skip date" && " (skipped)"}
-                  {o.skipped === "no school" &&
-                    ` (skipped: no school, ${o.skipReason})`}
-                </li>
-              ))}
-            </ol>
-          )}
+        {d.upcoming.length === 0 ? <p>No deliveries left.</p> : (
+          <ol class="occurrences" aria-label="Next deliveries">
+            {d.upcoming.map((o) => (
+              <li key={o.date} class={o.skipped ? "skipped" : undefined}>
+                {formatInstant(o.at, district.timeZone)}
+                {o.skipped === "skip date" && " (skipped)"}
+                {o.skipped === "no school" &&
+                  ` (skipped: no school, ${o.skipReason})`}
+              </li>
+            ))}
+          </ol>
+        )}
       </section>
       {d.preview ? <RecipientSummary preview={d.preview} /> : (
         <p class="error">
-          The calendar of this message no longer exists, so its recipients
-          cannot be listed.
+          The calendar of this message no longer exists, so its recipients cannot be listed.
         </p>
       )}
       <section aria-labelledby="content-h">
@@ -215,9 +198,7 @@ export function MessageDetailsView(
           <ul>
             {d.audit.map((a) => (
               <li key={`${a.at}${a.action}`}>
-                {`${
-                  formatInstant(a.at, district.timeZone)
-                }: ${a.action} by ${a.name}`}
+                {`${formatInstant(a.at, district.timeZone)}: ${a.action} by ${a.name}`}
               </li>
             ))}
           </ul>
@@ -274,9 +255,7 @@ export function RunDetailsView(
             <dd>{run.error.stage}</dd>
             <dt>Failed at</dt>
             <dd>
-              {failedAt
-                ? formatInstant(failedAt, district.timeZone)
-                : "unknown"}
+              {failedAt ? formatInstant(failedAt, district.timeZone) : "unknown"}
             </dd>
             <dt>Technical detail</dt>
             <dd>
@@ -325,9 +304,7 @@ export function RunDetailsView(
         <ol>
           {run.transitions.map((t) => (
             <li key={`${t.status}${t.at}`}>
-              {`${formatInstant(t.at, district.timeZone)}: ${
-                RUN_STATUS_LABEL[t.status]
-              }${t.by ? ` (by ${t.by})` : ""}`}
+              {`${formatInstant(t.at, district.timeZone)}: ${RUN_STATUS_LABEL[t.status]}${t.by ? ` (by ${t.by})` : ""}`}
             </li>
           ))}
         </ol>
@@ -341,8 +318,7 @@ export function RunDetailsView(
       )}
       {run.status === "canceling" && (
         <p>
-          Canceling: waiting for the providers to confirm. Some recipients may
-          already have received this message.
+          Canceling: waiting for the providers to confirm. Some recipients may already have received this message.
         </p>
       )}
     </article>

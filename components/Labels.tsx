@@ -16,17 +16,13 @@ const MODE_GLYPH: Record<Mode, string> = {
 };
 
 export function Icon({ name, glyph }: { name: string; glyph: string }) {
-  return (
-    <span class="icon" role="img" aria-label={name} title={name}>{glyph}</span>
-  );
+  return <span class="icon" role="img" aria-label={name} title={name}>{glyph}</span>;
 }
 
 export function ModeIcons({ modes }: { modes: Mode[] }) {
   return (
     <span class="modes">
-      {modes.map((m) => (
-        <Icon key={m} name={MODE_LABEL[m]} glyph={MODE_GLYPH[m]} />
-      ))}
+      {modes.map((m) => <Icon key={m} name={MODE_LABEL[m]} glyph={MODE_GLYPH[m]} />)}
     </span>
   );
 }
@@ -36,9 +32,7 @@ export function TypeLabel({ type }: { type: MessageType }) {
 }
 
 export function StatusLabel({ status }: { status: RunStatus }) {
-  return (
-    <span class={`status status-${status}`}>{RUN_STATUS_LABEL[status]}</span>
-  );
+  return <span class={`status status-${status}`}>{RUN_STATUS_LABEL[status]}</span>;
 }
 
 export function RecurringIcon() {

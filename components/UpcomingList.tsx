@@ -1,23 +1,11 @@
 import type { ComponentChildren } from "preact";
-import type {
-  District,
-  MessageSummary,
-  Mode,
-  Run,
-  User,
-} from "../services/model.ts";
+import type { District, MessageSummary, Mode, Run, User } from "../services/model.ts";
 import { MODE_LABEL } from "../services/model.ts";
 import type { Page } from "../services/store/kv.ts";
 import type { UpcomingQuery } from "../services/upcoming.ts";
 import { formatClock, formatInstant, toWall } from "../services/time.ts";
 import { Island } from "./Island.tsx";
-import {
-  AttachmentIcon,
-  ModeIcons,
-  RecurringIcon,
-  StatusLabel,
-  TypeLabel,
-} from "./Labels.tsx";
+import { AttachmentIcon, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
 
 export interface UpcomingProps {
   user: User;
@@ -57,8 +45,7 @@ function DeliveryTimes(
           ))}
         </span>
       )}
-      {m.pattern && <span class="pattern">{`${m.pattern} · next ${date}`}
-      </span>}
+      {m.pattern && <span class="pattern">{`${m.pattern} · next ${date}`}</span>}
     </span>
   );
 }
@@ -157,9 +144,7 @@ export function UpcomingListBody(props: UpcomingProps) {
         ? <ScheduledList page={props.scheduled} district={district} />
         : <InProgressList page={props.inProgress!} district={district} />}
       <nav class="pager" aria-label="Pages">
-        {query.cursor && (
-          <a href={upcomingHref({ ...query, cursor: "" })}>First page</a>
-        )}
+        {query.cursor && <a href={upcomingHref({ ...query, cursor: "" })}>First page</a>}
         {page.next && (
           <a href={upcomingHref({ ...query, cursor: page.next })} rel="next">
             Next page
@@ -181,9 +166,7 @@ export function Upcoming(props: UpcomingProps) {
     ...(user.rights.viewEditAll ? [["all", "All Messages"] as const] : []),
   ] as const;
   const field = (name: keyof UpcomingQuery) =>
-    errors[name] && (
-      <span class="error" id={`${name}-error`}>{errors[name]}</span>
-    );
+    errors[name] && <span class="error" id={`${name}-error`}>{errors[name]}</span>;
   return (
     <section
       id="upcoming"

@@ -2,12 +2,7 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { CsrfField } from "../components/Layout.tsx";
-import {
-  createSession,
-  endSession,
-  SESSION_TTL_MS,
-  signIn,
-} from "../services/auth.ts";
+import { createSession, endSession, SESSION_TTL_MS, signIn } from "../services/auth.ts";
 import { DEMO_ACCOUNTS } from "../services/demo.ts";
 import { formatInstant } from "../services/time.ts";
 import type { AppEnv, Ctx } from "./env.ts";

@@ -5,12 +5,7 @@ import { messageDetails, runDetails } from "../services/messages.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listCalendars } from "../services/store/district.ts";
 import { attachmentStream } from "../services/store/attachments.ts";
-import {
-  effectiveScope,
-  listInProgress,
-  listScheduled,
-  UpcomingQuery,
-} from "../services/upcoming.ts";
+import { effectiveScope, listInProgress, listScheduled, UpcomingQuery } from "../services/upcoming.ts";
 import { type AppEnv, currentUser } from "./env.ts";
 import { fieldErrors, page, problem } from "./render.tsx";
 
@@ -21,9 +16,7 @@ export const messageRoutes = new Hono<AppEnv>()
     const user = currentUser(c);
     const { db, clock, refreshMs } = c.var.deps;
     const parsed = UpcomingQuery.safeParse(c.req.query());
-    const calendars = (await listCalendars(db)).filter((cal) =>
-      mayUseCalendar(user, cal.id)
-    );
+    const calendars = (await listCalendars(db)).filter((cal) => mayUseCalendar(user, cal.id));
     const errors = parsed.success ? {} : fieldErrors(parsed.error.issues);
     const query = parsed.success ? parsed.data : UpcomingQuery.parse({});
     if (
@@ -52,8 +45,7 @@ export const messageRoutes = new Hono<AppEnv>()
       );}
     if (!props.scheduled && !props.inProgress) {
       props.errors = {
-        cursor:
-          "That page link is out of date: start again from the first page.",
+        cursor: "That page link is out of date: start again from the first page.",
       };
       props.scheduled = { items: [] };
     }
@@ -119,23 +111,17 @@ export const messageRoutes = new Hono<AppEnv>()
         clock.now(),
       )
       : null;
-    const attachment = d?.message.value.attachments.find((a) =>
-      a.id === attachmentId
-    );
+    const attachment = d?.message.value.attachments.find((a) => a.id === attachmentId);
     if (!d || !attachment) return notFound(c);
     return c.body(attachmentStream(db, id, attachment.id), 200, {
       "Content-Type": attachment.contentType,
       "Content-Length": String(attachment.size),
-      "Content-Disposition": `attachment; filename="${
-        attachment.name.replaceAll(/[^\w.-]/g, "_")
-      }"`,
+      "Content-Disposition": `attachment; filename="${attachment.name.replaceAll(/[^\w.-]/g, "_")}"`,
     });
   })
   .get("/runs/:id", async (c) => {
     const id = c.req.param("id");
-    const run = ID.test(id)
-      ? await runDetails(c.var.deps.db, currentUser(c), id)
-      : null;
+    const run = ID.test(id) ? await runDetails(c.var.deps.db, currentUser(c), id) : null;
     if (!run) return notFound(c);
     return page(
       c,
@@ -145,9 +131,7 @@ export const messageRoutes = new Hono<AppEnv>()
   })
   .get("/runs/:id/cancel", async (c) => {
     const id = c.req.param("id");
-    const run = ID.test(id)
-      ? await runDetails(c.var.deps.db, currentUser(c), id)
-      : null;
+    const run = ID.test(id) ? await runDetails(c.var.deps.db, currentUser(c), id) : null;
     if (!run) return notFound(c);
     return problem(
       c,

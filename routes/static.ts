@@ -14,18 +14,14 @@ export const staticRoutes = new Hono<AppEnv>().get("/static/*", async (c) => {
   const ext = rel.slice(rel.lastIndexOf("."));
   if (
     !TYPES[ext] ||
-    rel.split("/").some((part) =>
-      part === ".." || part === "" || part.startsWith(".")
-    )
+    rel.split("/").some((part) => part === ".." || part === "" || part.startsWith("."))
   ) {
     return c.text("Not found", 404);
   }
   const file = new URL(rel, ROOT);
   const info = await Deno.stat(file).catch(() => null);
   if (!info?.isFile) return c.text("Not found", 404);
-  const etag = `W/"${info.size.toString(36)}-${
-    (info.mtime?.getTime() ?? 0).toString(36)
-  }"`;
+  const etag = `W/"${info.size.toString(36)}-${(info.mtime?.getTime() ?? 0).toString(36)}"`;
   const headers = {
     ETag: etag,
     "Cache-Control": "no-cache",

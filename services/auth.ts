@@ -42,9 +42,7 @@ export async function hashPassword(password: string): Promise<string> {
     SCRYPT.p,
     SCRYPT.keylen,
   );
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${
-    salt.toString("base64")
-  }$${key.toString("base64")}`;
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString("base64")}$${key.toString("base64")}`;
 }
 
 export async function verifyPassword(
@@ -152,14 +150,9 @@ export async function signIn(
     await db.kv.delete(key);
     return { ok: true, user: user.value };
   }
-  const count =
-    (failures.success && !failures.data.lockedUntil ? failures.data.count : 0) +
+  const count = (failures.success && !failures.data.lockedUntil ? failures.data.count : 0) +
     1;
-  const lockedUntil = count >= MAX_FAILED_SIGN_INS
-    ? now + LOCKOUT_MS
-    : undefined;
+  const lockedUntil = count >= MAX_FAILED_SIGN_INS ? now + LOCKOUT_MS : undefined;
   await db.kv.set(key, { count, lockedUntil }, { expireIn: LOCKOUT_MS * 2 });
-  return lockedUntil
-    ? { ok: false, reason: "locked", until: lockedUntil }
-    : { ok: false, reason: "invalid" };
+  return lockedUntil ? { ok: false, reason: "locked", until: lockedUntil } : { ok: false, reason: "invalid" };
 }

@@ -5,23 +5,9 @@
  * scheduled messages are always current.
  */
 import { hashPassword } from "./auth.ts";
-import type {
-  Attachment,
-  Calendar,
-  District,
-  Message,
-  Person,
-  Run,
-  ToolRights,
-  User,
-} from "./model.ts";
+import type { Attachment, Calendar, District, Message, Person, Run, ToolRights, User } from "./model.ts";
 import { MODES } from "./model.ts";
-import {
-  getDistrict,
-  saveCalendar,
-  saveDistrict,
-  saveSchool,
-} from "./store/district.ts";
+import { getDistrict, saveCalendar, saveDistrict, saveSchool } from "./store/district.ts";
 import type { Db } from "./store/kv.ts";
 import { saveAttachmentBytes } from "./store/attachments.ts";
 import { saveMessage, summarize } from "./store/messages.ts";
@@ -150,9 +136,7 @@ function nthWeekday(
 ): string {
   const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
   const day = 1 + ((weekday - first + 7) % 7) + (n - 1) * 7;
-  return `${year}-${String(month).padStart(2, "0")}-${
-    String(day).padStart(2, "0")
-  }`;
+  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
 function noSchoolDays(startYear: number): Calendar["noSchoolDays"] {
@@ -220,8 +204,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
   for (const c of calendars) await saveCalendar(db, c);
 
   const people: Person[] = [];
-  const phone = () =>
-    `+1612555${String(Math.floor(rand() * 10000)).padStart(4, "0")}`;
+  const phone = () => `+1612555${String(Math.floor(rand() * 10000)).padStart(4, "0")}`;
   let deviceSeq = 0;
   const device = (
     kind: "email" | "phone",
@@ -264,9 +247,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
       };
       people.push(student);
       // About one family in six already has a child here: siblings share guardians.
-      const sibling = guardians.length > 4 && rand() < 0.17
-        ? guardians[Math.floor(rand() * guardians.length)]
-        : null;
+      const sibling = guardians.length > 4 && rand() < 0.17 ? guardians[Math.floor(rand() * guardians.length)] : null;
       if (sibling) {
         sibling.studentIds.push(student.id);
         if (!sibling.schoolIds.includes(school.id)) {
@@ -290,9 +271,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
           devices.push(device("phone", phone(), {
             text: rand() < 0.8,
             general: rand() > 0.1,
-            textOptOutAt: rand() < 0.05
-              ? new Date(now - 20 * 86_400_000).toISOString()
-              : undefined,
+            textOptOutAt: rand() < 0.05 ? new Date(now - 20 * 86_400_000).toISOString() : undefined,
           }));
         }
         if (rand() < 0.3) {
@@ -378,8 +357,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
     at: new Date(at).toISOString(),
   });
   const day = (n: number) => addDays(today, n);
-  const calOf = (schoolId: string) =>
-    calendars.find((c) => c.schoolId === schoolId)!;
+  const calOf = (schoolId: string) => calendars.find((c) => c.schoolId === schoolId)!;
 
   type Draft =
     & Omit<
@@ -727,9 +705,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
       },
       attachments,
       created: stamp(by, createdAt),
-      modified: modifiedBy
-        ? stamp(modifiedBy, createdAt + 5_400_000)
-        : undefined,
+      modified: modifiedBy ? stamp(modifiedBy, createdAt + 5_400_000) : undefined,
       nextAt: null,
     };
     const calendar = calendars.find((c) => c.id === message.calendarId)!;
@@ -822,8 +798,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
     }),
     run("R9M4T6HA3E7S", "msg-gym", "failed", 3 * 24 * 60, {
       error: {
-        reason:
-          "The message uses the merge field {{student.homeroom}}, which Messenger does not know. " +
+        reason: "The message uses the merge field {{student.homeroom}}, which Messenger does not know. " +
           "Edit the message to remove it or use {{student.grade}}, then send it again.",
         stage: "Processing: rendering merge fields",
         detail: "MergeFieldError: unknown field student.homeroom in email body",

@@ -2,15 +2,7 @@
  * Who a message reaches, by which devices, and who is left out and why.
  * View Details and the wizard show the aggregate; dispatch uses the list.
  */
-import type {
-  Calendar,
-  Device,
-  Message,
-  MessageType,
-  Mode,
-  Person,
-  RecipientType,
-} from "./model.ts";
+import type { Calendar, Device, Message, MessageType, Mode, Person, RecipientType } from "./model.ts";
 import type { Db } from "./store/kv.ts";
 import { getPerson, listPeopleInSchool } from "./store/people.ts";
 
@@ -31,13 +23,9 @@ export function devicesFor(
 ): Device[] | Exclusion {
   if (mode === "inbox") return [];
   const kind = mode === "email" ? "email" : "phone";
-  const candidates = person.devices.filter((d) =>
-    d.kind === kind && (mode !== "text" || d.text)
-  );
+  const candidates = person.devices.filter((d) => d.kind === kind && (mode !== "text" || d.text));
   if (candidates.length === 0) return "noDevice";
-  const allowed = candidates.filter((d) =>
-    d[type] && !(mode === "text" && d.textOptOutAt)
-  );
+  const allowed = candidates.filter((d) => d[type] && !(mode === "text" && d.textOptOutAt));
   return allowed.length === 0 ? "optedOut" : allowed;
 }
 

@@ -31,9 +31,7 @@ export function buildRule(
   return new RRule({
     ...options,
     dtstart: floating(schedule.startDate),
-    until: schedule.endDate
-      ? floating(schedule.endDate)
-      : options.until ?? null,
+    until: schedule.endDate ? floating(schedule.endDate) : options.until ?? null,
   });
 }
 
@@ -102,9 +100,7 @@ export function occurrences(
   }
   const skip = new Set(schedule.skipDates);
   const noSchool = new Map(
-    schedule.skipNoSchoolDays
-      ? (opts.calendar?.noSchoolDays ?? []).map((d) => [d.date, d.reason])
-      : [],
+    schedule.skipNoSchoolDays ? (opts.calendar?.noSchoolDays ?? []).map((d) => [d.date, d.reason]) : [],
   );
   const out: Occurrence[] = [];
   let kept = 0;

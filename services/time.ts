@@ -117,9 +117,7 @@ export function formatInstant(instant: number, timeZone: string): string {
 export function formatClock(time: string): string {
   const [h, m] = time.split(":").map(Number);
   const suffix = h < 12 ? "AM" : "PM";
-  return `${h % 12 === 0 ? 12 : h % 12}:${
-    String(m).padStart(2, "0")
-  } ${suffix}`;
+  return `${h % 12 === 0 ? 12 : h % 12}:${String(m).padStart(2, "0")} ${suffix}`;
 }
 
 /** "Mon, Dec 7, 2026" for a local date. */

@@ -7,17 +7,13 @@ import { z } from "zod";
 import type { MessageSummary, Run, User } from "./model.ts";
 import { maySeeMessage } from "./rights.ts";
 import { type Db, listPage, type Page } from "./store/kv.ts";
-import {
-  MessageSummary as MessageSummarySchema,
-  Run as RunSchema,
-} from "./model.ts";
+import { MessageSummary as MessageSummarySchema, Run as RunSchema } from "./model.ts";
 import { scheduledIndex } from "./store/messages.ts";
 import { activeIndex, isInProgress } from "./store/runs.ts";
 
 export const PAGE_SIZE = 50;
 
-const text = (max: number) =>
-  z.string().trim().max(max, `at most ${max} characters`).default("");
+const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`).default("");
 
 export const UpcomingQuery = z.object({
   tab: z.enum(["scheduled", "in-progress"], {

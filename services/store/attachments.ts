@@ -23,9 +23,7 @@ export async function saveAttachmentBytes(
   }
   for (let i = 0; i < chunks.length; i += 10) {
     const op = db.kv.atomic();
-    chunks.slice(i, i + 10).forEach((chunk, j) =>
-      op.set([...prefix(db, messageId, attachment.id), i + j], chunk)
-    );
+    chunks.slice(i, i + 10).forEach((chunk, j) => op.set([...prefix(db, messageId, attachment.id), i + j], chunk));
     if (!(await op.commit()).ok) {
       throw new Error("could not store the attachment");
     }

@@ -58,12 +58,7 @@ function keyString(key: Deno.KvKey): string {
   return JSON.stringify(
     key.map((
       p,
-    ) => (typeof p === "bigint"
-      ? `${p}n`
-      : p instanceof Uint8Array
-      ? [...p]
-      : p)
-    ),
+    ) => (typeof p === "bigint" ? `${p}n` : p instanceof Uint8Array ? [...p] : p)),
   );
 }
 

@@ -1,14 +1,6 @@
 import { AuditEntry, Message, MessageSummary } from "../model.ts";
 import { describeSchedule } from "../recurrence.ts";
-import {
-  type Db,
-  type EntityDef,
-  getEntity,
-  listAll,
-  newId,
-  stageEntity,
-  type Versioned,
-} from "./kv.ts";
+import { type Db, type EntityDef, getEntity, listAll, newId, stageEntity, type Versioned } from "./kv.ts";
 import { ConflictError } from "./kv.ts";
 
 export function summarize(m: Message): MessageSummary {
@@ -24,9 +16,7 @@ export function summarize(m: Message): MessageSummary {
     recurring: m.schedule.kind === "recurring",
     hasAttachment: m.attachments.length > 0,
     times: m.schedule.times,
-    pattern: m.schedule.kind === "recurring"
-      ? describeSchedule(m.schedule)
-      : undefined,
+    pattern: m.schedule.kind === "recurring" ? describeSchedule(m.schedule) : undefined,
   };
 }
 

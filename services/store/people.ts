@@ -1,13 +1,5 @@
 import { Person } from "../model.ts";
-import {
-  type Db,
-  type EntityDef,
-  getEntity,
-  listAll,
-  saveEntity,
-  stageEntity,
-  type Versioned,
-} from "./kv.ts";
+import { type Db, type EntityDef, getEntity, listAll, saveEntity, stageEntity, type Versioned } from "./kv.ts";
 
 /** The school index holds the whole person: resolving a school is one list. */
 const personDef: EntityDef<Person> = {

@@ -1,11 +1,5 @@
 import { FAILED_VISIBLE_MS, Run } from "../model.ts";
-import {
-  type Db,
-  type EntityDef,
-  getEntity,
-  saveEntity,
-  type Versioned,
-} from "./kv.ts";
+import { type Db, type EntityDef, getEntity, saveEntity, type Versioned } from "./kv.ts";
 
 /** Index prefixes of In Progress runs (Processing, Sending, Canceling, Failed). */
 export const activeIndex = {
@@ -23,9 +17,7 @@ export const activeIndex = {
 /** Whether a run belongs on the In Progress tab at `now`. */
 export function isInProgress(run: Run, now: number): boolean {
   if (run.status === "failed") {
-    const failedAt = run.transitions.findLast((t) =>
-      t.status === "failed"
-    )?.at ?? run.startedAt;
+    const failedAt = run.transitions.findLast((t) => t.status === "failed")?.at ?? run.startedAt;
     return now - failedAt < FAILED_VISIBLE_MS;
   }
   return run.status === "processing" || run.status === "sending" ||

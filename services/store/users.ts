@@ -1,12 +1,5 @@
 import { User } from "../model.ts";
-import {
-  type Db,
-  type EntityDef,
-  getEntity,
-  listAll,
-  saveEntity,
-  type Versioned,
-} from "./kv.ts";
+import { type Db, type EntityDef, getEntity, listAll, saveEntity, type Versioned } from "./kv.ts";
 
 const userDef: EntityDef<User> = {
   schema: User,
