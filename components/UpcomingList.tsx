@@ -20,6 +20,9 @@ export interface UpcomingProps {
   refreshMs: number;
 }
 
+const FILTER_FIELDS = new Set(["createdBy", "subject", "calendar"]);
+const ERROR_LABEL: Record<string, string> = { tab: "Tab", scope: "Messages", cursor: "Page", form: "Error" };
+
 export function upcomingHref(query: Partial<UpcomingQuery>): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v) params.set(k, String(v));
@@ -265,7 +268,9 @@ export function Upcoming(props: UpcomingProps) {
           <a href={upcomingHref({ tab: query.tab, scope })}>Clear filters</a>
         )}
       </form>
-      {errors.form && <p class="error" role="alert">{errors.form}</p>}
+      {Object.entries(errors).filter(([k]) => !FILTER_FIELDS.has(k)).map(([k, message]) => (
+        <p key={k} class="error" role="alert">{`${ERROR_LABEL[k] ?? k}: ${message}`}</p>
+      ))}
       <UpcomingListBody {...props} />
     </section>
   );

@@ -37,16 +37,14 @@ export const messageRoutes = new Hono<AppEnv>()
       errors,
       refreshMs,
     };
-    if (failed) props.scheduled = { items: [] };
-    else if (query.tab === "scheduled") {
-      props.scheduled = await listScheduled(db, user, query).catch(badCursor);
-    } else {props.inProgress = await listInProgress(db, user, query, now).catch(
-        badCursor,
-      );}
-    if (!props.scheduled && !props.inProgress) {
-      props.errors = {
-        cursor: "That page link is out of date: start again from the first page.",
-      };
+    try {
+      if (failed) props.scheduled = { items: [] };
+      else if (query.tab === "scheduled") props.scheduled = await listScheduled(db, user, query);
+      else props.inProgress = await listInProgress(db, user, query, now);
+    } catch (e) {
+      // KV refuses a cursor that is not one of its own: a stale or edited link.
+      if (!(query.cursor && e instanceof TypeError && /cursor/i.test(e.message))) throw e;
+      props.errors = { cursor: "That page link is out of date: start again from the first page." };
       props.scheduled = { items: [] };
     }
     return page(
@@ -149,11 +147,6 @@ function keepRaw(raw: Record<string, string>): Partial<UpcomingQuery> {
     if (typeof raw[k] === "string") out[k] = raw[k].slice(0, 300);
   }
   return out;
-}
-
-/** KV rejects a cursor that was not made for this list: treat as a bad link. */
-function badCursor(): undefined {
-  return undefined;
 }
 
 function notFound(c: Parameters<typeof problem>[0]) {
