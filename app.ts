@@ -17,10 +17,11 @@ import { messageRoutes } from "./routes/messages.tsx";
 import { problem } from "./routes/render.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { setupRoutes } from "./routes/setup.tsx";
 
 export const CSRF_COOKIE = "messenger_csrf";
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const PUBLIC_PATHS = ["/signin", "/static/", "/healthz"];
+const PUBLIC_PATHS = ["/signin", "/setup", "/static/", "/healthz"];
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -112,6 +113,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.get("/", (c) => c.redirect("/messages"));
   app.route("/", authRoutes);
+  app.route("/", setupRoutes);
   app.route("/", messageRoutes);
 
   app.notFound((c) =>

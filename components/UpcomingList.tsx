@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import type { District, MessageSummary, Mode, Run, User } from "../services/model.ts";
 import { MODE_LABEL } from "../services/model.ts";
-import type { Page } from "../services/store/kv.ts";
+import { MAX_SCAN, type Page } from "../services/store/kv.ts";
 import type { UpcomingQuery } from "../services/upcoming.ts";
 import { formatClock, formatInstant, toWall } from "../services/time.ts";
 import { Island } from "./Island.tsx";
@@ -146,11 +146,16 @@ export function UpcomingListBody(props: UpcomingProps) {
       {props.scheduled
         ? <ScheduledList page={props.scheduled} district={district} />
         : <InProgressList page={props.inProgress!} district={district} />}
+      {page.partial && (
+        <p class="notice">
+          {`Searched ${MAX_SCAN.toLocaleString("en-US")} messages; there may be more matches further on.`}
+        </p>
+      )}
       <nav class="pager" aria-label="Pages">
         {query.cursor && <a href={upcomingHref({ ...query, cursor: "" })}>First page</a>}
         {page.next && (
           <a href={upcomingHref({ ...query, cursor: page.next })} rel="next">
-            Next page
+            {page.partial ? "Keep searching" : "Next page"}
           </a>
         )}
       </nav>

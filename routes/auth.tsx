@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { CsrfField } from "../components/Layout.tsx";
 import { createSession, endSession, SESSION_TTL_MS, signIn } from "../services/auth.ts";
+import { needsFirstAdmin } from "../services/setup.ts";
 import { DEMO_ACCOUNTS } from "../services/demo.ts";
 import { formatInstant } from "../services/time.ts";
 import type { AppEnv, Ctx } from "./env.ts";
@@ -31,8 +32,9 @@ function safeNext(next: string | undefined): string {
 }
 
 function SignInPage(
-  { csrf, values, errors, demo, next }: {
+  { csrf, values, errors, demo, next, setup }: {
     csrf: string;
+    setup: boolean;
     values: { login: string };
     errors: Record<string, string>;
     demo: boolean;
@@ -42,6 +44,11 @@ function SignInPage(
   return (
     <section class="signin">
       <h1>Sign in</h1>
+      {setup && (
+        <p class="notice">
+          Messenger has no administrator yet. <a href="/setup">Set up Messenger</a> with the token from the server log.
+        </p>
+      )}
       {errors.form && <p class="error" role="alert">{errors.form}</p>}
       <form method="post" action="/signin" class="stack">
         <CsrfField token={csrf} />
@@ -102,7 +109,7 @@ function SignInPage(
   );
 }
 
-function render(
+async function render(
   c: Ctx,
   status: 200 | 400 | 401 | 429,
   values: { login: string },
@@ -118,6 +125,7 @@ function render(
       errors={errors}
       demo={c.get("deps").demo}
       next={next}
+      setup={Boolean(c.var.deps.setupToken) && await needsFirstAdmin(c.var.deps.db)}
     />,
     { status: status as 200 },
   );

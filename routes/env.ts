@@ -11,6 +11,8 @@ export interface Deps {
   demo: boolean;
   /** Set when served over https (behind a proxy the request URL says http). */
   secureCookies: boolean;
+  /** Printed at start-up while no user exists; the set-up page asks for it. */
+  setupToken?: string;
   /** How often Upcoming Messages refreshes itself. */
   refreshMs: number;
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { audit, messageFixture, runFixture, userFixture } from "../tests/support/fixtures.ts";
 import { FAILED_VISIBLE_MS } from "./model.ts";
-import type { Db } from "./store/kv.ts";
+import { type Db, listPage } from "./store/kv.ts";
+import { z } from "zod";
 import { saveMessage } from "./store/messages.ts";
 import { saveRun } from "./store/runs.ts";
 import { listInProgress, listScheduled, PAGE_SIZE, UpcomingQuery } from "./upcoming.ts";
@@ -108,5 +109,22 @@ Deno.test("In Progress: newest first, Failed only for seven days", async () => {
   assert.deepEqual(await ids(failedAt + FAILED_VISIBLE_MS - 1), ["r-new", "r-old", "r-failed"]);
   assert.deepEqual(await ids(failedAt + FAILED_VISIBLE_MS), ["r-new", "r-old"]);
   assert.deepEqual((await listInProgress(db, userFixture("u9"), q({ tab: "in-progress" }), NOW)).items, []);
+  kv.close();
+});
+
+Deno.test("a rare filter stops at the scan limit with a partial page and resumes from its cursor", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const db = { kv, districtId: "d1" };
+  for (let i = 0; i < 30; i++) await kv.set(["d1", "ix", i], { n: i });
+  const schema = z.object({ n: z.number() });
+  const filter = (v: { n: number }) => v.n % 10 === 9;
+  const first = await listPage(db, ["d1", "ix"], schema, { limit: 5, filter, maxScan: 12 });
+  assert.deepEqual(first.items.map((v) => v.n), [9]);
+  assert.equal(first.partial, true);
+  const second = await listPage(db, ["d1", "ix"], schema, { limit: 5, filter, maxScan: 12, cursor: first.next });
+  assert.deepEqual(second.items.map((v) => v.n), [19]);
+  const third = await listPage(db, ["d1", "ix"], schema, { limit: 5, filter, maxScan: 12, cursor: second.next });
+  assert.deepEqual(third.items.map((v) => v.n), [29]);
+  assert.equal(third.next, undefined);
   kv.close();
 });

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { Client, NOW, signedIn, subjects, testApp } from "./support/app.ts";
+import { Client, NOW, signedIn, subjects, testApp, TestClock } from "./support/app.ts";
+import { createApp } from "../app.ts";
+import { ensureDistrict, needsFirstAdmin } from "../services/setup.ts";
+import { getUserByLogin } from "../services/store/users.ts";
 import { getMessage } from "../services/store/messages.ts";
 
 Deno.test("signed out: every page redirects to sign-in, keeping where the user was going", async () => {
@@ -322,4 +325,43 @@ Deno.test("static files and health", async () => {
   const health = await c.get("/healthz");
   assert.deepEqual(await health.json(), { ok: true, kv: "reachable", district: "demo" });
   t.close();
+});
+
+Deno.test("first run in production: the set-up page creates the first administrator once, with the logged token", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const db = { kv, districtId: "prod" };
+  await ensureDistrict(db, {
+    name: "Prod",
+    timeZone: "America/Denver",
+    dialingWindow: { start: "07:00", end: "21:00" },
+  });
+  const app = createApp({
+    db,
+    clock: new TestClock(),
+    demo: false,
+    secureCookies: true,
+    refreshMs: 60_000,
+    setupToken: "tok",
+  });
+  const c = new Client(app);
+  assert.match(await (await c.get("/signin")).text(), /Set up Messenger/);
+  const fields = { login: "root", name: "Ada Admin", password: "a-long-password", confirm: "a-long-password" };
+  const short = await c.post("/setup", { ...fields, token: "tok", password: "short", confirm: "short" });
+  assert.equal(short.status, 400);
+  const shortHtml = await short.text();
+  assert.match(shortHtml, /at least 12 characters/);
+  assert.match(shortHtml, /value="Ada Admin"/, "the form comes back filled in");
+  assert.equal((await c.post("/setup", { ...fields, token: "wrong" })).status, 403);
+  assert.equal(await needsFirstAdmin(db), true, "nothing created by refused attempts");
+  assert.equal((await c.post("/setup", { ...fields, token: "tok" })).status, 303);
+  assert.equal(await needsFirstAdmin(db), false);
+  assert.equal((await c.get("/setup")).status, 302, "set-up is closed once an administrator exists");
+  const again = await c.post("/setup", { ...fields, login: "second", token: "tok" });
+  assert.equal(again.status, 303);
+  assert.equal(await getUserByLogin(db, "second"), null);
+  const signIn = await c.signIn("root", "a-long-password");
+  assert.equal(signIn.status, 303);
+  assert.match(signIn.headers.getSetCookie().join("\n"), /messenger_session=[^;]+;.*Secure/);
+  assert.doesNotMatch(await (await c.get("/signin")).text(), /demo-admin/);
+  kv.close();
 });

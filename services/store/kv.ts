@@ -112,22 +112,23 @@ export interface Page<T> {
   items: T[];
   /** Pass back to get the following page; absent on the last page. */
   next?: string;
+  /** The page stopped at the scan limit before it was full: more may match. */
+  partial?: boolean;
 }
+
+/** At most this many index entries are read for one filtered page. */
+export const MAX_SCAN = 2000;
 
 /**
  * One page from an index, filtering as it reads: only as many entries as
- * it takes to fill the page are read, never the whole index.
+ * it takes to fill the page are read, never the whole index, and never more
+ * than `maxScan` (a rare filter answers with a partial page and a cursor).
  */
 export async function listPage<T>(
   db: Db,
   prefix: Deno.KvKey,
   schema: z.ZodType<T>,
-  opts: {
-    limit: number;
-    cursor?: string;
-    reverse?: boolean;
-    filter?: (v: T) => boolean;
-  },
+  opts: { limit: number; cursor?: string; reverse?: boolean; filter?: (v: T) => boolean; maxScan?: number },
 ): Promise<Page<T>> {
   const iter = db.kv.list({ prefix }, {
     cursor: opts.cursor || undefined,
@@ -135,10 +136,16 @@ export async function listPage<T>(
     batchSize: Math.min(500, opts.limit + 1),
   });
   const items: T[] = [];
+  const maxScan = opts.maxScan ?? MAX_SCAN;
   let lastCursor = "";
+  let scanned = 0;
   for await (const entry of iter) {
     const value = schema.parse(entry.value);
-    if (opts.filter && !opts.filter(value)) continue;
+    if (opts.filter && !opts.filter(value)) {
+      if (++scanned >= maxScan) return { items, next: iter.cursor, partial: true };
+      continue;
+    }
+    scanned++;
     if (items.length === opts.limit) return { items, next: lastCursor };
     items.push(value);
     lastCursor = iter.cursor;
