@@ -20,6 +20,8 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Messenger`}</title>
+        {/* The CSP allows no inline style, so htmx must not inject its own. */}
+        <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/build/client.js" defer></script>
       </head>

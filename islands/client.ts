@@ -17,4 +17,5 @@ function mount(root: ParentNode) {
 }
 
 mount(document);
-htmx.on("htmx:load", (e) => mount(e.target as HTMLElement));
+// htmx fires htmx:load on every piece of content it swaps in.
+document.addEventListener("htmx:load", (e) => mount(e.target as HTMLElement));
