@@ -14,6 +14,7 @@ import { getDistrict } from "./services/store/district.ts";
 import { authRoutes, SESSION_COOKIE } from "./routes/auth.tsx";
 import type { AppEnv, Deps } from "./routes/env.ts";
 import { messageRoutes } from "./routes/messages.tsx";
+import { composeRoutes } from "./routes/compose.tsx";
 import { problem } from "./routes/render.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -114,6 +115,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.get("/", (c) => c.redirect("/messages"));
   app.route("/", authRoutes);
   app.route("/", setupRoutes);
+  app.route("/", composeRoutes);
   app.route("/", messageRoutes);
 
   app.notFound((c) =>

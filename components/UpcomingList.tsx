@@ -5,6 +5,7 @@ import { MAX_SCAN, type Page } from "../services/store/kv.ts";
 import type { UpcomingQuery } from "../services/upcoming.ts";
 import { formatClock, formatInstant, toWall } from "../services/time.ts";
 import { Island } from "./Island.tsx";
+import { CsrfField } from "./Layout.tsx";
 import { AttachmentIcon, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
 
 export interface UpcomingProps {
@@ -18,6 +19,9 @@ export interface UpcomingProps {
   now: number;
   errors?: Record<string, string>;
   refreshMs: number;
+  csrf: string;
+  /** A one-line confirmation after Send, Update or Cancel. */
+  done?: string;
 }
 
 const FILTER_FIELDS = new Set(["createdBy", "subject", "calendar"]);
@@ -185,11 +189,16 @@ export function Upcoming(props: UpcomingProps) {
     >
       <div class="bar">
         <h1>Upcoming Messages</h1>
+        <form method="post" action="/messages/new" class="inline" hx-boost="false">
+          <CsrfField token={props.csrf} />
+          <button type="submit">New Message</button>
+        </form>
         <Island
           name="AutoRefresh"
           props={{ target: "upcoming-list", intervalMs: props.refreshMs }}
         />
       </div>
+      {props.done && <p class="notice done" role="status">{props.done}</p>}
       <nav class="tabs" aria-label="Tabs" role="tablist">
         {tabs.map(([value, label]) => (
           <a

@@ -1,5 +1,6 @@
 /** The island registry: server and browser both name islands from here. */
 import AutoRefresh from "./AutoRefresh.tsx";
+import SegmentCounter from "./SegmentCounter.tsx";
 
-export const islands = { AutoRefresh } as const;
+export const islands = { AutoRefresh, SegmentCounter } as const;
 export type IslandName = keyof typeof islands;

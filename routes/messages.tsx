@@ -10,6 +10,12 @@ import { type AppEnv, currentUser } from "./env.ts";
 import { fieldErrors, page, problem } from "./render.tsx";
 
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
+const DONE: Record<string, string> = {
+  scheduled: "The message is scheduled.",
+  queued: "The message is queued to send now.",
+  updated: "The message was updated.",
+  canceled: "The message was canceled.",
+};
 
 export const messageRoutes = new Hono<AppEnv>()
   .get("/messages", async (c) => {
@@ -36,6 +42,8 @@ export const messageRoutes = new Hono<AppEnv>()
       now,
       errors,
       refreshMs,
+      csrf: c.var.csrf,
+      done: DONE[c.req.query("done") ?? ""],
     };
     try {
       if (failed) props.scheduled = { items: [] };
@@ -74,27 +82,6 @@ export const messageRoutes = new Hono<AppEnv>()
       c,
       d.message.value.subject,
       <MessageDetailsView d={d} district={c.var.district} />,
-    );
-  })
-  .get("/messages/:id/edit", async (c) => {
-    const id = c.req.param("id");
-    const { db, clock } = c.var.deps;
-    const d = ID.test(id)
-      ? await messageDetails(
-        db,
-        c.var.district,
-        currentUser(c),
-        id,
-        clock.now(),
-      )
-      : null;
-    if (!d) return notFound(c);
-    return problem(
-      c,
-      501,
-      "Edit Message",
-      "Editing and canceling scheduled messages are not available in this version yet. " +
-        "The message is unchanged and will go out as scheduled.",
     );
   })
   .get("/messages/:id/attachments/:attachmentId", async (c) => {

@@ -177,6 +177,8 @@ export const Message = z.object({
   schedule: Schedule,
   created: Stamp,
   modified: Stamp.optional(),
+  /** Set by Cancel Message / Cancel Series; the record stays for its history. */
+  canceled: Stamp.optional(),
   /** Instant (ms) of the next delivery; null once nothing is left to send. */
   nextAt: z.number().nullable(),
 });

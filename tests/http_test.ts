@@ -301,12 +301,14 @@ Deno.test("attachments download for those who may see the message", async () => 
   t.close();
 });
 
-Deno.test("Edit Message says plainly that editing is not available yet and changes nothing", async () => {
+Deno.test("Edit Message opens the wizard on a draft; the message is unchanged until Update", async () => {
   const t = await testApp();
   const c = await signedIn(t, "teacher");
   const before = await getMessage(t.db, "msg-attendance");
   const res = await c.get("/messages/msg-attendance/edit");
-  assert.equal(res.status, 501);
+  assert.equal(res.status, 303);
+  const step1 = await c.get(res.headers.get("Location")!);
+  assert.match(await step1.text(), /Edit Message: Weekly attendance summary/);
   assert.deepEqual(await getMessage(t.db, "msg-attendance"), before);
   assert.equal((await c.get("/messages/msg-early-release/edit")).status, 404);
   t.close();

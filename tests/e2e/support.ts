@@ -222,6 +222,43 @@ export async function expectSubjects(page: Page, expected: string[], timeout = T
   }
 }
 
+/** Waits until the locator's text matches `pattern`, failing with `message` and the last text seen. */
+export async function expectText(
+  locator: Locator,
+  pattern: RegExp,
+  message: string,
+  timeout = TIMEOUT_MS,
+): Promise<void> {
+  let seen: string | null = null;
+  try {
+    await eventually(message, async () => {
+      seen = await locator.first().textContent({ timeout: 1_000 });
+      return pattern.test(seen?.trim() ?? "");
+    }, timeout);
+  } catch {
+    throw new Error(`${message}: expected text matching ${pattern}, but it is ${JSON.stringify(seen)}`);
+  }
+}
+
+/** Waits until the page URL's query has `want` (null: absent or empty), failing with the URL seen. */
+export async function expectQuery(
+  page: Page,
+  want: Record<string, string | null>,
+  message = "URL query",
+  timeout = TIMEOUT_MS,
+): Promise<void> {
+  const ok = () => {
+    const url = new URL(page.url());
+    return url.pathname === "/messages" &&
+      Object.entries(want).every(([k, v]) => v === null ? !url.searchParams.get(k) : url.searchParams.get(k) === v);
+  };
+  try {
+    await eventually(message, () => Promise.resolve(ok()), timeout);
+  } catch {
+    throw new Error(`${message}: expected /messages with ${JSON.stringify(want)}, but the URL is ${page.url()}`);
+  }
+}
+
 /** Waits until the locator matches no element (or only hidden ones). */
 export function expectGone(locator: Locator): Promise<void> {
   return locator.first().waitFor({ state: "hidden" });

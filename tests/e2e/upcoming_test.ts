@@ -4,7 +4,17 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { entry, eventually, expectGone, expectSubjects, screenshot, signIn, withApp } from "./support.ts";
+import {
+  entry,
+  eventually,
+  expectGone,
+  expectQuery,
+  expectSubjects,
+  expectText,
+  screenshot,
+  signIn,
+  withApp,
+} from "./support.ts";
 
 /** Demo data (services/demo.ts), by creator. */
 const ADMIN_SCHEDULED = ["Severe weather drill notice", "Daily absence call", "Lunch account balance low"];
@@ -41,13 +51,6 @@ async function expectScope(page: Page, name: "My Messages" | "All Messages"): Pr
   await page.locator(`nav.scopes a[aria-current="page"]`, { hasText: name }).waitFor();
 }
 
-async function waitForQuery(page: Page, want: Record<string, string | null>): Promise<void> {
-  await page.waitForURL((url) =>
-    url.pathname === "/messages" &&
-    Object.entries(want).every(([k, v]) => v === null ? !url.searchParams.get(k) : url.searchParams.get(k) === v)
-  );
-}
-
 async function statusOf(page: Page, subject: string): Promise<string> {
   return (await entry(page, subject).locator(".status").textContent())?.trim() ?? "";
 }
@@ -76,13 +79,13 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
 
     await t.step("In Progress shows recent runs with their status, not old failures", async () => {
       await tab(page, "In Progress").click();
-      await waitForQuery(page, { tab: "in-progress" });
+      await expectQuery(page, { tab: "in-progress" });
       await expectSelectedTab(page, "In Progress");
       await expectSubjects(page, [GYM]);
       assert.equal(await statusOf(page, GYM), "Failed");
 
       await page.getByRole("link", { name: "All Messages" }).click();
-      await waitForQuery(page, { tab: "in-progress", scope: "all" });
+      await expectQuery(page, { tab: "in-progress", scope: "all" });
       await expectScope(page, "All Messages");
       await expectSelectedTab(page, "In Progress");
       await expectSubjects(page, ALL_IN_PROGRESS);
@@ -100,7 +103,7 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
 
     await t.step("All Messages on Scheduled lists everyone's messages", async () => {
       await tab(page, "Scheduled").click();
-      await waitForQuery(page, { tab: "scheduled", scope: "all" });
+      await expectQuery(page, { tab: "scheduled", scope: "all" });
       await expectSelectedTab(page, "Scheduled");
       await expectScope(page, "All Messages");
       await expectSubjects(page, ALL_SCHEDULED);
@@ -126,7 +129,7 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
       const createdBy = page.getByLabel("Created By");
       await createdBy.fill("Priya");
       await expectSubjects(page, PRIYA_SCHEDULED);
-      await waitForQuery(page, { createdBy: "Priya", scope: "all", tab: "scheduled" });
+      await expectQuery(page, { createdBy: "Priya", scope: "all", tab: "scheduled" });
       await screenshot(page, "admin-filter-created-by");
       await page.reload();
       await expectSubjects(page, PRIYA_SCHEDULED);
@@ -139,7 +142,7 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
       await page.getByLabel("Subject").fill("lunch");
       await page.getByRole("button", { name: "Filter" }).click();
       await expectSubjects(page, ["Lunch account balance low"]);
-      await waitForQuery(page, { subject: "lunch", createdBy: null });
+      await expectQuery(page, { subject: "lunch", createdBy: null });
       await page.reload();
       await expectSubjects(page, ["Lunch account balance low"]);
       assert.equal(await page.getByLabel("Subject").inputValue(), "lunch");
@@ -155,7 +158,7 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
       await expectSubjects(page, ROOSEVELT_SCHEDULED);
       const calendarId = await page.getByLabel("Calendar").inputValue();
       assert.match(calendarId, /^roosevelt-/);
-      await waitForQuery(page, { calendar: calendarId, subject: null });
+      await expectQuery(page, { calendar: calendarId, subject: null });
       await screenshot(page, "admin-filter-calendar");
       await page.reload();
       await expectSubjects(page, ROOSEVELT_SCHEDULED);
@@ -164,12 +167,39 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
       assert.equal(selected?.trim(), roosevelt);
 
       await page.getByRole("link", { name: "Clear filters" }).click();
-      await waitForQuery(page, { calendar: null, scope: "all" });
+      await expectQuery(page, { calendar: null, scope: "all" });
       await expectSubjects(page, ALL_SCHEDULED);
       assert.equal(await page.getByLabel("Calendar").inputValue(), "");
     });
 
+    await t.step("switching tab or scope after filtering keeps the filter", async () => {
+      await page.goto(`${app.baseUrl}/messages?scope=all`);
+      await expectSubjects(page, ALL_SCHEDULED);
+      await page.getByLabel("Created By").fill("Priya");
+      await expectSubjects(page, PRIYA_SCHEDULED);
+      await expectQuery(page, { createdBy: "Priya" });
+      await tab(page, "In Progress").click();
+      await expectSelectedTab(page, "In Progress");
+      await expectQuery(
+        page,
+        { tab: "in-progress", scope: "all", createdBy: "Priya" },
+        "the In Progress tab, clicked after filtering, should keep the Created By filter",
+      );
+      await expectSubjects(page, ["Spelling bee results"]);
+      assert.equal(await page.getByLabel("Created By").inputValue(), "Priya");
+      await page.getByLabel("Subject").fill("zzz-no-such-subject");
+      await page.getByText("No messages in progress match.").waitFor();
+      await page.getByRole("link", { name: "My Messages" }).click();
+      await expectQuery(
+        page,
+        { scope: "mine", createdBy: "Priya", subject: "zzz-no-such-subject" },
+        "the My Messages link, clicked after filtering, should keep the filters",
+      );
+      assert.equal(await page.getByLabel("Subject").inputValue(), "zzz-no-such-subject");
+    });
+
     await t.step("View Details of a scheduled message", async () => {
+      await page.goto(`${app.baseUrl}/messages?scope=all`);
       await page.getByRole("link", { name: "View Details: Early release Friday" }).click();
       await page.waitForURL((url) => url.pathname === "/messages/msg-early-release");
       await page.getByRole("heading", { name: "Early release Friday", level: 1 }).waitFor();
@@ -211,52 +241,100 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
   });
 });
 
-Deno.test("auto refresh replaces the list in place and keeps the filters", async () => {
+/** Counts the island's own refresh fetches (htmx's requests also send HX-Current-URL). */
+function countRefreshes(page: Page): { count(): number; reset(): void } {
+  let n = 0;
+  page.on("request", (r) => {
+    const h = r.headers();
+    if (h["hx-request"] === "true" && !h["hx-current-url"]) n++;
+  });
+  return { count: () => n, reset: () => (n = 0) };
+}
+
+/** Marks the list, then waits until a refresh has replaced it. */
+async function waitForListRefresh(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    document.getElementById("upcoming-list")!.dataset.stale = "true";
+  });
+  await page.locator("#upcoming-list:not([data-stale])").waitFor({ timeout: 10_000 }).catch((e) => {
+    throw new Error(`the list did not refresh itself within 10 s (REFRESH_SECONDS=2): ${e.message}`);
+  });
+}
+
+function markDocument(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    (globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true;
+  });
+}
+
+async function assertSameDocument(page: Page): Promise<void> {
+  assert.equal(
+    await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
+    true,
+    "the page was reloaded instead of refreshed in place",
+  );
+}
+
+Deno.test("auto refresh (REFRESH_SECONDS=2) updates the list in place", async (t) => {
   await withApp("auto-refresh", async ({ app, page }) => {
+    const refreshes = countRefreshes(page);
     await signIn(page, app.baseUrl, "admin");
-    await page.goto(`${app.baseUrl}/messages?scope=all`);
     const status = page.locator(".refresh-status");
-    await status.getByText("Refreshes every 2 seconds").waitFor();
-
-    await page.getByLabel("Created By").fill("Priya");
-    await page.getByLabel("Subject").fill("s");
-    await page.getByRole("button", { name: "Filter" }).click();
-    await waitForQuery(page, { createdBy: "Priya", subject: "s" });
     const filtered = ["Weekly attendance summary", "Field trip permission slips due"];
-    await expectSubjects(page, filtered);
 
-    // Marks that vanish on a page load or when the list is replaced.
-    await page.evaluate(() => {
-      (globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true;
-      document.getElementById("upcoming-list")!.dataset.stale = "true";
+    await t.step("the list is replaced without a reload and the filters keep their values", async () => {
+      await page.goto(`${app.baseUrl}/messages?scope=all`);
+      await status.getByText("Refreshes every 2 seconds").waitFor();
+      await page.getByLabel("Created By").fill("Priya");
+      await page.getByLabel("Subject").fill("s");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await expectQuery(page, { createdBy: "Priya", subject: "s" });
+      await expectSubjects(page, filtered);
+      await markDocument(page);
+      await waitForListRefresh(page);
+      await assertSameDocument(page);
+      await expectSubjects(page, filtered);
+      assert.equal(await page.getByLabel("Created By").inputValue(), "Priya");
+      assert.equal(await page.getByLabel("Subject").inputValue(), "s");
     });
-    await status.getByText(/^Updated \d{1,2}:\d{2}/).waitFor({ timeout: 10_000 });
-    await page.locator("#upcoming-list:not([data-stale])").waitFor({ timeout: 10_000 });
-    assert.equal(
-      await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
-      true,
-      "the page was reloaded instead of refreshed in place",
-    );
-    await expectSubjects(page, filtered);
-    assert.equal(await page.getByLabel("Created By").inputValue(), "Priya");
-    assert.equal(await page.getByLabel("Subject").inputValue(), "s");
-    await screenshot(page, "auto-refresh-updated");
 
-    // After htmx swaps the whole section (a tab), the new island refreshes too.
-    await tab(page, "In Progress").click();
-    await waitForQuery(page, { tab: "in-progress", createdBy: "Priya" });
-    await expectSubjects(page, ["Spelling bee results"]);
-    await page.evaluate(() => {
-      document.getElementById("upcoming-list")!.dataset.stale = "true";
+    await t.step("the status text says Updated … after a refresh", async () => {
+      await waitForListRefresh(page);
+      await expectText(status, /^Updated \d{1,2}:\d{2}/, "the refresh status after a refresh", 10_000);
+      await assertSameDocument(page);
+      assert.equal(await page.getByLabel("Created By").inputValue(), "Priya");
+      await screenshot(page, "auto-refresh-updated");
     });
-    await page.locator("#upcoming-list:not([data-stale])").waitFor({ timeout: 10_000 });
-    await status.getByText(/^Updated /).waitFor({ timeout: 10_000 });
-    await expectSubjects(page, ["Spelling bee results"]);
-    assert.equal(await page.getByLabel("Created By").inputValue(), "Priya");
-    assert.equal(
-      await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument),
-      true,
-    );
+
+    await t.step("an island that htmx swapped out stops refreshing", async () => {
+      await page.goto(`${app.baseUrl}/messages`);
+      for (const name of ["In Progress", "Scheduled", "In Progress"]) {
+        await tab(page, name).click();
+        await expectSelectedTab(page, name);
+      }
+      await waitForListRefresh(page);
+      // One 2-second timer makes two or three fetches in 4.5 s; leaked timers make more.
+      refreshes.reset();
+      await page.waitForTimeout(4_500);
+      assert.ok(
+        refreshes.count() <= 3,
+        `${refreshes.count()} refresh fetches in 4.5 s: the timers of swapped-out islands are still running`,
+      );
+    });
+
+    await t.step("after the browser's Back button the list still refreshes itself", async () => {
+      await page.goto(`${app.baseUrl}/messages?scope=all`);
+      await expectSelectedTab(page, "Scheduled");
+      await tab(page, "In Progress").click();
+      await expectQuery(page, { tab: "in-progress" });
+      await expectSelectedTab(page, "In Progress");
+      await page.goBack();
+      await expectSelectedTab(page, "Scheduled");
+      await expectSubjects(page, ALL_SCHEDULED);
+      await waitForListRefresh(page);
+      await expectSubjects(page, ALL_SCHEDULED);
+      await expectText(status, /^Updated /, "the refresh status after Back and a refresh", 10_000);
+    });
   });
 });
 
@@ -268,25 +346,25 @@ Deno.test("without JavaScript, tabs, scopes and filters work as plain links and 
     await page.locator(".refresh-status", { hasText: "Refreshes every 2 seconds" }).waitFor();
 
     await tab(page, "In Progress").click();
-    await waitForQuery(page, { tab: "in-progress" });
+    await expectQuery(page, { tab: "in-progress" });
     await expectSelectedTab(page, "In Progress");
     await expectSubjects(page, [GYM]);
 
     await page.getByRole("link", { name: "All Messages" }).click();
-    await waitForQuery(page, { tab: "in-progress", scope: "all" });
+    await expectQuery(page, { tab: "in-progress", scope: "all" });
     await expectScope(page, "All Messages");
     await expectSubjects(page, ALL_IN_PROGRESS);
     assert.equal(await page.getByText(OLD_FAILURE).count(), 0);
 
     await tab(page, "Scheduled").click();
-    await waitForQuery(page, { tab: "scheduled", scope: "all" });
+    await expectQuery(page, { tab: "scheduled", scope: "all" });
     await expectSubjects(page, ALL_SCHEDULED);
 
     await page.getByLabel("Subject").fill("lunch");
     // Typing alone does nothing without JavaScript.
     assert.equal((await page.evaluate(() => location.search)).includes("subject"), false);
     await page.getByRole("button", { name: "Filter" }).click();
-    await waitForQuery(page, { subject: "lunch", scope: "all", tab: "scheduled" });
+    await expectQuery(page, { subject: "lunch", scope: "all", tab: "scheduled" });
     await expectSubjects(page, ["Lunch account balance low"]);
     assert.equal(await page.getByLabel("Subject").inputValue(), "lunch");
 
@@ -294,19 +372,19 @@ Deno.test("without JavaScript, tabs, scopes and filters work as plain links and 
     await page.getByLabel("Created By").fill("priya");
     await page.getByLabel("Calendar").selectOption({ label: await calendarLabel(page, "Lincoln Elementary") });
     await page.getByRole("button", { name: "Filter" }).click();
-    await waitForQuery(page, { createdBy: "priya", subject: null });
+    await expectQuery(page, { createdBy: "priya", subject: null });
     assert.match(new URL(page.url()).searchParams.get("calendar") ?? "", /^lincoln-/);
     await expectSubjects(page, PRIYA_SCHEDULED);
     await screenshot(page, "no-js-filtered");
 
     // The tabs carry the filters along.
     await tab(page, "In Progress").click();
-    await waitForQuery(page, { tab: "in-progress", createdBy: "priya" });
+    await expectQuery(page, { tab: "in-progress", createdBy: "priya" });
     await expectSubjects(page, ["Spelling bee results"]);
     assert.equal(await page.getByLabel("Created By").inputValue(), "priya");
 
     await page.getByRole("link", { name: "Clear filters" }).click();
-    await waitForQuery(page, { tab: "in-progress", scope: "all", createdBy: null, calendar: null });
+    await expectQuery(page, { tab: "in-progress", scope: "all", createdBy: null, calendar: null });
     await expectSubjects(page, ALL_IN_PROGRESS);
 
     await page.getByRole("link", { name: "View Details: Spelling bee results" }).click();

@@ -1,0 +1,269 @@
+import { Hono } from "hono";
+import { Wizard, type WizardProps } from "../components/Wizard.tsx";
+import { CsrfField } from "../components/Layout.tsx";
+import { checkUploads } from "../services/attachments.ts";
+import {
+  buildSendOptions,
+  cancelScheduled,
+  checkContent,
+  checkRecipients,
+  commitDraft,
+  ContentForm,
+  type Draft,
+  editDraft,
+  EditConflict,
+  type Errors,
+  getDraft,
+  newDraft,
+  putDraft,
+  RecipientsForm,
+  SendForm,
+  type Step,
+  STEPS,
+} from "../services/compose.ts";
+import { MERGE_FIELDS } from "../services/merge.ts";
+import type { Calendar, Person } from "../services/model.ts";
+import { previewRecipients, resolveRecipients } from "../services/recipients.ts";
+import { describeSchedule, occurrences } from "../services/recurrence.ts";
+import { mayUseCalendar, maySeeMessage } from "../services/rights.ts";
+import { saveAttachmentBytes } from "../services/store/attachments.ts";
+import { getCalendar, listCalendars, listSchools } from "../services/store/district.ts";
+import { getMessage } from "../services/store/messages.ts";
+import { getPerson, listPeopleInSchool } from "../services/store/people.ts";
+import { formatInstant } from "../services/time.ts";
+import { type AppEnv, type Ctx, currentUser } from "./env.ts";
+import { page, problem } from "./render.tsx";
+
+const ID = /^[0-9A-Za-z_-]{1,64}$/;
+type Body = Record<string, string | File | (string | File)[]>;
+
+async function calendarsFor(c: Ctx): Promise<Calendar[]> {
+  const user = currentUser(c);
+  return (await listCalendars(c.var.deps.db)).filter((cal) => mayUseCalendar(user, cal.id));
+}
+
+/** Everything a step needs besides the draft: preview, found people, a merge sample, next dates. */
+async function stepExtras(c: Ctx, draft: Draft, step: Step): Promise<Partial<WizardProps>> {
+  const { db, clock } = c.var.deps;
+  const district = c.var.district;
+  const calendar = draft.recipients.calendarId ? await getCalendar(db, draft.recipients.calendarId) : null;
+  const usable = calendar && mayUseCalendar(currentUser(c), calendar.id) ? calendar : null;
+  if (step === "recipients") {
+    const recipients = { ...draft.recipients, types: draft.recipients.types.filter((t) => t !== "") };
+    const selection = RecipientsForm.parse(recipients);
+    const preview = usable && selection.types.length
+      ? await previewRecipients(db, {
+        recipients: { ...selection, types: selection.types as never },
+        modes: ["inbox", "email", "text", "voice"],
+        type: (draft.send.type || "general") as never,
+      }, usable)
+      : null;
+    const chosen = (await Promise.all(draft.recipients.personIds.slice(0, 100).map((id) => getPerson(db, id))))
+      .flatMap((p) => (p ? [p.value] : []));
+    let found: Person[] = [];
+    const needle = draft.recipients.find.trim().toLowerCase();
+    if (usable && needle.length >= 2) {
+      for (const kind of ["student", "guardian", "staff"] as const) {
+        for (const p of await listPeopleInSchool(db, usable.schoolId, kind)) {
+          if (`${p.firstName} ${p.lastName}`.toLowerCase().includes(needle)) found.push(p);
+        }
+      }
+      found = found.slice(0, 25);
+    }
+    return { preview, chosen, found };
+  }
+  if (step === "content" && usable) {
+    const { recipients } = await resolveRecipients(db, {
+      recipients: { ...draft.recipients, types: draft.recipients.types as never },
+    }, usable);
+    const sample = recipients[0];
+    if (!sample) return { mergeSample: null };
+    const students = sample.person.kind === "student"
+      ? [sample.person]
+      : (await Promise.all(sample.studentIds.map((id) => getPerson(db, id)))).flatMap((p) => (p ? [p.value] : []));
+    const school = (await listSchools(db)).find((s) => s.id === usable.schoolId) ?? { id: usable.schoolId, name: "" };
+    const fields: Record<string, string> = {};
+    for (const [f, def] of Object.entries(MERGE_FIELDS)) {
+      if (!def.needsStudent || students.length) {
+        fields[f] = def.value({ recipient: sample.person, students, school, district });
+      }
+    }
+    return { mergeSample: { name: `${sample.person.firstName} ${sample.person.lastName}`, fields } };
+  }
+  if (step === "send") {
+    const built = buildSendOptions(draft.send, draft.content, currentUser(c), district, usable, clock.now());
+    if ("errors" in built) return {};
+    return {
+      upcoming: occurrences(built.schedule, {
+        from: clock.now(),
+        limit: 5,
+        timeZone: district.timeZone,
+        calendar: usable ?? undefined,
+        includeSkipped: true,
+      }),
+      patternText: built.sendNow ? "Sends as soon as you press Send." : describeSchedule(built.schedule),
+    };
+  }
+  return {};
+}
+
+async function renderStep(c: Ctx, draft: Draft, step: Step, errors: Errors = {}, status = 200) {
+  const props: WizardProps = {
+    draft,
+    step,
+    user: currentUser(c),
+    csrf: c.var.csrf,
+    errors,
+    calendars: await calendarsFor(c),
+    timeZone: c.var.district.timeZone,
+    ...(await stepExtras(c, draft, step)),
+  };
+  const title = draft.base ? "Edit Message" : "New Message";
+  return page(c, title, <Wizard {...props} />, { status: status as 200 });
+}
+
+/** Stores the posted fields of a step into the draft, exactly as typed. */
+async function absorb(c: Ctx, draft: Draft, step: Step, body: Body): Promise<Errors> {
+  if (step === "recipients") {
+    draft.recipients = RecipientsForm.parse(body);
+    return {};
+  }
+  if (step === "send") {
+    draft.send = SendForm.parse(body);
+    return {};
+  }
+  draft.content = ContentForm.parse(body);
+  const remove = new Set([body.remove ?? []].flat().map(String));
+  draft.attachments = draft.attachments.filter((a) => !remove.has(a.id));
+  const files = [body.files ?? []].flat().filter((f): f is File => f instanceof File && f.name !== "");
+  if (files.length === 0) return {};
+  const checked = checkUploads(draft.attachments, files);
+  if ("problem" in checked) return { attachments: checked.problem };
+  for (const [i, a] of checked.accepted.entries()) {
+    await saveAttachmentBytes(c.var.deps.db, draft.messageId, a, new Uint8Array(await files[i].arrayBuffer()));
+  }
+  draft.attachments.push(...checked.accepted);
+  return {};
+}
+
+async function checkStep(c: Ctx, draft: Draft, step: Step): Promise<Errors> {
+  const { db, clock } = c.var.deps;
+  const user = currentUser(c);
+  const calendar = draft.recipients.calendarId ? await getCalendar(db, draft.recipients.calendarId) : null;
+  if (step === "recipients") return checkRecipients(draft.recipients, user, calendar);
+  if (step === "content") return checkContent(draft.content, draft.recipients);
+  const built = buildSendOptions(draft.send, draft.content, user, c.var.district, calendar, clock.now());
+  return "errors" in built ? built.errors : {};
+}
+
+export const composeRoutes = new Hono<AppEnv>()
+  .post("/messages/new", async (c) => {
+    const { db, clock } = c.var.deps;
+    const draft = await newDraft(db, currentUser(c), await calendarsFor(c), c.var.district, clock.now());
+    return c.redirect(`/compose/${draft.id}/recipients`, 303);
+  })
+  .get("/messages/:id/edit", async (c) => {
+    const id = c.req.param("id");
+    const { db, clock } = c.var.deps;
+    const draft = ID.test(id) ? await editDraft(db, currentUser(c), id, clock.now()) : null;
+    if (!draft) return notFound(c);
+    return c.redirect(`/compose/${draft.id}/recipients`, 303);
+  })
+  .get("/compose/:draft/:step", async (c) => {
+    const { draft: id, step } = c.req.param();
+    const draft = await getDraft(c.var.deps.db, currentUser(c), id);
+    if (!draft || !STEPS.includes(step as Step)) return draftGone(c);
+    return renderStep(c, draft, step as Step);
+  })
+  .post("/compose/:draft/preview", async (c) => {
+    const draft = await getDraft(c.var.deps.db, currentUser(c), c.req.param("draft"));
+    if (!draft) return draftGone(c);
+    draft.recipients = RecipientsForm.parse(await c.req.parseBody({ all: true }));
+    return renderStep(c, draft, "recipients");
+  })
+  .post("/compose/:draft/:step", async (c) => {
+    const { draft: id, step: raw } = c.req.param();
+    const { db, clock } = c.var.deps;
+    const user = currentUser(c);
+    const draft = await getDraft(db, user, id);
+    if (!draft || !STEPS.includes(raw as Step)) return draftGone(c);
+    const step = raw as Step;
+    const body = await c.req.parseBody({ all: true }) as Body;
+    const go = String(body.go ?? "");
+    const uploadErrors = await absorb(c, draft, step, body);
+    await putDraft(db, draft);
+    if (Object.keys(uploadErrors).length) return renderStep(c, draft, step, uploadErrors, 413);
+    if (go === "preview" || go === "find") return renderStep(c, draft, step);
+    const forward = go === "commit" || STEPS.indexOf(go as Step) > STEPS.indexOf(step);
+    if (forward) {
+      const errors = await checkStep(c, draft, step);
+      if (Object.keys(errors).length) return renderStep(c, draft, step, errors, 400);
+    }
+    if (go === "commit") {
+      try {
+        const result = await commitDraft(db, user, c.var.district, draft, clock.now());
+        if ("errors" in result) return renderStep(c, draft, result.step, result.errors, 400);
+        const done = draft.base ? "updated" : result.sendNow ? "queued" : "scheduled";
+        return c.redirect(`/messages?done=${done}`, 303);
+      } catch (e) {
+        if (!(e instanceof EditConflict)) throw e;
+        const when = e.at ? formatInstant(Date.parse(e.at), c.var.district.timeZone) : "just now";
+        return renderStep(c, draft, "send", {
+          form: `This message was changed by ${e.by} at ${when} after you started editing, so your changes were not ` +
+            `saved. Open it again from View Details to see their version, then make your changes again.`,
+        }, 409);
+      }
+    }
+    const target = STEPS.includes(go as Step) ? go : step;
+    return c.redirect(`/compose/${draft.id}/${target}`, 303);
+  })
+  .get("/messages/:id/cancel", async (c) => {
+    const id = c.req.param("id");
+    const message = ID.test(id) ? await getMessage(c.var.deps.db, id) : null;
+    if (!message || !maySeeMessage(currentUser(c), message.value) || message.value.nextAt === null) return notFound(c);
+    const series = message.value.schedule.kind === "recurring";
+    const what = series ? "Cancel Series" : "Cancel Message";
+    return page(
+      c,
+      what,
+      <section class="problem">
+        <h1>{what}</h1>
+        <p>
+          {series
+            ? `Cancel every future occurrence of "${message.value.subject}"? Occurrences already sent are not affected.`
+            : `Cancel "${message.value.subject}"? Nobody will receive it.`}
+        </p>
+        <form method="post" action={`/messages/${id}/cancel`} class="inline">
+          <CsrfField token={c.var.csrf} />
+          <button type="submit" name="confirm" value="yes" class="danger">Confirm</button>
+        </form>{" "}
+        <a href={`/messages/${id}`}>Keep it</a>
+      </section>,
+    );
+  })
+  .post("/messages/:id/cancel", async (c) => {
+    const id = c.req.param("id");
+    const { db, clock } = c.var.deps;
+    const user = currentUser(c);
+    const message = ID.test(id) ? await getMessage(db, id) : null;
+    if (!message || !maySeeMessage(user, message.value) || message.value.nextAt === null) return notFound(c);
+    const body = await c.req.parseBody();
+    if (body.confirm !== "yes") {
+      return problem(c, 400, "Not canceled", "Nothing was canceled: press Confirm on the cancel page to cancel.");
+    }
+    await cancelScheduled(db, user, id, clock.now());
+    return c.redirect("/messages?done=canceled", 303);
+  });
+
+function notFound(c: Ctx) {
+  return problem(c, 404, "Not found", "There is no scheduled message here, or it is not one you may edit.");
+}
+
+function draftGone(c: Ctx) {
+  return problem(
+    c,
+    404,
+    "Draft not found",
+    "This draft has expired (drafts are kept for a day) or belongs to someone else. Start again from Upcoming Messages.",
+  );
+}

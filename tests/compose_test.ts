@@ -1,0 +1,264 @@
+import assert from "node:assert/strict";
+import { type Client, NOW, signedIn, subjects, testApp } from "./support/app.ts";
+import { getMessage, listAudit } from "../services/store/messages.ts";
+import { toWall } from "../services/time.ts";
+
+const TZ = "America/Chicago";
+
+async function startDraft(c: Client): Promise<string> {
+  const res = await c.post("/messages/new", {});
+  assert.equal(res.status, 303);
+  const location = res.headers.get("Location")!;
+  assert.match(location, /^\/compose\/[0-9A-Z]{12}\/recipients$/);
+  return location.split("/")[2];
+}
+
+const recipients = { calendarId: "lincoln-2026", types: "guardians", grades: "3", oneCopyPerGuardian: "on" };
+const content = {
+  subject: "Science fair",
+  emailHtml: "<p>Dear {{recipient.firstName}}, {{student.firstName}} is in the fair.</p><script>alert(1)</script>",
+  emailText: "",
+  text: "Science fair Friday for {{student.firstName}}",
+  voice: "",
+  inbox: "",
+};
+const weekly = {
+  type: "general",
+  modes: "email",
+  when: "later",
+  date: "2026-12-01",
+  time: "07:00",
+  repeat: "weekly",
+  weekdays: "TU",
+  ends: "date",
+  endDate: "2027-01-31",
+  skipNoSchoolDays: "on",
+};
+
+async function post(c: Client, draft: string, step: string, fields: Record<string, string | string[]>, go: string) {
+  const body = new URLSearchParams({ _csrf: c.csrf, go });
+  for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
+  return c.request(`/compose/${draft}/${step}`, {
+    method: "POST",
+    body,
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  });
+}
+
+Deno.test("wizard: create a weekly series through the three steps; it appears on Upcoming Messages", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  const step1 = await post(c, draft, "recipients", recipients, "content");
+  assert.equal(step1.status, 303);
+  assert.equal(step1.headers.get("Location"), `/compose/${draft}/content`);
+  const page2 = await (await c.get(`/compose/${draft}/content`)).text();
+  assert.match(page2, /Merge fields/);
+  assert.equal((await post(c, draft, "content", content, "send")).status, 303);
+  const done = await post(c, draft, "send", weekly, "commit");
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get("Location"), "/messages?done=scheduled");
+  const list = await (await c.get("/messages?done=scheduled")).text();
+  assert.match(list, /The message is scheduled/);
+  assert.ok(subjects(list).includes("Science fair"));
+  const id = [...list.matchAll(/href="\/messages\/([0-9A-Z]{12})"/g)].map((m) => m[1])[0];
+  const m = (await getMessage(t.db, id))!.value;
+  assert.equal(m.schedule.kind, "recurring");
+  assert.equal(m.schedule.kind === "recurring" && m.schedule.rule, "FREQ=WEEKLY;BYDAY=TU");
+  assert.deepEqual(toWall(m.nextAt!, TZ), { date: "2026-12-01", time: "07:00" });
+  assert.doesNotMatch(m.content.emailHtml, /script/);
+  assert.match(m.content.emailText, /Dear \{\{recipient.firstName\}\}/, "plain text made from the HTML");
+  assert.equal(m.created.name, "Marcus Lee");
+  t.close();
+});
+
+Deno.test("wizard: each step refuses bad input with the field named, keeps what was typed, and saves nothing", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "teacher");
+  const draft = await startDraft(c);
+  const r = await post(c, draft, "recipients", { calendarId: "roosevelt-2026", types: ["guardians", "staff"] }, "content");
+  assert.equal(r.status, 400);
+  const rHtml = await r.text();
+  assert.match(rHtml, /is not a calendar you have rights to/);
+  assert.match(rHtml, /You do not have the right to send to Staff/);
+  assert.equal((await post(c, draft, "recipients", recipients, "content")).status, 303);
+  const bad = await post(c, draft, "content", { ...content, subject: "", text: "Hi {{student.homeroom}}" }, "send");
+  assert.equal(bad.status, 400);
+  const badHtml = await bad.text();
+  assert.match(badHtml, /Enter a subject/);
+  assert.match(badHtml, /\{\{student.homeroom\}\}, which is not a merge field/);
+  assert.match(badHtml, /Hi \{\{student.homeroom\}\}<\/textarea>/, "the text comes back as typed");
+  await post(c, draft, "content", content, "send");
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ type: "emergency" }, /do not have the right to send Emergency/],
+    [{ modes: "voice" }, /do not have the right to send by Voice/],
+    [{ modes: "inbox" }, /Inbox is chosen but has no content/],
+    [{ date: "2026-02-30" }, /Enter a date as YYYY-MM-DD/],
+    [{ time: "25:00" }, /Enter a time as HH:MM/],
+    [{ repeat: "none", date: "2026-11-26", time: "09:00" }, /in the past/],
+    [{ weekdays: "" }, /Choose at least one day of the week/],
+    [{ endDate: "2026-11-30" }, /before the start date/],
+    [{ ends: "count", count: "0" }, /number of occurrences from 1 to 999/],
+    [{ skipDates: "2026-12-08\nnext week" }, /next week&quot; is not a date/],
+    [{ when: "now" }, /A recurring message needs a start date/],
+  ];
+  for (const [change, reason] of cases) {
+    const res = await post(c, draft, "send", { ...weekly, ...change }, "commit");
+    assert.equal(res.status, 400, JSON.stringify(change));
+    assert.match(await res.text(), reason, JSON.stringify(change));
+  }
+  const list = await (await c.get("/messages")).text();
+  assert.ok(!subjects(list).includes("Science fair"), "nothing was saved");
+  t.close();
+});
+
+Deno.test("wizard: back and forward keep what was entered; a draft is its owner's only", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  await post(c, draft, "recipients", recipients, "content");
+  await post(c, draft, "content", { ...content, subject: "Kept" }, "recipients");
+  const back = await (await c.get(`/compose/${draft}/recipients`)).text();
+  assert.match(back, /value="3" checked/);
+  const forward = await (await c.get(`/compose/${draft}/content`)).text();
+  assert.match(forward, /name="subject" value="Kept"/);
+  const other = await signedIn(t, "teacher");
+  assert.equal((await other.get(`/compose/${draft}/content`)).status, 404);
+  t.close();
+});
+
+Deno.test("Send Now is due at once", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  await post(c, draft, "recipients", recipients, "content");
+  await post(c, draft, "content", content, "send");
+  const res = await post(c, draft, "send", { type: "priority", modes: ["email", "text"], when: "now" }, "commit");
+  assert.equal(res.headers.get("Location"), "/messages?done=queued");
+  const list = await (await c.get("/messages")).text();
+  assert.equal(subjects(list)[0], "Science fair");
+  t.close();
+});
+
+Deno.test("Edit Message: updates the series, records who and what; a stale second edit is refused", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const comms = await signedIn(t, "comms");
+  const open = async (c: Client) => {
+    const res = await c.get("/messages/msg-lunch/edit");
+    assert.equal(res.status, 303);
+    return res.headers.get("Location")!.split("/")[2];
+  };
+  const a = await open(admin);
+  const b = await open(comms);
+  const edited = await post(admin, a, "send", {
+    type: "priority",
+    modes: ["text", "email"],
+    when: "later",
+    date: "2026-12-14",
+    time: "16:30",
+    repeat: "weekly",
+    weekdays: ["MO", "TH"],
+    ends: "date",
+    endDate: "",
+    skipNoSchoolDays: "on",
+  }, "commit");
+  assert.equal(edited.status, 303);
+  assert.equal(edited.headers.get("Location"), "/messages?done=updated");
+  const m = (await getMessage(t.db, "msg-lunch"))!.value;
+  assert.equal(m.modified?.name, "Dana Whitfield");
+  assert.deepEqual(toWall(m.nextAt!, TZ), { date: "2026-12-14", time: "16:30" }, "weeks before the new start are gone");
+  const [entry] = await listAudit(t.db, "msg-lunch");
+  assert.equal(entry.action, "edited");
+  assert.ok(entry.changes.some((ch) => ch.field === "Schedule" && ch.after.includes("2026-12-14")));
+  const stale = await post(comms, b, "send", {
+    type: "priority",
+    modes: ["text"],
+    when: "later",
+    date: "2026-12-03",
+    time: "16:30",
+    repeat: "weekly",
+    weekdays: ["TH"],
+    ends: "date",
+    skipNoSchoolDays: "on",
+  }, "commit");
+  assert.equal(stale.status, 409);
+  assert.match(await stale.text(), /changed by Dana Whitfield at .* after you started editing/);
+  assert.deepEqual((await getMessage(t.db, "msg-lunch"))!.value, m, "the first edit stands");
+  const details = await (await admin.get("/messages/msg-lunch")).text();
+  assert.match(details, /edited by Dana Whitfield/);
+  t.close();
+});
+
+Deno.test("Edit Message: others' messages are 404 without the All right", async () => {
+  const t = await testApp();
+  const teacher = await signedIn(t, "teacher");
+  assert.equal((await teacher.get("/messages/msg-early-release/edit")).status, 404);
+  assert.equal((await teacher.get("/messages/msg-early-release/cancel")).status, 404);
+  assert.equal((await teacher.post("/messages/msg-early-release/cancel", { confirm: "yes" })).status, 404);
+  assert.equal((await teacher.get("/messages/msg-attendance/edit")).status, 303);
+  t.close();
+});
+
+Deno.test("Cancel Series: without Confirm nothing changes; with it the series leaves the list, the audit keeps who", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "teacher");
+  const page = await (await c.get("/messages/msg-attendance/cancel")).text();
+  assert.match(page, /Cancel Series/);
+  const before = await getMessage(t.db, "msg-attendance");
+  assert.equal((await c.post("/messages/msg-attendance/cancel", {})).status, 400);
+  assert.deepEqual(await getMessage(t.db, "msg-attendance"), before);
+  const res = await c.post("/messages/msg-attendance/cancel", { confirm: "yes" });
+  assert.equal(res.headers.get("Location"), "/messages?done=canceled");
+  assert.ok(!subjects(await (await c.get("/messages")).text()).includes("Weekly attendance summary"));
+  const [entry] = await listAudit(t.db, "msg-attendance");
+  assert.equal(entry.action, "canceled the series");
+  assert.equal(entry.name, "Priya Natarajan");
+  assert.equal((await c.post("/messages/msg-attendance/cancel", { confirm: "yes" })).status, 404, "only once");
+  t.close();
+});
+
+Deno.test("attachments: stored in chunks, over the limit or a wrong type is a clear error", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  await post(c, draft, "recipients", recipients, "content");
+  const upload = (files: File[]) => {
+    const form = new FormData();
+    form.set("_csrf", c.csrf);
+    form.set("go", "content");
+    for (const [k, v] of Object.entries(content)) form.set(k, v);
+    for (const f of files) form.append("files", f);
+    return c.request(`/compose/${draft}/content`, { method: "POST", body: form });
+  };
+  const big = new File([new Uint8Array(10 * 1024 * 1024 + 1)], "huge.pdf", { type: "application/pdf" });
+  const tooBig = await upload([big]);
+  assert.equal(tooBig.status, 413);
+  assert.match(await tooBig.text(), /the limit is 10\.0 MB per message/);
+  const exe = await upload([new File(["MZ"], "setup.exe")]);
+  assert.equal(exe.status, 413);
+  assert.match(await exe.text(), /setup.exe&quot; is not a type Messenger can attach/);
+  const pdfBytes = new Uint8Array(150_000).map((_, i) => i % 251);
+  const ok = await upload([new File([pdfBytes], "flyer.pdf")]);
+  assert.equal(ok.status, 303);
+  const page = await (await c.get(`/compose/${draft}/content`)).text();
+  assert.match(page, /Remove flyer.pdf \(146 KB\)/);
+  await post(c, draft, "send", { ...weekly, modes: "email" }, "commit");
+  const list = await (await c.get("/messages?subject=science")).text();
+  const id = /href="\/messages\/([0-9A-Z]{12})"/.exec(list)![1];
+  const m = (await getMessage(t.db, id))!.value;
+  assert.equal(m.attachments.length, 1);
+  const download = await c.get(`/messages/${id}/attachments/${m.attachments[0].id}`);
+  assert.deepEqual(new Uint8Array(await download.arrayBuffer()), pdfBytes);
+  t.close();
+});
+
+Deno.test("unknown wizard step or draft is a 404; time moves on for the scheduled-time check", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  assert.equal((await c.get("/compose/ABCDEFGHJKMN/content")).status, 404);
+  const draft = await startDraft(c);
+  assert.equal((await c.get(`/compose/${draft}/finish`)).status, 404);
+  t.clock.at = NOW;
+  t.close();
+});
