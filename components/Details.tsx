@@ -106,9 +106,17 @@ export function MessageDetailsView(
         {m.attachments.length > 0 && <AttachmentIcon />}
         <ModeIcons modes={m.modes} />
       </div>
-      <p class="actions">
-        <a class="button" href={`/messages/${m.id}/edit`}>Edit Message</a>
-      </p>
+      {m.canceled
+        ? (
+          <p class="notice" role="status">
+            {`Canceled by ${m.canceled.name}, ${formatInstant(Date.parse(m.canceled.at), district.timeZone)}.`}
+          </p>
+        )
+        : m.nextAt !== null && (
+          <p class="actions">
+            <a class="button" href={`/messages/${m.id}/edit`}>Edit Message</a>
+          </p>
+        )}
       <dl class="facts">
         <dt>Calendar</dt>
         <dd>{d.calendar ? d.calendar.name : "Deleted calendar"}</dd>
@@ -199,6 +207,26 @@ export function MessageDetailsView(
             {d.audit.map((a) => (
               <li key={`${a.at}${a.action}`}>
                 {`${formatInstant(a.at, district.timeZone)}: ${a.action} by ${a.name}`}
+                {a.changes.length > 0 && (
+                  <table class="changes">
+                    <thead>
+                      <tr>
+                        <th scope="col">Changed</th>
+                        <th scope="col">Before</th>
+                        <th scope="col">After</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {a.changes.map((ch) => (
+                        <tr key={ch.field}>
+                          <th scope="row">{ch.field}</th>
+                          <td>{ch.before}</td>
+                          <td>{ch.after}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
               </li>
             ))}
           </ul>

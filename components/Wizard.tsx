@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { type Draft, type Errors, STEP_LABEL, type Step, STEPS, WEEKDAY_LABEL, WEEKDAYS } from "../services/compose.ts";
+import { type Draft, type Errors, type Step, STEP_LABEL, STEPS, WEEKDAY_LABEL, WEEKDAYS } from "../services/compose.ts";
 import { formatBytes, MAX_ATTACHMENT_BYTES } from "../services/attachments.ts";
 import { MERGE_FIELDS } from "../services/merge.ts";
 import {
@@ -42,7 +42,9 @@ function FieldError({ errors, name }: { errors: Errors; name: string }) {
   return errors[name] ? <span class="error" id={`${name}-error`}>{errors[name]}</span> : null;
 }
 
-function Fieldset({ legend, children, errors, name }: { legend: string; children: ComponentChildren; errors: Errors; name: string }) {
+function Fieldset(
+  { legend, children, errors, name }: { legend: string; children: ComponentChildren; errors: Errors; name: string },
+) {
   return (
     <fieldset aria-invalid={errors[name] ? "true" : undefined}>
       <legend>{legend}</legend>
@@ -98,7 +100,9 @@ function RecipientsStep({ draft, user, errors, calendars, preview, found = [], c
             <input type="search" name="find" value={r.find} maxLength={100} />
           </label>
           <button type="submit" name="go" value="find" class="secondary">Find</button>
-          {found.filter((p) => !r.personIds.includes(p.id)).map((p) => (
+          {found.filter((p) =>
+            !r.personIds.includes(p.id)
+          ).map((p) => (
             <label key={p.id} class="check">
               <input type="checkbox" name="personIds" value={p.id} />
               {`${p.firstName} ${p.lastName} (${p.kind}${p.grade ? `, grade ${p.grade}` : ""})`}
@@ -107,7 +111,9 @@ function RecipientsStep({ draft, user, errors, calendars, preview, found = [], c
         </Fieldset>
       )}
       <div id="recipient-preview" aria-live="polite">
-        {preview ? <RecipientSummary preview={preview} /> : <p class="notice">Choose a calendar and recipients to see who this reaches.</p>}
+        {preview
+          ? <RecipientSummary preview={preview} />
+          : <p class="notice">Choose a calendar and recipients to see who this reaches.</p>}
       </div>
       <button
         type="submit"
@@ -116,7 +122,11 @@ function RecipientsStep({ draft, user, errors, calendars, preview, found = [], c
         class="secondary"
         hx-post={`/compose/${draft.id}/preview`}
         hx-trigger="click, change from:closest form"
-        hx-target="#recipient-preview" hx-select="#recipient-preview" hx-swap="outerHTML" hx-push-url="false">
+        hx-target="#recipient-preview"
+        hx-select="#recipient-preview"
+        hx-swap="outerHTML"
+        hx-push-url="false"
+      >
         Update preview
       </button>
     </>
@@ -137,7 +147,13 @@ function ContentStep({ draft, errors, mergeSample }: WizardProps) {
     <>
       <label>
         Subject
-        <input name="subject" value={c.subject} maxLength={200} required aria-invalid={errors.subject ? "true" : undefined} />
+        <input
+          name="subject"
+          value={c.subject}
+          maxLength={200}
+          required
+          aria-invalid={errors.subject ? "true" : undefined}
+        />
         <FieldError errors={errors} name="subject" />
       </label>
       <details class="merge-fields">
@@ -146,16 +162,32 @@ function ContentStep({ draft, errors, mergeSample }: WizardProps) {
           {Object.entries(MERGE_FIELDS).map(([f, d]) => (
             <li key={f}>
               <code>{`{{${f}}}`}</code> {d.label}
-              {mergeSample?.fields[f] !== undefined && <span class="sample">{` (for ${mergeSample.name}: ${mergeSample.fields[f] || "—"})`}</span>}
+              {mergeSample?.fields[f] !== undefined && (
+                <span class="sample">{` (for ${mergeSample.name}: ${mergeSample.fields[f] || "—"})`}</span>
+              )}
             </li>
           ))}
         </ul>
       </details>
-      {area("emailHtml", "Email", 8, "HTML is allowed: paragraphs, bold, lists, links. Scripts and styles are removed.")}
+      {area(
+        "emailHtml",
+        "Email",
+        8,
+        "HTML is allowed: paragraphs, bold, lists, links. Scripts and styles are removed.",
+      )}
       {area("emailText", "Email, plain-text part", 4, "Leave empty to make it from the email above.")}
       <label>
         Text message
-        <textarea id="text" name="text" rows={4} maxLength={1600} aria-invalid={errors.text ? "true" : undefined} aria-describedby="text-count">{c.text}</textarea>
+        <textarea
+          id="text"
+          name="text"
+          rows={4}
+          maxLength={1600}
+          aria-invalid={errors.text ? "true" : undefined}
+          aria-describedby="text-count"
+        >
+          {c.text}
+        </textarea>
         <Island name="SegmentCounter" props={{ target: "text", initial: c.text }} />
         <FieldError errors={errors} name="text" />
       </label>
@@ -169,7 +201,9 @@ function ContentStep({ draft, errors, mergeSample }: WizardProps) {
           </label>
         ))}
         <input type="file" name="files" multiple />
-        <span class="hint">{`Up to ${formatBytes(MAX_ATTACHMENT_BYTES)} in all: PDF, images, Word, Excel, PowerPoint, text or CSV.`}</span>
+        <span class="hint">
+          {`Up to ${formatBytes(MAX_ATTACHMENT_BYTES)} in all: PDF, images, Word, Excel, PowerPoint, text or CSV.`}
+        </span>
       </Fieldset>
     </>
   );
@@ -264,7 +298,8 @@ function SendStep({ draft, user, errors, timeZone, upcoming, patternText }: Wiza
             <label>
               Day
               <select name="nthWeekday">
-                {WEEKDAYS.map((d) => <option key={d} value={d} selected={s.nthWeekday === d}>{WEEKDAY_LABEL[d]}</option>)}
+                {WEEKDAYS.map((d) => <option key={d} value={d} selected={s.nthWeekday === d}>{WEEKDAY_LABEL[d]}
+                </option>)}
               </select>
               <FieldError errors={errors} name="nthWeekday" />
             </label>
@@ -314,7 +349,9 @@ export function Wizard(props: WizardProps) {
   return (
     <section class="wizard">
       <p>
-        <a href={editing ? `/messages/${draft.messageId}` : "/messages"}>{editing ? "← View Details" : "← Upcoming Messages"}</a>
+        <a href={editing ? `/messages/${draft.messageId}` : "/messages"}>
+          {editing ? "← View Details" : "← Upcoming Messages"}
+        </a>
       </p>
       <h1>{editing ? `Edit Message: ${draft.content.subject}` : "New Message"}</h1>
       {editing && (
@@ -341,7 +378,14 @@ export function Wizard(props: WizardProps) {
       >
         <CsrfField token={csrf} />
         {/* Enter in a field submits the form's first button: make that "Next", not a step link. */}
-        <button type="submit" name="go" value={STEPS[index + 1] ?? "preview"} class="visually-hidden" tabIndex={-1} aria-hidden="true">
+        <button
+          type="submit"
+          name="go"
+          value={STEPS[index + 1] ?? "preview"}
+          class="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+        >
           Next
         </button>
         <ol class="steps" aria-label="Steps">

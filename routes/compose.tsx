@@ -10,8 +10,8 @@ import {
   commitDraft,
   ContentForm,
   type Draft,
-  editDraft,
   EditConflict,
+  editDraft,
   type Errors,
   getDraft,
   newDraft,
@@ -25,7 +25,7 @@ import { MERGE_FIELDS } from "../services/merge.ts";
 import type { Calendar, Person } from "../services/model.ts";
 import { previewRecipients, resolveRecipients } from "../services/recipients.ts";
 import { describeSchedule, occurrences } from "../services/recurrence.ts";
-import { mayUseCalendar, maySeeMessage } from "../services/rights.ts";
+import { maySeeMessage, mayUseCalendar } from "../services/rights.ts";
 import { saveAttachmentBytes } from "../services/store/attachments.ts";
 import { getCalendar, listCalendars, listSchools } from "../services/store/district.ts";
 import { getMessage } from "../services/store/messages.ts";

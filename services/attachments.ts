@@ -40,7 +40,9 @@ export function checkUploads(
     const ext = f.name.includes(".") ? f.name.slice(f.name.lastIndexOf(".") + 1).toLowerCase() : "";
     const contentType = ALLOWED_TYPES[ext];
     if (!contentType) {
-      return { problem: `"${f.name}" is not a type Messenger can attach (allowed: ${Object.keys(ALLOWED_TYPES).join(", ")})` };
+      return {
+        problem: `"${f.name}" is not a type Messenger can attach (allowed: ${Object.keys(ALLOWED_TYPES).join(", ")})`,
+      };
     }
     if (f.size === 0) return { problem: `"${f.name}" is empty` };
     total += f.size;
@@ -50,7 +52,12 @@ export function checkUploads(
           `the limit is ${formatBytes(MAX_ATTACHMENT_BYTES)} per message`,
       };
     }
-    accepted.push({ id: newId(), name: f.name.replaceAll(/[\\/\r\n"]/g, "_").slice(0, 200), contentType, size: f.size });
+    accepted.push({
+      id: newId(),
+      name: f.name.replaceAll(/[\\/\r\n"]/g, "_").slice(0, 200),
+      contentType,
+      size: f.size,
+    });
   }
   return { accepted };
 }

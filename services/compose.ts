@@ -7,24 +7,24 @@
  */
 import sanitizeHtml from "sanitize-html";
 import { z } from "zod";
-import { unknownMergeFields, MERGE_FIELDS, mergeFieldsIn } from "./merge.ts";
+import { MERGE_FIELDS, mergeFieldsIn, unknownMergeFields } from "./merge.ts";
 import {
   Attachment,
   type AuditEntry,
   type Calendar,
   type District,
+  type Message,
+  MESSAGE_TYPE_LABEL,
+  MessageType,
   Mode,
   MODE_LABEL,
-  MESSAGE_TYPE_LABEL,
-  type Message,
-  MessageType,
   RECIPIENT_TYPE_LABEL,
   RecipientType,
   type Schedule,
   type User,
 } from "./model.ts";
 import { describeSchedule, nextDelivery } from "./recurrence.ts";
-import { mayUseCalendar, maySeeMessage } from "./rights.ts";
+import { maySeeMessage, mayUseCalendar } from "./rights.ts";
 import { getCalendar } from "./store/district.ts";
 import { ConflictError, type Db, getEntity, newId, type Versioned } from "./store/kv.ts";
 import { getMessage, saveMessage } from "./store/messages.ts";
@@ -48,7 +48,8 @@ export const WEEKDAY_LABEL: Record<string, string> = {
 const bool = z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean());
 const list = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined || v === "" ? [] : Array.isArray(v) ? v : [v]), z.array(item));
-const str = (max: number) => z.preprocess((v) => (typeof v === "string" ? v : ""), z.string().max(max, `at most ${max} characters`));
+const str = (max: number) =>
+  z.preprocess((v) => (typeof v === "string" ? v : ""), z.string().max(max, `at most ${max} characters`));
 
 /** Step 1, as typed. */
 export const RecipientsForm = z.object({
@@ -83,7 +84,10 @@ export const SendForm = z.object({
   time_email: str(5),
   time_text: str(5),
   time_voice: str(5),
-  repeat: z.preprocess((v) => (["daily", "weekly", "monthly"].includes(String(v)) ? v : "none"), z.enum(["none", "daily", "weekly", "monthly"])),
+  repeat: z.preprocess(
+    (v) => (["daily", "weekly", "monthly"].includes(String(v)) ? v : "none"),
+    z.enum(["none", "daily", "weekly", "monthly"]),
+  ),
   interval: str(3),
   weekdays: list(z.string().max(2)),
   monthlyBy: z.preprocess((v) => (v === "weekday" ? "weekday" : "day"), z.enum(["day", "weekday"])),
@@ -205,7 +209,11 @@ export async function editDraft(db: Db, user: User, messageId: string, now: numb
     messageId,
     base: { versionstamp: current.versionstamp, modifiedBy: stamp.name, modifiedAt: stamp.at },
     recurringAtStart: m.schedule.kind === "recurring",
-    recipients: RecipientsForm.parse({ calendarId: m.calendarId, ...m.recipients, oneCopyPerGuardian: m.recipients.oneCopyPerGuardian ? "on" : "" }),
+    recipients: RecipientsForm.parse({
+      calendarId: m.calendarId,
+      ...m.recipients,
+      oneCopyPerGuardian: m.recipients.oneCopyPerGuardian ? "on" : "",
+    }),
     content: ContentForm.parse({ subject: m.subject, ...m.content }),
     attachments: m.attachments,
     send: sendFromSchedule(m.schedule, m.type, m.modes),
@@ -221,7 +229,9 @@ export type Errors = Record<string, string>;
 export function checkRecipients(form: RecipientsForm, user: User, calendar: Calendar | null): Errors {
   const errors: Errors = {};
   if (!form.calendarId) errors.calendarId = "Choose a calendar";
-  else if (!calendar || !mayUseCalendar(user, form.calendarId)) errors.calendarId = "is not a calendar you have rights to";
+  else if (!calendar || !mayUseCalendar(user, form.calendarId)) {
+    errors.calendarId = "is not a calendar you have rights to";
+  }
   if (form.types.length === 0) errors.types = "Choose at least one recipient type";
   for (const t of form.types) {
     const parsed = RecipientType.safeParse(t);
@@ -237,8 +247,32 @@ export function checkRecipients(form: RecipientsForm, user: User, calendar: Cale
 }
 
 const ALLOWED_TAGS = [
-  "p", "br", "b", "strong", "i", "em", "u", "s", "a", "ul", "ol", "li", "h1", "h2", "h3", "h4", "blockquote",
-  "table", "thead", "tbody", "tr", "th", "td", "hr", "span", "div",
+  "p",
+  "br",
+  "b",
+  "strong",
+  "i",
+  "em",
+  "u",
+  "s",
+  "a",
+  "ul",
+  "ol",
+  "li",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "blockquote",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+  "hr",
+  "span",
+  "div",
 ];
 
 /** Email HTML as it may go out: no scripts, handlers, styles or javascript: links. */
@@ -273,7 +307,8 @@ export function checkContent(form: ContentForm, recipients: RecipientsForm): Err
   const errors: Errors = {};
   if (!form.subject.trim()) errors.subject = "Enter a subject";
   if (CONTENT_FIELDS.every((f) => !form[f].trim())) errors.form = "Write the message for at least one delivery mode";
-  const studentless = recipients.types.length > 0 && recipients.types.every((t) => t === "staff" || t === "individuals");
+  const studentless = recipients.types.length > 0 &&
+    recipients.types.every((t) => t === "staff" || t === "individuals");
   for (const f of ["subject", ...CONTENT_FIELDS] as const) {
     const unknown = unknownMergeFields(form[f]);
     if (unknown.length > 0) {
@@ -396,7 +431,9 @@ export function buildSendOptions(
     if (schedule.kind === "once" && first <= now) {
       errors.date = "That date and time is in the past. Choose a later time, or Send Now to send it now";
     }
-    if (schedule.kind === "recurring" && nextDelivery(schedule, now, district.timeZone, calendar ?? undefined) === null) {
+    if (
+      schedule.kind === "recurring" && nextDelivery(schedule, now, district.timeZone, calendar ?? undefined) === null
+    ) {
       errors.endDate = "This pattern has no delivery after now: move the end date later or the start earlier";
     }
   }
@@ -420,16 +457,24 @@ export function diffMessages(before: Message, after: Message): AuditEntry["chang
   };
   add("Subject", before.subject, after.subject);
   add("Message type", MESSAGE_TYPE_LABEL[before.type], MESSAGE_TYPE_LABEL[after.type]);
-  add("Delivery modes", before.modes.map((m) => MODE_LABEL[m]).join(", "), after.modes.map((m) => MODE_LABEL[m]).join(", "));
+  add(
+    "Delivery modes",
+    before.modes.map((m) => MODE_LABEL[m]).join(", "),
+    after.modes.map((m) => MODE_LABEL[m]).join(", "),
+  );
   add("Calendar", before.calendarId, after.calendarId);
   add("Recipients", describeRecipients(before.recipients), describeRecipients(after.recipients));
   const when = (s: Schedule) =>
-    `${describeSchedule(s)} ${s.kind === "once" ? s.date : `from ${s.startDate}${s.endDate ? ` to ${s.endDate}` : ""}`} at ${
-      Object.entries(s.times).map(([m, t]) => `${MODE_LABEL[m as Mode]} ${t}`).join(", ")
-    }${s.kind === "recurring" && s.skipDates.length ? `; skipping ${s.skipDates.join(", ")}` : ""}`;
+    `${describeSchedule(s)} ${
+      s.kind === "once" ? s.date : `from ${s.startDate}${s.endDate ? ` to ${s.endDate}` : ""}`
+    } at ${Object.entries(s.times).map(([m, t]) => `${MODE_LABEL[m as Mode]} ${t}`).join(", ")}${
+      s.kind === "recurring" && s.skipDates.length ? `; skipping ${s.skipDates.join(", ")}` : ""
+    }`;
   add("Schedule", when(before.schedule), when(after.schedule));
   for (const f of CONTENT_FIELDS) {
-    if (before.content[f] !== after.content[f]) changes.push({ field: CONTENT_LABEL[f], before: before.content[f], after: after.content[f] });
+    if (before.content[f] !== after.content[f]) {
+      changes.push({ field: CONTENT_LABEL[f], before: before.content[f], after: after.content[f] });
+    }
   }
   add("Attachments", before.attachments.map((a) => a.name).join(", "), after.attachments.map((a) => a.name).join(", "));
   return changes;

@@ -18,24 +18,30 @@ const names = (people: Person[], pick: (p: Person) => string) => {
   return values.length <= 2 ? values.join(" and ") : `${values.slice(0, -1).join(", ")} and ${values.at(-1)}`;
 };
 
-export const MERGE_FIELDS: Record<string, { label: string; needsStudent: boolean; value: (c: MergeContext) => string }> =
-  {
-    "recipient.firstName": { label: "Recipient's first name", needsStudent: false, value: (c) => c.recipient.firstName },
-    "recipient.lastName": { label: "Recipient's last name", needsStudent: false, value: (c) => c.recipient.lastName },
-    "student.firstName": {
-      label: "Student's first name",
-      needsStudent: true,
-      value: (c) => names(c.students, (s) => s.firstName),
-    },
-    "student.lastName": { label: "Student's last name", needsStudent: true, value: (c) => names(c.students, (s) => s.lastName) },
-    "student.grade": {
-      label: "Student's grade",
-      needsStudent: true,
-      value: (c) => names(c.students, (s) => s.grade ?? ""),
-    },
-    "school.name": { label: "School name", needsStudent: false, value: (c) => c.school.name },
-    "district.name": { label: "District name", needsStudent: false, value: (c) => c.district.name },
-  };
+export const MERGE_FIELDS: Record<
+  string,
+  { label: string; needsStudent: boolean; value: (c: MergeContext) => string }
+> = {
+  "recipient.firstName": { label: "Recipient's first name", needsStudent: false, value: (c) => c.recipient.firstName },
+  "recipient.lastName": { label: "Recipient's last name", needsStudent: false, value: (c) => c.recipient.lastName },
+  "student.firstName": {
+    label: "Student's first name",
+    needsStudent: true,
+    value: (c) => names(c.students, (s) => s.firstName),
+  },
+  "student.lastName": {
+    label: "Student's last name",
+    needsStudent: true,
+    value: (c) => names(c.students, (s) => s.lastName),
+  },
+  "student.grade": {
+    label: "Student's grade",
+    needsStudent: true,
+    value: (c) => names(c.students, (s) => s.grade ?? ""),
+  },
+  "school.name": { label: "School name", needsStudent: false, value: (c) => c.school.name },
+  "district.name": { label: "District name", needsStudent: false, value: (c) => c.district.name },
+};
 
 const FIELD = /\{\{\s*([^{}]*?)\s*\}\}/g;
 

@@ -16,7 +16,12 @@ const ctx = {
   recipient: p("g", "Ngozi", { kind: "guardian" }),
   students: [p("a", "Ada", { grade: "3" }), p("b", "Obi", { grade: "5" })],
   school: { id: "s", name: "Lincoln <Elementary>" },
-  district: { id: "d", name: "Maple Valley", timeZone: "America/Chicago", dialingWindow: { start: "07:00", end: "21:00" } },
+  district: {
+    id: "d",
+    name: "Maple Valley",
+    timeZone: "America/Chicago",
+    dialingWindow: { start: "07:00", end: "21:00" },
+  },
 };
 
 Deno.test("merge fields are found, unknown ones named", () => {
@@ -27,7 +32,10 @@ Deno.test("merge fields are found, unknown ones named", () => {
 
 Deno.test("rendering for one recipient: several students joined, HTML escaped when asked", () => {
   assert.equal(
-    renderMerge("Dear {{recipient.firstName}}, {{student.firstName}} (grades {{student.grade}}) at {{school.name}}", ctx),
+    renderMerge(
+      "Dear {{recipient.firstName}}, {{student.firstName}} (grades {{student.grade}}) at {{school.name}}",
+      ctx,
+    ),
     "Dear Ngozi, Ada and Obi (grades 3 and 5) at Lincoln <Elementary>",
   );
   assert.equal(renderMerge("{{school.name}}", ctx, escapeHtml), "Lincoln &lt;Elementary&gt;");

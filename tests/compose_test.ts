@@ -76,7 +76,13 @@ Deno.test("wizard: each step refuses bad input with the field named, keeps what 
   const t = await testApp();
   const c = await signedIn(t, "teacher");
   const draft = await startDraft(c);
-  const r = await post(c, draft, "recipients", { calendarId: "roosevelt-2026", types: ["guardians", "staff"] }, "content");
+  const r = await post(
+    c,
+    draft,
+    "recipients",
+    { calendarId: "roosevelt-2026", types: ["guardians", "staff"] },
+    "content",
+  );
   assert.equal(r.status, 400);
   const rHtml = await r.text();
   assert.match(rHtml, /is not a calendar you have rights to/);
@@ -187,6 +193,7 @@ Deno.test("Edit Message: updates the series, records who and what; a stale secon
   assert.deepEqual((await getMessage(t.db, "msg-lunch"))!.value, m, "the first edit stands");
   const details = await (await admin.get("/messages/msg-lunch")).text();
   assert.match(details, /edited by Dana Whitfield/);
+  assert.match(details, /<th scope="row">Schedule<\/th>/, "the history shows what changed");
   t.close();
 });
 
@@ -215,6 +222,9 @@ Deno.test("Cancel Series: without Confirm nothing changes; with it the series le
   assert.equal(entry.action, "canceled the series");
   assert.equal(entry.name, "Priya Natarajan");
   assert.equal((await c.post("/messages/msg-attendance/cancel", { confirm: "yes" })).status, 404, "only once");
+  const details = await (await c.get("/messages/msg-attendance")).text();
+  assert.match(details, /Canceled by Priya Natarajan/);
+  assert.doesNotMatch(details, /Edit Message/);
   t.close();
 });
 

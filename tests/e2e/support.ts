@@ -7,7 +7,22 @@ import { type Browser, type BrowserContext, chromium, type Locator, type Page } 
 
 export const ROOT = new URL("../../", import.meta.url);
 export const SCREENSHOTS = new URL("tests/e2e/screenshots/", ROOT);
-export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+
+/** CHROMIUM_PATH, else Debian's /usr/bin/chromium, else `chromium` on PATH (as scripts/ensure-chromium.sh). */
+export function chromiumPath(): string {
+  const explicit = Deno.env.get("CHROMIUM_PATH");
+  if (explicit) return explicit;
+  const candidates = ["/usr/bin/chromium"];
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) if (dir) candidates.push(`${dir}/chromium`);
+  for (const file of candidates) {
+    try {
+      if (Deno.statSync(file).isFile) return file;
+    } catch {
+      // Not there: try the next one.
+    }
+  }
+  throw new Error("Chromium not found: run `sh scripts/ensure-chromium.sh` or set CHROMIUM_PATH");
+}
 
 /** How long any single wait may take before the test fails. */
 export const TIMEOUT_MS = 15_000;
@@ -72,6 +87,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     args: ["run", "-A", "main.ts"],
     cwd: ROOT,
     env: {
+      MESSENGER_ENV: "demo",
       KV_PATH: ":memory:",
       PORT: String(port),
       HOSTNAME: "127.0.0.1",
@@ -137,7 +153,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     args: [
       "--headless",
       "--no-sandbox",
