@@ -35,7 +35,7 @@ const weekly = {
   skipNoSchoolDays: "on",
 };
 
-async function post(c: Client, draft: string, step: string, fields: Record<string, string | string[]>, go: string) {
+function post(c: Client, draft: string, step: string, fields: Record<string, string | string[]>, go: string) {
   const body = new URLSearchParams({ _csrf: c.csrf, go });
   for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
   return c.request(`/compose/${draft}/${step}`, {
