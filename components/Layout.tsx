@@ -22,6 +22,7 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
         <title>{`${title} · Messenger`}</title>
         {/* The CSP allows no inline style, so htmx must not inject its own. */}
         <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/build/client.js" defer></script>
       </head>

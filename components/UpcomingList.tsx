@@ -186,6 +186,7 @@ export function Upcoming(props: UpcomingProps) {
       hx-select="#upcoming"
       hx-swap="outerHTML"
       hx-push-url="true"
+      hx-sync="this:replace"
     >
       <div class="bar">
         <h1>Upcoming Messages</h1>
@@ -199,7 +200,7 @@ export function Upcoming(props: UpcomingProps) {
         />
       </div>
       {props.done && <p class="notice done" role="status">{props.done}</p>}
-      <nav class="tabs" aria-label="Tabs" role="tablist">
+      <nav class="tabs" id="upcoming-tabs" aria-label="Tabs" role="tablist">
         {tabs.map(([value, label]) => (
           <a
             key={value}
@@ -212,7 +213,7 @@ export function Upcoming(props: UpcomingProps) {
           </a>
         ))}
       </nav>
-      <nav class="scopes" aria-label="Whose messages">
+      <nav class="scopes" id="upcoming-scopes" aria-label="Whose messages">
         {scopes.map(([value, label]) => (
           <a
             key={value}
@@ -230,9 +231,10 @@ export function Upcoming(props: UpcomingProps) {
         action="/messages"
         role="search"
         hx-get="/messages"
-        hx-trigger="submit, input changed delay:500ms from:input, change from:select"
+        hx-trigger="submit, input delay:500ms"
         hx-target="#upcoming-list"
         hx-select="#upcoming-list"
+        hx-select-oob="#upcoming-tabs,#upcoming-scopes,#filter-clear"
       >
         <input type="hidden" name="tab" value={query.tab} />
         <input type="hidden" name="scope" value={scope} />
@@ -240,6 +242,7 @@ export function Upcoming(props: UpcomingProps) {
           Created By
           <input
             type="search"
+            id="filter-createdBy"
             name="createdBy"
             value={query.createdBy}
             maxLength={100}
@@ -251,6 +254,7 @@ export function Upcoming(props: UpcomingProps) {
           Subject
           <input
             type="search"
+            id="filter-subject"
             name="subject"
             value={query.subject}
             maxLength={200}
@@ -261,6 +265,7 @@ export function Upcoming(props: UpcomingProps) {
         <label>
           Calendar
           <select
+            id="filter-calendar"
             name="calendar"
             aria-invalid={errors.calendar ? "true" : undefined}
           >
@@ -278,9 +283,11 @@ export function Upcoming(props: UpcomingProps) {
           {field("calendar")}
         </label>
         <button type="submit">Filter</button>
-        {(query.createdBy || query.subject || query.calendar) && (
-          <a href={upcomingHref({ tab: query.tab, scope })}>Clear filters</a>
-        )}
+        <span id="filter-clear">
+          {(query.createdBy || query.subject || query.calendar) && (
+            <a href={upcomingHref({ tab: query.tab, scope })}>Clear filters</a>
+          )}
+        </span>
       </form>
       {Object.entries(errors).filter(([k]) => !FILTER_FIELDS.has(k)).map(([k, message]) => (
         <p key={k} class="error" role="alert">{`${ERROR_LABEL[k] ?? k}: ${message}`}</p>

@@ -2,10 +2,16 @@
  * Bundles the browser code (htmx + islands) with `deno bundle` (esbuild
  * inside Deno, so npm: imports resolve exactly as on the server).
  * `--if-stale` skips the build when the bundle is newer than every source.
+ *
+ * The server compiles JSX with "precompile" (string templates that only
+ * server rendering understands), so the bundle is built with a copy of
+ * deno.json that uses the ordinary automatic runtime instead.
  */
 const root = new URL("../", import.meta.url);
-const out = new URL("static/build/client.js", root);
-const sources = [new URL("islands/", root), new URL("deno.json", root)];
+const outDir = new URL("static/build/", root);
+const out = new URL("client.js", outDir);
+/** Everything the bundle is made from (islands import these services). */
+const sources = [new URL("islands/", root), new URL("services/segments.ts", root), new URL("deno.json", root)];
 
 async function newestSource(): Promise<number> {
   let newest = 0;
@@ -14,10 +20,7 @@ async function newestSource(): Promise<number> {
     if (info.isFile) newest = Math.max(newest, info.mtime?.getTime() ?? 0);
     else {
       for await (const entry of Deno.readDir(src)) {
-        newest = Math.max(
-          newest,
-          (await Deno.stat(new URL(entry.name, src))).mtime?.getTime() ?? 0,
-        );
+        newest = Math.max(newest, (await Deno.stat(new URL(entry.name, src))).mtime?.getTime() ?? 0);
       }
     }
   }
@@ -25,29 +28,38 @@ async function newestSource(): Promise<number> {
 }
 
 if (Deno.args.includes("--if-stale")) {
-  const built = await Deno.stat(out).then(
-    (s) => s.mtime?.getTime() ?? 0,
-    () => 0,
-  );
+  const built = await Deno.stat(out).then((s) => s.mtime?.getTime() ?? 0, () => 0);
   if (built > await newestSource()) Deno.exit(0);
 }
 
-const result = await new Deno.Command(Deno.execPath(), {
-  args: [
-    "bundle",
-    "--quiet",
-    "--platform",
-    "browser",
-    "--minify",
-    "--output",
-    out.pathname,
-    "islands/client.ts",
-  ],
-  cwd: root.pathname,
-  stdout: "inherit",
-  stderr: "inherit",
-}).output();
-if (!result.success) {
-  console.error("build: bundling the islands failed");
-  Deno.exit(1);
+await Deno.mkdir(outDir, { recursive: true });
+const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+config.compilerOptions = { ...config.compilerOptions, jsx: "react-jsx", jsxPrecompileSkipElements: undefined };
+delete config.tasks;
+const bundleConfig = new URL("deno.bundle.json", root);
+await Deno.writeTextFile(bundleConfig, JSON.stringify(config, null, 2));
+try {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--config",
+      bundleConfig.pathname,
+      "--platform",
+      "browser",
+      "--minify",
+      "--output",
+      out.pathname,
+      "islands/client.ts",
+    ],
+    cwd: root.pathname,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!result.success) {
+    console.error("build: bundling the islands failed");
+    Deno.exit(1);
+  }
+} finally {
+  await Deno.remove(bundleConfig);
 }

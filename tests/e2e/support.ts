@@ -192,7 +192,7 @@ export async function signIn(page: Page, baseUrl: string, who: Account): Promise
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  const file = new URL(`${name.replaceAll(/[^\w.-]+/g, "-")}.png`, SCREENSHOTS);
+  const file = new URL(`${name}.png`, SCREENSHOTS);
   await page.screenshot({ path: file.pathname, fullPage: true });
 }
 
@@ -296,6 +296,8 @@ export async function withApp(
   fn: (ctx: { app: RunningApp; browser: Browser; page: Page; context: BrowserContext }) => Promise<void>,
   options: { env?: Record<string, string>; context?: Parameters<Browser["newContext"]>[0] } = {},
 ): Promise<void> {
+  // A failure screenshot from an earlier run would mislead.
+  await Deno.remove(new URL(`FAILED-${name}.png`, SCREENSHOTS)).catch(() => {});
   const app = await startApp(options.env);
   let browser: Browser | undefined;
   try {
