@@ -8,21 +8,29 @@ import {
   type RunStatus,
 } from "../services/model.ts";
 
-const MODE_GLYPH: Record<Mode, string> = {
-  inbox: "📥",
-  email: "✉",
-  text: "💬",
-  voice: "📞",
+/** 16px line icons as SVG paths: no icon font or emoji font needed on old machines. */
+const PATHS: Record<string, string> = {
+  Inbox: "M2 9l2-6h8l2 6v4H2zM2 9h4l1 2h2l1-2h4",
+  Email: "M2 4h12v8H2zM2 4l6 5 6-5",
+  Text: "M2 3h12v8H7l-3 3v-3H2z",
+  Voice: "M4 2l2 3-1.5 1.5a8 8 0 005 5L11 10l3 2-1 2.5C7 14.5 1.5 9 1.5 3z",
+  Recurring: "M13 6a5 5 0 00-9-1M3 2v3h3M3 10a5 5 0 009 1M13 14v-3h-3",
+  Attachment: "M10.5 4.5l-5 5a1.5 1.5 0 002 2l6-6a3 3 0 00-4-4l-6 6a4.5 4.5 0 006 6l4.5-4.5",
 };
 
-export function Icon({ name, glyph }: { name: string; glyph: string }) {
-  return <span class="icon" role="img" aria-label={name} title={name}>{glyph}</span>;
+export function Icon({ name }: { name: string }) {
+  return (
+    <svg class="icon" role="img" aria-label={name} viewBox="0 0 16 16" width="16" height="16">
+      <title>{name}</title>
+      <path d={PATHS[name]} fill="none" stroke="currentColor" stroke-width="1.4" stroke-linejoin="round" />
+    </svg>
+  );
 }
 
 export function ModeIcons({ modes }: { modes: Mode[] }) {
   return (
     <span class="modes">
-      {modes.map((m) => <Icon key={m} name={MODE_LABEL[m]} glyph={MODE_GLYPH[m]} />)}
+      {modes.map((m) => <Icon key={m} name={MODE_LABEL[m]} />)}
     </span>
   );
 }
@@ -36,9 +44,9 @@ export function StatusLabel({ status }: { status: RunStatus }) {
 }
 
 export function RecurringIcon() {
-  return <Icon name="Recurring" glyph="🔁" />;
+  return <Icon name="Recurring" />;
 }
 
 export function AttachmentIcon() {
-  return <Icon name="Attachment" glyph="📎" />;
+  return <Icon name="Attachment" />;
 }

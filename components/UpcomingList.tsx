@@ -3,7 +3,7 @@ import type { District, MessageSummary, Mode, Run, User } from "../services/mode
 import { MODE_LABEL } from "../services/model.ts";
 import { MAX_SCAN, type Page } from "../services/store/kv.ts";
 import type { UpcomingQuery } from "../services/upcoming.ts";
-import { formatClock, formatInstant, toWall } from "../services/time.ts";
+import { formatClock, formatInstant } from "../services/time.ts";
 import { Island } from "./Island.tsx";
 import { CsrfField } from "./Layout.tsx";
 import { AttachmentIcon, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
@@ -38,7 +38,6 @@ function DeliveryTimes(
   { m, district }: { m: MessageSummary; district: District },
 ) {
   if (m.nextAt === null) return <span>No deliveries left</span>;
-  const date = toWall(m.nextAt, district.timeZone).date;
   const distinct = new Set(Object.values(m.times));
   return (
     <span class="when">
@@ -52,7 +51,7 @@ function DeliveryTimes(
           ))}
         </span>
       )}
-      {m.pattern && <span class="pattern">{`${m.pattern} · next ${date}`}</span>}
+      {m.pattern && <span class="pattern">{m.pattern}</span>}
     </span>
   );
 }
