@@ -1,5 +1,14 @@
 import type { ComponentChildren } from "preact";
-import { type Draft, type Errors, type Step, STEP_LABEL, STEPS, WEEKDAY_LABEL, WEEKDAYS } from "../services/compose.ts";
+import {
+  CONTENT_MAX,
+  type Draft,
+  type Errors,
+  type Step,
+  STEP_LABEL,
+  STEPS,
+  WEEKDAY_LABEL,
+  WEEKDAYS,
+} from "../services/compose.ts";
 import { formatBytes, MAX_ATTACHMENT_BYTES } from "../services/attachments.ts";
 import { MERGE_FIELDS } from "../services/merge.ts";
 import {
@@ -20,6 +29,14 @@ import { CsrfField } from "./Layout.tsx";
 import { RecipientSummary } from "./Details.tsx";
 import { Island } from "./Island.tsx";
 
+const PREVIEW_LABEL: Record<string, string> = {
+  subject: "Subject",
+  emailText: "Email",
+  text: "Text",
+  voice: "Voice",
+  inbox: "Inbox",
+};
+
 const GRADES = ["K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
 
 export interface WizardProps {
@@ -33,7 +50,7 @@ export interface WizardProps {
   preview?: RecipientPreview | null;
   found?: Person[];
   chosen?: Person[];
-  mergeSample?: { name: string; fields: Record<string, string> } | null;
+  mergeSample?: { name: string; fields: Record<string, string>; rendered: Record<string, string> } | null;
   upcoming?: Occurrence[];
   patternText?: string;
 }
@@ -139,7 +156,15 @@ function ContentStep({ draft, errors, mergeSample }: WizardProps) {
     <label>
       {label}
       {hint && <span class="hint">{hint}</span>}
-      <textarea id={name} name={name} rows={rows} aria-invalid={errors[name] ? "true" : undefined}>{c[name]}</textarea>
+      <textarea
+        id={name}
+        name={name}
+        rows={rows}
+        maxLength={CONTENT_MAX[name]}
+        aria-invalid={errors[name] ? "true" : undefined}
+      >
+        {c[name]}
+      </textarea>
       <FieldError errors={errors} name={name} />
     </label>
   );
@@ -193,6 +218,21 @@ function ContentStep({ draft, errors, mergeSample }: WizardProps) {
       </label>
       {area("voice", "Voice script", 4, "Read aloud by text-to-speech.")}
       {area("inbox", "Inbox message", 4)}
+      {mergeSample && Object.keys(mergeSample.rendered).length > 0 && (
+        <section class="merge-preview" aria-labelledby="merge-preview-h">
+          <h2 id="merge-preview-h">{`Preview for ${mergeSample.name}`}</h2>
+          <dl class="facts">
+            {Object.entries(mergeSample.rendered).map(([field, text]) => (
+              <>
+                <dt key={`${field}-t`}>{PREVIEW_LABEL[field]}</dt>
+                <dd key={`${field}-d`} class="content">{text}</dd>
+              </>
+            ))}
+          </dl>
+          <p class="hint">This shows the text as last saved: press Preview to see your latest changes.</p>
+        </section>
+      )}
+      <button type="submit" name="go" value="preview" class="secondary">Preview</button>
       <Fieldset legend="Attachments (email and inbox)" errors={errors} name="attachments">
         {draft.attachments.map((a) => (
           <label key={a.id} class="check">

@@ -9,19 +9,23 @@ import {
   checkRecipients,
   commitDraft,
   ContentForm,
+  cutFields,
   type Draft,
   EditConflict,
   editDraft,
   type Errors,
   getDraft,
+  htmlToText,
   newDraft,
   putDraft,
   RecipientsForm,
+  refusedForRights,
+  sanitizeEmailHtml,
   SendForm,
   type Step,
   STEPS,
 } from "../services/compose.ts";
-import { MERGE_FIELDS } from "../services/merge.ts";
+import { MERGE_FIELDS, MergeFieldError, renderMerge } from "../services/merge.ts";
 import type { Calendar, Person } from "../services/model.ts";
 import { previewRecipients, resolveRecipients } from "../services/recipients.ts";
 import { describeSchedule, occurrences } from "../services/recurrence.ts";
@@ -88,7 +92,22 @@ async function stepExtras(c: Ctx, draft: Draft, step: Step): Promise<Partial<Wiz
         fields[f] = def.value({ recipient: sample.person, students, school, district });
       }
     }
-    return { mergeSample: { name: `${sample.person.firstName} ${sample.person.lastName}`, fields } };
+    const ctx = { recipient: sample.person, students, school, district };
+    const rendered: Record<string, string> = {};
+    const texts = {
+      ...draft.content,
+      emailText: draft.content.emailText.trim() || htmlToText(sanitizeEmailHtml(draft.content.emailHtml)),
+    };
+    for (const f of ["subject", "emailText", "text", "voice", "inbox"] as const) {
+      if (!texts[f].trim()) continue;
+      try {
+        rendered[f] = renderMerge(texts[f], ctx);
+      } catch (e) {
+        if (!(e instanceof MergeFieldError)) throw e;
+        rendered[f] = `Cannot be filled: {{${e.field}}}`;
+      }
+    }
+    return { mergeSample: { name: `${sample.person.firstName} ${sample.person.lastName}`, fields, rendered } };
   }
   if (step === "send") {
     const built = buildSendOptions(draft.send, draft.content, currentUser(c), district, usable, clock.now());
@@ -126,13 +145,15 @@ async function renderStep(c: Ctx, draft: Draft, step: Step, errors: Errors = {},
 async function absorb(c: Ctx, draft: Draft, step: Step, body: Body): Promise<Errors> {
   if (step === "recipients") {
     draft.recipients = RecipientsForm.parse(body);
-    return {};
+    return cutFields(body, draft.recipients);
   }
   if (step === "send") {
     draft.send = SendForm.parse(body);
-    return {};
+    return cutFields(body, draft.send);
   }
   draft.content = ContentForm.parse(body);
+  const cut = cutFields(body, draft.content);
+  if (Object.keys(cut).length) return cut;
   const remove = new Set([body.remove ?? []].flat().map(String));
   draft.attachments = draft.attachments.filter((a) => !remove.has(a.id));
   const files = [body.files ?? []].flat().filter((f): f is File => f instanceof File && f.name !== "");
@@ -190,19 +211,23 @@ export const composeRoutes = new Hono<AppEnv>()
     const step = raw as Step;
     const body = await c.req.parseBody({ all: true }) as Body;
     const go = String(body.go ?? "");
-    const uploadErrors = await absorb(c, draft, step, body);
+    const absorbErrors = await absorb(c, draft, step, body);
     await putDraft(db, draft);
-    if (Object.keys(uploadErrors).length) return renderStep(c, draft, step, uploadErrors, 413);
+    if (Object.keys(absorbErrors).length) {
+      return renderStep(c, draft, step, absorbErrors, absorbErrors.attachments ? 413 : 400);
+    }
     if (go === "preview" || go === "find") return renderStep(c, draft, step);
     const forward = go === "commit" || STEPS.indexOf(go as Step) > STEPS.indexOf(step);
     if (forward) {
       const errors = await checkStep(c, draft, step);
-      if (Object.keys(errors).length) return renderStep(c, draft, step, errors, 400);
+      if (Object.keys(errors).length) return renderStep(c, draft, step, errors, refusedForRights(errors) ? 403 : 400);
     }
     if (go === "commit") {
       try {
         const result = await commitDraft(db, user, c.var.district, draft, clock.now());
-        if ("errors" in result) return renderStep(c, draft, result.step, result.errors, 400);
+        if ("errors" in result) {
+          return renderStep(c, draft, result.step, result.errors, refusedForRights(result.errors) ? 403 : 400);
+        }
         const done = draft.base ? "updated" : result.sendNow ? "queued" : "scheduled";
         return c.redirect(`/messages?done=${done}`, 303);
       } catch (e) {

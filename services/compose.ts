@@ -46,37 +46,55 @@ export const WEEKDAY_LABEL: Record<string, string> = {
 };
 
 const bool = z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean());
-const list = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (v === undefined || v === "" ? [] : Array.isArray(v) ? v : [v]), z.array(item));
-const str = (max: number) =>
-  z.preprocess((v) => (typeof v === "string" ? v : ""), z.string().max(max, `at most ${max} characters`));
+/** As typed, cut to `max` characters; `cutFields` reports what was cut. */
+const str = (max: number) => z.preprocess((v) => (typeof v === "string" ? v.slice(0, max) : ""), z.string());
+const list = (max: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === "" ? [] : Array.isArray(v) ? v : [v]).slice(0, 200),
+    z.array(str(max)),
+  );
+
+/** Fields whose typed value was longer than the form keeps: an error each, never a silent cut. */
+export function cutFields(raw: Record<string, unknown>, kept: Record<string, unknown>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [key, value] of Object.entries(kept)) {
+    const typed = raw[key];
+    if (typeof typed === "string" && typeof value === "string" && typed.length > value.length) {
+      errors[key] = `is too long: at most ${value.length.toLocaleString("en-US")} characters (the rest was cut off)`;
+    }
+  }
+  return errors;
+}
 
 /** Step 1, as typed. */
 export const RecipientsForm = z.object({
   calendarId: str(64),
-  types: list(z.string().max(20)),
-  grades: list(z.string().max(4)),
-  personIds: list(z.string().max(64)),
+  types: list(20),
+  grades: list(4),
+  personIds: list(64),
   oneCopyPerGuardian: bool,
   find: str(100),
 });
 export type RecipientsForm = z.infer<typeof RecipientsForm>;
 
+/** Content limits: together under KV's 64 KiB per value, even in two-byte characters. */
+export const CONTENT_MAX = { subject: 200, emailHtml: 12_000, emailText: 6000, text: 1600, voice: 3000, inbox: 4000 };
+
 /** Step 2, as typed. */
 export const ContentForm = z.object({
-  subject: str(200),
-  emailHtml: str(100_000),
-  emailText: str(50_000),
-  text: str(1600),
-  voice: str(5000),
-  inbox: str(50_000),
+  subject: str(CONTENT_MAX.subject),
+  emailHtml: str(CONTENT_MAX.emailHtml),
+  emailText: str(CONTENT_MAX.emailText),
+  text: str(CONTENT_MAX.text),
+  voice: str(CONTENT_MAX.voice),
+  inbox: str(CONTENT_MAX.inbox),
 });
 export type ContentForm = z.infer<typeof ContentForm>;
 
 /** Step 3, as typed. */
 export const SendForm = z.object({
   type: str(20),
-  modes: list(z.string().max(10)),
+  modes: list(10),
   when: z.preprocess((v) => (v === "later" ? "later" : "now"), z.enum(["now", "later"])),
   date: str(10),
   time: str(5),
@@ -89,9 +107,9 @@ export const SendForm = z.object({
     z.enum(["none", "daily", "weekly", "monthly"]),
   ),
   interval: str(3),
-  weekdays: list(z.string().max(2)),
+  weekdays: list(2),
   monthlyBy: z.preprocess((v) => (v === "weekday" ? "weekday" : "day"), z.enum(["day", "weekday"])),
-  monthDay: str(3),
+  monthDay: str(4),
   nth: str(2),
   nthWeekday: str(2),
   ends: z.preprocess((v) => (v === "count" ? "count" : "date"), z.enum(["date", "count"])),
@@ -225,19 +243,26 @@ export async function editDraft(db: Db, user: User, messageId: string, now: numb
 
 export type Errors = Record<string, string>;
 
+/** Every refusal for want of a tool right starts so; the route answers those with 403. */
+export const NO_RIGHT = "You do not have the right";
+
+export function refusedForRights(errors: Errors): boolean {
+  return Object.values(errors).some((m) => m.startsWith(NO_RIGHT));
+}
+
 /** Step 1's rules; the checks that need rights and the calendar. */
 export function checkRecipients(form: RecipientsForm, user: User, calendar: Calendar | null): Errors {
   const errors: Errors = {};
   if (!form.calendarId) errors.calendarId = "Choose a calendar";
   else if (!calendar || !mayUseCalendar(user, form.calendarId)) {
-    errors.calendarId = "is not a calendar you have rights to";
+    errors.calendarId = `${NO_RIGHT} to use this calendar`;
   }
   if (form.types.length === 0) errors.types = "Choose at least one recipient type";
   for (const t of form.types) {
     const parsed = RecipientType.safeParse(t);
     if (!parsed.success) errors.types = `"${t}" is not a recipient type`;
     else if (!user.rights.recipientTypes.includes(parsed.data)) {
-      errors.types = `You do not have the right to send to ${RECIPIENT_TYPE_LABEL[parsed.data]}`;
+      errors.types = `${NO_RIGHT} to send to ${RECIPIENT_TYPE_LABEL[parsed.data]}`;
     }
   }
   if (form.types.includes("individuals") && form.personIds.length === 0) {
@@ -344,14 +369,14 @@ export function buildSendOptions(
   const type = MessageType.safeParse(form.type);
   if (!type.success) errors.type = "Choose General, Priority or Emergency";
   else if (!user.rights.messageTypes.includes(type.data)) {
-    errors.type = `You do not have the right to send ${MESSAGE_TYPE_LABEL[type.data]} messages`;
+    errors.type = `${NO_RIGHT} to send ${MESSAGE_TYPE_LABEL[type.data]} messages`;
   }
   const modes: Mode[] = [];
   for (const m of form.modes) {
     const mode = Mode.safeParse(m);
     if (!mode.success) errors.modes = `"${m}" is not a delivery mode`;
     else if (!user.rights.modes.includes(mode.data)) {
-      errors.modes = `You do not have the right to send by ${MODE_LABEL[mode.data]}`;
+      errors.modes = `${NO_RIGHT} to send by ${MODE_LABEL[mode.data]}`;
     } else {
       modes.push(mode.data);
       const field = mode.data === "email" ? "emailHtml" : mode.data;

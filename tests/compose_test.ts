@@ -54,6 +54,12 @@ Deno.test("wizard: create a weekly series through the three steps; it appears on
   assert.equal(step1.headers.get("Location"), `/compose/${draft}/content`);
   const page2 = await (await c.get(`/compose/${draft}/content`)).text();
   assert.match(page2, /Merge fields/);
+  const previewed = await (await post(c, draft, "content", content, "preview")).text();
+  assert.match(
+    previewed,
+    /Preview for (\w+) \w+<\/h2>.*Dear \1, \w+ is in the fair\./s,
+    "merge fields filled for one recipient",
+  );
   assert.equal((await post(c, draft, "content", content, "send")).status, 303);
   const done = await post(c, draft, "send", weekly, "commit");
   assert.equal(done.status, 303);
@@ -83,9 +89,9 @@ Deno.test("wizard: each step refuses bad input with the field named, keeps what 
     { calendarId: "roosevelt-2026", types: ["guardians", "staff"] },
     "content",
   );
-  assert.equal(r.status, 400);
+  assert.equal(r.status, 403, "refused for want of rights");
   const rHtml = await r.text();
-  assert.match(rHtml, /is not a calendar you have rights to/);
+  assert.match(rHtml, /You do not have the right to use this calendar/);
   assert.match(rHtml, /You do not have the right to send to Staff/);
   assert.equal((await post(c, draft, "recipients", recipients, "content")).status, 303);
   const bad = await post(c, draft, "content", { ...content, subject: "", text: "Hi {{student.homeroom}}" }, "send");
@@ -95,9 +101,17 @@ Deno.test("wizard: each step refuses bad input with the field named, keeps what 
   assert.match(badHtml, /\{\{student.homeroom\}\}, which is not a merge field/);
   assert.match(badHtml, /Hi \{\{student.homeroom\}\}<\/textarea>/, "the text comes back as typed");
   await post(c, draft, "content", content, "send");
+  for (
+    const [change, reason] of [[{ type: "emergency" }, /do not have the right to send Emergency/], [
+      { modes: "voice" },
+      /do not have the right to send by Voice/,
+    ]] as const
+  ) {
+    const res = await post(c, draft, "send", { ...weekly, ...change }, "commit");
+    assert.equal(res.status, 403, JSON.stringify(change));
+    assert.match(await res.text(), reason);
+  }
   const cases: [Record<string, string>, RegExp][] = [
-    [{ type: "emergency" }, /do not have the right to send Emergency/],
-    [{ modes: "voice" }, /do not have the right to send by Voice/],
     [{ modes: "inbox" }, /Inbox is chosen but has no content/],
     [{ date: "2026-02-30" }, /Enter a date as YYYY-MM-DD/],
     [{ time: "25:00" }, /Enter a time as HH:MM/],
@@ -270,5 +284,19 @@ Deno.test("unknown wizard step or draft is a 404; time moves on for the schedule
   const draft = await startDraft(c);
   assert.equal((await c.get(`/compose/${draft}/finish`)).status, 404);
   t.clock.at = NOW;
+  t.close();
+});
+
+Deno.test("over-long fields are refused with the field named, never a 500", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  await post(c, draft, "recipients", recipients, "content");
+  const res = await post(c, draft, "content", { ...content, subject: "x".repeat(5000) }, "send");
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /is too long: at most 200 characters/);
+  const send = await post(c, draft, "send", { ...weekly, monthDay: "last-of-all", count: "123456789" }, "preview");
+  assert.equal(send.status, 400);
+  assert.match(await send.text(), /at most 4 characters/);
   t.close();
 });

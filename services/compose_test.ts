@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { userFixture } from "../tests/support/fixtures.ts";
+import {
+  buildSendOptions,
+  checkContent,
+  ContentForm,
+  htmlToText,
+  RecipientsForm,
+  refusedForRights,
+  sanitizeEmailHtml,
+  SendForm,
+} from "./compose.ts";
+import type { District } from "./model.ts";
+import { toWall } from "./time.ts";
+import { occurrences } from "./recurrence.ts";
+
+const district: District = {
+  id: "d",
+  name: "D",
+  timeZone: "America/Chicago",
+  dialingWindow: { start: "07:00", end: "21:00" },
+};
+const NOW = Date.parse("2026-11-26T16:00:00Z");
+const content = ContentForm.parse({ subject: "S", emailHtml: "<p>Hi</p>", text: "Hi" });
+const admin = userFixture("a", {
+  modes: ["inbox", "email", "text", "voice"],
+  messageTypes: ["general", "priority", "emergency"],
+});
+const build = (fields: Record<string, unknown>, user = admin) =>
+  buildSendOptions(
+    SendForm.parse({ type: "general", modes: "email", when: "later", date: "2026-12-01", time: "07:00", ...fields }),
+    content,
+    user,
+    district,
+    null,
+    NOW,
+  );
+
+Deno.test("Send Options become an RRULE: weekly days, monthly by day, last day, nth weekday, interval, count", () => {
+  const rule = (f: Record<string, unknown>) => {
+    const r = build({ repeat: "weekly", ends: "date", endDate: "2027-06-01", ...f });
+    assert.ok(!("errors" in r), JSON.stringify(r));
+    return r.schedule.kind === "recurring" ? r.schedule.rule : "";
+  };
+  assert.equal(rule({ weekdays: ["FR", "MO"] }), "FREQ=WEEKLY;BYDAY=MO,FR");
+  assert.equal(rule({ weekdays: "TU", interval: "2" }), "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU");
+  assert.equal(rule({ repeat: "monthly", monthlyBy: "day", monthDay: "31" }), "FREQ=MONTHLY;BYMONTHDAY=31");
+  assert.equal(rule({ repeat: "monthly", monthlyBy: "day", monthDay: "last" }), "FREQ=MONTHLY;BYMONTHDAY=-1");
+  assert.equal(
+    rule({ repeat: "monthly", monthlyBy: "weekday", nth: "2", nthWeekday: "TU" }),
+    "FREQ=MONTHLY;BYDAY=+2TU",
+  );
+  assert.equal(
+    rule({ repeat: "monthly", monthlyBy: "weekday", nth: "-1", nthWeekday: "FR" }),
+    "FREQ=MONTHLY;BYDAY=-1FR",
+  );
+  assert.equal(rule({ repeat: "daily", ends: "count", count: "10" }), "FREQ=DAILY;COUNT=10");
+});
+
+Deno.test("per-mode times, Send Now, and the earliest time decides the past check", () => {
+  const r = build({ modes: ["email", "text"], time_text: "18:30" });
+  assert.ok(!("errors" in r));
+  assert.deepEqual(r.schedule.times, { email: "07:00", text: "18:30" });
+  const now = build({ when: "now", date: "", time: "" });
+  assert.ok(!("errors" in now));
+  assert.equal(now.sendNow, true);
+  assert.deepEqual(now.schedule, { kind: "once", date: "2026-11-26", times: { email: "10:00" } });
+  const past = build({ date: "2026-11-26", time: "09:59" });
+  assert.ok("errors" in past && /in the past/.test(past.errors.date));
+});
+
+Deno.test("an end date with no delivery left is refused; the calendar's last day is the default end", () => {
+  const none = build({ repeat: "weekly", weekdays: "SU", date: "2026-11-30", ends: "date", endDate: "2026-12-05" });
+  assert.ok("errors" in none && /no delivery after now/.test(none.errors.endDate));
+  const noEnd = build({ repeat: "weekly", weekdays: "MO", ends: "date", endDate: "" });
+  assert.ok("errors" in noEnd && /Enter an end date/.test(noEnd.errors.endDate), "no calendar: an end date is needed");
+});
+
+Deno.test("weekly at 7:00 keeps 7:00 local across the March change", () => {
+  const r = buildSendOptions(
+    SendForm.parse({
+      type: "general",
+      modes: "email",
+      when: "later",
+      date: "2027-03-01",
+      time: "07:00",
+      repeat: "weekly",
+      weekdays: "MO",
+      ends: "count",
+      count: "3",
+    }),
+    content,
+    admin,
+    district,
+    null,
+    NOW,
+  );
+  assert.ok(!("errors" in r));
+  const times = occurrences(r.schedule, { from: NOW, limit: 5, timeZone: district.timeZone })
+    .map((o) => toWall(o.at, district.timeZone));
+  assert.deepEqual(times, [
+    { date: "2027-03-01", time: "07:00" },
+    { date: "2027-03-08", time: "07:00" },
+    { date: "2027-03-15", time: "07:00" },
+  ]);
+});
+
+Deno.test("rights are enforced on the server and marked as such", () => {
+  const teacher = userFixture("t", { modes: ["email"], messageTypes: ["general"] });
+  const r = build({ type: "emergency", modes: ["email", "voice"] }, teacher);
+  assert.ok("errors" in r);
+  assert.match(r.errors.type, /right to send Emergency/);
+  assert.match(r.errors.modes, /right to send by Voice/);
+  assert.equal(refusedForRights(r.errors), true);
+  const bad = build({ date: "tomorrow" });
+  assert.ok("errors" in bad);
+  assert.equal(refusedForRights(bad.errors), false);
+});
+
+Deno.test("content: student merge fields need students; HTML is sanitized; a text part is derived", () => {
+  const staffOnly = RecipientsForm.parse({ types: "staff" });
+  const errors = checkContent(ContentForm.parse({ subject: "S", text: "Hi {{student.firstName}}" }), staffOnly);
+  assert.match(errors.text, /student field, but the recipients are staff/);
+  assert.deepEqual(
+    checkContent(ContentForm.parse({ subject: "S", text: "Hi {{recipient.firstName}}" }), staffOnly),
+    {},
+  );
+  assert.match(checkContent(ContentForm.parse({ subject: "S" }), staffOnly).form, /at least one delivery mode/);
+  const html = sanitizeEmailHtml(
+    '<p style="x" onclick="y()">Hi <a href="javascript:alert(1)">x</a> <a href="https://e.org">ok</a></p><img src=x>',
+  );
+  assert.equal(html, '<p>Hi <a>x</a> <a href="https://e.org">ok</a></p>');
+  assert.equal(htmlToText("<p>One &amp; two</p><p>Three<br>four</p>"), "One & two\nThree\nfour");
+});
