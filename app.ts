@@ -6,6 +6,9 @@
 import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { compress } from "hono/compress";
+import { bodyLimit } from "hono/body-limit";
+import type { Context } from "hono";
+import { formatBytes, MAX_ATTACHMENT_BYTES } from "./services/attachments.ts";
 import { secureHeaders } from "hono/secure-headers";
 import { timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
@@ -30,6 +33,15 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+function tooLarge(c: Context) {
+  return c.text(
+    `The upload is too large: attachments may be ${
+      formatBytes(MAX_ATTACHMENT_BYTES)
+    } per message in all. Nothing was changed.`,
+    413,
+  );
+}
+
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -38,6 +50,11 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     return next();
   });
   app.use(compress());
+  // Bodies are read into memory: the wizard's content step may carry the
+  // attachments (10 MB) plus the text; every other form is small.
+  const wizardLimit = bodyLimit({ maxSize: MAX_ATTACHMENT_BYTES + 1024 * 1024, onError: tooLarge });
+  const formLimit = bodyLimit({ maxSize: 256 * 1024, onError: tooLarge });
+  app.use((c, next) => (c.req.path.startsWith("/compose/") ? wizardLimit : formLimit)(c, next));
   app.use(secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],

@@ -300,3 +300,24 @@ Deno.test("over-long fields are refused with the field named, never a 500", asyn
   assert.match(await send.text(), /at most 4 characters/);
   t.close();
 });
+
+Deno.test("a request body over the limit is refused with 413 before it is read whole", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  const body = new Uint8Array(12 * 1024 * 1024);
+  const res = await c.request(`/compose/${draft}/content`, {
+    method: "POST",
+    body,
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": c.csrf },
+  });
+  assert.equal(res.status, 413);
+  assert.match(await res.text(), /too large/);
+  const small = await c.request("/signout", {
+    method: "POST",
+    body: new Uint8Array(300 * 1024),
+    headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": c.csrf },
+  });
+  assert.equal(small.status, 413);
+  t.close();
+});
