@@ -7,6 +7,8 @@ import { createApp } from "./app.ts";
 import { seedDemo } from "./services/demo.ts";
 import { systemClock } from "./services/time.ts";
 import { randomToken } from "./services/auth.ts";
+import { Dispatcher } from "./services/dispatch/dispatcher.ts";
+import { outboxProviders } from "./services/providers/outbox.ts";
 import { createFirstAdmin, ensureDistrict, MIN_PASSWORD, needsFirstAdmin } from "./services/setup.ts";
 
 const Config = z.object({
@@ -29,6 +31,8 @@ const Config = z.object({
     .optional(),
   ADMIN_NAME: z.string().min(1).default("District administrator"),
   ADMIN_PASSWORD: z.string().min(MIN_PASSWORD, `at least ${MIN_PASSWORD} characters`).optional(),
+  /** "off" runs dispatch from the cron sweep alone (Deno Deploy, remote KV). */
+  MESSENGER_QUEUE: z.enum(["on", "off"]).default("on"),
   REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
@@ -81,6 +85,24 @@ if (!demo) {
   }
 }
 
+const providers = outboxProviders(db, systemClock);
+const dispatcher = new Dispatcher({
+  db,
+  clock: systemClock,
+  providers,
+  publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+  enqueue: config.MESSENGER_QUEUE === "on"
+    ? (jobId) => kv.enqueue({ districtId: db.districtId, jobId }).catch((e) => console.error("enqueue failed:", e))
+    : undefined,
+});
+if (config.MESSENGER_QUEUE === "on") {
+  kv.listenQueue(async (msg: unknown) => {
+    const { districtId, jobId } = msg as { districtId: string; jobId: string };
+    if (districtId === db.districtId) await dispatcher.runJob(jobId);
+  });
+}
+Deno.cron("messenger dispatch", "* * * * *", () => dispatcher.tick());
+
 const app = createApp({
   db,
   clock: systemClock,
@@ -88,6 +110,8 @@ const app = createApp({
   secureCookies: config.PUBLIC_URL?.startsWith("https:") ?? false,
   refreshMs: config.REFRESH_SECONDS * 1000,
   setupToken,
+  dispatcher,
+  providerNames: providers.names,
 });
 
 Deno.serve({

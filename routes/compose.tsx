@@ -228,6 +228,8 @@ export const composeRoutes = new Hono<AppEnv>()
         if ("errors" in result) {
           return renderStep(c, draft, result.step, result.errors, refusedForRights(result.errors) ? 403 : 400);
         }
+        // Send Now is in Processing at once, not at the next cron minute.
+        if (result.sendNow) await c.var.deps.dispatcher.startOccurrence(result.message.id, clock.now());
         const done = draft.base ? "updated" : result.sendNow ? "queued" : "scheduled";
         return c.redirect(`/messages?done=${done}`, 303);
       } catch (e) {

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { District, User } from "../services/model.ts";
 import type { Db } from "../services/store/kv.ts";
 import type { Clock } from "../services/time.ts";
+import type { Dispatcher } from "../services/dispatch/dispatcher.ts";
 
 /** What the composition root hands the routes. */
 export interface Deps {
@@ -13,6 +14,9 @@ export interface Deps {
   secureCookies: boolean;
   /** Printed at start-up while no user exists; the set-up page asks for it. */
   setupToken?: string;
+  dispatcher: Dispatcher;
+  /** Provider names for /healthz and /outbox ("outbox", "smtp", "twilio"). */
+  providerNames: { email: string; sms: string; voice: string };
   /** How often Upcoming Messages refreshes itself. */
   refreshMs: number;
 }

@@ -4,6 +4,8 @@ import { MessageDetailsView, RunDetailsView } from "../components/Details.tsx";
 import { messageDetails, runDetails } from "../services/messages.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listCalendars } from "../services/store/district.ts";
+import { runCounts } from "../services/store/deliveries.ts";
+import { CsrfField } from "../components/Layout.tsx";
 import { attachmentStream } from "../services/store/attachments.ts";
 import { effectiveScope, listInProgress, listScheduled, UpcomingQuery } from "../services/upcoming.ts";
 import { type AppEnv, currentUser } from "./env.ts";
@@ -106,26 +108,55 @@ export const messageRoutes = new Hono<AppEnv>()
   })
   .get("/runs/:id", async (c) => {
     const id = c.req.param("id");
-    const run = ID.test(id) ? await runDetails(c.var.deps.db, currentUser(c), id) : null;
+    const { db } = c.var.deps;
+    const run = ID.test(id) ? await runDetails(db, currentUser(c), id) : null;
     if (!run) return notFound(c);
-    return page(
-      c,
-      run.value.message.subject,
-      <RunDetailsView run={run.value} district={c.var.district} />,
-    );
+    // While a run is live its counts are the delivery counters; once finished, the snapshot.
+    const live = run.value.status === "sending" || run.value.status === "canceling";
+    const view = live ? { ...run.value, counts: await runCounts(db, run.value.id) } : run.value;
+    return page(c, run.value.message.subject, <RunDetailsView run={view} district={c.var.district} />);
   })
   .get("/runs/:id/cancel", async (c) => {
     const id = c.req.param("id");
     const run = ID.test(id) ? await runDetails(c.var.deps.db, currentUser(c), id) : null;
-    if (!run) return notFound(c);
-    return problem(
+    if (!run || !cancelable(run.value.status)) return notFound(c);
+    return page(
       c,
-      501,
       "Cancel Message",
-      "Canceling a message that is already in progress is not available in this version yet. " +
-        "Nothing was changed.",
+      <section class="problem">
+        <h1>Cancel Message</h1>
+        <p>{`Stop "${run.value.message.subject}" now? Nothing more will be sent.`}</p>
+        <p>
+          {run.value.status === "sending"
+            ? "It is already sending: some recipients may have received it. The Sent Message Log will show exactly who did."
+            : "It has not left Messenger yet: nobody has received it."}
+        </p>
+        <form method="post" action={`/runs/${id}/cancel`} class="inline">
+          <CsrfField token={c.var.csrf} />
+          <button type="submit" name="confirm" value="yes" class="danger">Confirm</button>
+        </form>{" "}
+        <a href={`/runs/${id}`}>Keep sending</a>
+      </section>,
     );
+  })
+  .post("/runs/:id/cancel", async (c) => {
+    const id = c.req.param("id");
+    const user = currentUser(c);
+    const run = ID.test(id) ? await runDetails(c.var.deps.db, user, id) : null;
+    if (!run || !cancelable(run.value.status)) return notFound(c);
+    if ((await c.req.parseBody()).confirm !== "yes") {
+      return problem(c, 400, "Not canceled", "Nothing was canceled: press Confirm on the cancel page to cancel.");
+    }
+    const canceled = await c.var.deps.dispatcher.requestCancel(id, user.name);
+    if (!canceled) {
+      return problem(c, 409, "Not canceled", "The message finished or changed state before the cancel arrived.");
+    }
+    return c.redirect(`/runs/${id}`, 303);
   });
+
+function cancelable(status: string): boolean {
+  return status === "processing" || status === "sending";
+}
 
 /** Filters as typed, so a refused query comes back filled in. */
 function keepRaw(raw: Record<string, string>): Partial<UpcomingQuery> {

@@ -13,6 +13,7 @@ import { saveAttachmentBytes } from "./store/attachments.ts";
 import { saveMessage, summarize } from "./store/messages.ts";
 import { createPeople } from "./store/people.ts";
 import { saveRun } from "./store/runs.ts";
+import { setRunCounts } from "./store/deliveries.ts";
 import { createUser } from "./store/users.ts";
 import { computeNextAt } from "./messages.ts";
 import { addDays, type Clock, toWall } from "./time.ts";
@@ -812,7 +813,10 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
       },
     }),
   ];
-  for (const r of runs) await saveRun(db, null, r);
+  for (const r of runs) {
+    await saveRun(db, null, r);
+    await setRunCounts(db, r.id, r.counts);
+  }
   await saveDistrict(db, district);
   return true;
 }

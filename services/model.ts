@@ -237,7 +237,7 @@ export const DELIVERY_RESULTS = [
 ] as const;
 export const DeliveryResult = z.enum(DELIVERY_RESULTS);
 export type DeliveryResult = z.infer<typeof DeliveryResult>;
-export const ModeCounts = z.record(
+export const ModeCounts = z.partialRecord(
   DeliveryResult,
   z.number().int().nonnegative(),
 );

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { userFixture } from "../tests/support/fixtures.ts";
-import { mayUseCalendar, maySeeMessage } from "./rights.ts";
+import { maySeeMessage, mayUseCalendar } from "./rights.ts";
 
 const own = { created: { userId: "u1", name: "U", at: "" }, calendarId: "c1" };
 const others = { created: { userId: "u2", name: "V", at: "" }, calendarId: "c1" };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Client, NOW, signedIn, subjects, testApp } from "./support/app.ts";
+import { type Client, NOW, settle, signedIn, subjects, testApp } from "./support/app.ts";
 import { getMessage, listAudit } from "../services/store/messages.ts";
 import { toWall } from "../services/time.ts";
 
@@ -155,8 +155,12 @@ Deno.test("Send Now is due at once", async () => {
   await post(c, draft, "content", content, "send");
   const res = await post(c, draft, "send", { type: "priority", modes: ["email", "text"], when: "now" }, "commit");
   assert.equal(res.headers.get("Location"), "/messages?done=queued");
-  const list = await (await c.get("/messages")).text();
-  assert.equal(subjects(list)[0], "Science fair");
+  const progress = await (await c.get("/messages?tab=in-progress")).text();
+  assert.equal(subjects(progress)[0], "Science fair", "in Processing at once");
+  assert.match(progress, /status-processing">Processing</);
+  await settle(t);
+  const done = await (await c.get("/messages?tab=in-progress")).text();
+  assert.ok(!subjects(done).includes("Science fair"), "sent and gone from In Progress");
   t.close();
 });
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { Client, NOW, signedIn, subjects, testApp, TestClock } from "./support/app.ts";
 import { createApp } from "../app.ts";
+import { Dispatcher } from "../services/dispatch/dispatcher.ts";
+import { outboxProviders } from "../services/providers/outbox.ts";
 import { ensureDistrict, needsFirstAdmin } from "../services/setup.ts";
 import { getUserByLogin } from "../services/store/users.ts";
 import { getMessage } from "../services/store/messages.ts";
@@ -337,13 +339,17 @@ Deno.test("first run in production: the set-up page creates the first administra
     timeZone: "America/Denver",
     dialingWindow: { start: "07:00", end: "21:00" },
   });
+  const clock = new TestClock();
+  const providers = outboxProviders(db, clock);
   const app = createApp({
     db,
-    clock: new TestClock(),
+    clock,
     demo: false,
     secureCookies: true,
     refreshMs: 60_000,
     setupToken: "tok",
+    dispatcher: new Dispatcher({ db, clock, providers, publicUrl: "http://127.0.0.1:9" }),
+    providerNames: providers.names,
   });
   const c = new Client(app);
   assert.match(await (await c.get("/signin")).text(), /Set up Messenger/);

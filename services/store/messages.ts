@@ -57,6 +57,16 @@ const messageDef: EntityDef<Message> = {
   },
 };
 
+/** Adds a message change (and its index moves) to a larger atomic operation. */
+export function stageMessage(
+  op: Deno.AtomicOperation,
+  db: Db,
+  previous: Versioned<Message> | null,
+  next: Message | null,
+): Deno.AtomicOperation {
+  return stageEntity(op, db, messageDef, previous, next);
+}
+
 export function getMessage(
   db: Db,
   id: string,

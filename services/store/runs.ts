@@ -1,5 +1,5 @@
 import { FAILED_VISIBLE_MS, Run } from "../model.ts";
-import { type Db, type EntityDef, getEntity, saveEntity, type Versioned } from "./kv.ts";
+import { type Db, type EntityDef, getEntity, saveEntity, stageEntity, type Versioned } from "./kv.ts";
 
 /** Index prefixes of In Progress runs (Processing, Sending, Canceling, Failed). */
 export const activeIndex = {
@@ -12,6 +12,12 @@ export const activeIndex = {
     db: Db,
     calendarId: string,
   ): Deno.KvKey => [db.districtId, "run_active_by_calendar", calendarId],
+};
+
+/** Index prefixes of finished runs (Sent, or Canceled during sending), by when they finished. */
+export const doneIndex = {
+  all: (db: Db): Deno.KvKey => [db.districtId, "run_done"],
+  byCreator: (db: Db, userId: string): Deno.KvKey => [db.districtId, "run_done_by_creator", userId],
 };
 
 /** Whether a run belongs on the In Progress tab at `now`. */
@@ -32,7 +38,14 @@ const runDef: EntityDef<Run> = {
       key: [db.districtId, "run_by_message", r.messageId, r.startedAt, r.id],
       value: r.id,
     }];
-    if (r.status === "completed" || r.status === "canceled") return history;
+    if (r.status === "completed" || r.status === "canceled") {
+      const finishedAt = r.transitions.at(-1)?.at ?? r.startedAt;
+      return [
+        ...history,
+        { key: [...doneIndex.all(db), finishedAt, r.id], value: r },
+        { key: [...doneIndex.byCreator(db, r.message.created.userId), finishedAt, r.id], value: r },
+      ];
+    }
     return [
       ...history,
       { key: [...activeIndex.all(db), r.startedAt, r.id], value: r },
@@ -55,6 +68,16 @@ const runDef: EntityDef<Run> = {
     ];
   },
 };
+
+/** Adds a run change to a larger atomic operation. */
+export function stageRun(
+  op: Deno.AtomicOperation,
+  db: Db,
+  previous: Versioned<Run> | null,
+  next: Run | null,
+): Deno.AtomicOperation {
+  return stageEntity(op, db, runDef, previous, next);
+}
 
 export function getRun(db: Db, id: string): Promise<Versioned<Run> | null> {
   return getEntity(db, Run, [db.districtId, "run", id]);

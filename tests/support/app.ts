@@ -3,6 +3,10 @@ import { createApp } from "../../app.ts";
 import { seedDemo } from "../../services/demo.ts";
 import type { Db } from "../../services/store/kv.ts";
 import type { Clock } from "../../services/time.ts";
+import { Dispatcher } from "../../services/dispatch/dispatcher.ts";
+import { dueJobIds, getJob } from "../../services/dispatch/jobs.ts";
+import { outboxProviders } from "../../services/providers/outbox.ts";
+import type { Providers } from "../../services/providers/types.ts";
 
 /** Thursday 26 November 2026, 10:00 America/Chicago. */
 export const NOW = Date.parse("2026-11-26T16:00:00Z");
@@ -18,16 +22,29 @@ export interface TestApp {
   db: Db;
   clock: TestClock;
   app: ReturnType<typeof createApp>;
+  dispatcher: Dispatcher;
   close(): void;
 }
 
-export async function testApp(opts: { seed?: boolean; demo?: boolean } = {}): Promise<TestApp> {
+export async function testApp(
+  opts: { seed?: boolean; demo?: boolean; providers?: Providers } = {},
+): Promise<TestApp> {
   const kv = await Deno.openKv(":memory:");
   const db = { kv, districtId: "demo" };
   const clock = new TestClock();
   if (opts.seed !== false) await seedDemo(db, clock);
-  const app = createApp({ db, clock, demo: opts.demo ?? true, secureCookies: false, refreshMs: 60_000 });
-  return { db, clock, app, close: () => kv.close() };
+  const providers = opts.providers ?? outboxProviders(db, clock);
+  const dispatcher = new Dispatcher({ db, clock, providers, publicUrl: "http://127.0.0.1:9" });
+  const app = createApp({
+    db,
+    clock,
+    demo: opts.demo ?? true,
+    secureCookies: false,
+    refreshMs: 60_000,
+    dispatcher,
+    providerNames: providers.names,
+  });
+  return { db, clock, app, dispatcher, close: () => kv.close() };
 }
 
 /** A browser-like client: keeps cookies, sends the CSRF token on unsafe requests. */
@@ -83,4 +100,17 @@ export async function signedIn(t: TestApp, login: string): Promise<Client> {
 /** The subjects listed on an Upcoming Messages page, in order. */
 export function subjects(html: string): string[] {
   return [...html.matchAll(/<h3 class="subject">([^<]*)<\/h3>/g)].map((m) => m[1].replaceAll("&amp;", "&"));
+}
+
+/** Runs dispatch to the end, moving the test clock past each wait (retries, the finish check). */
+export async function settle(t: TestApp, maxRounds = 40): Promise<void> {
+  for (let i = 0; i < maxRounds; i++) {
+    await t.dispatcher.drain();
+    const [id] = await dueJobIds(t.db, Number.MAX_SAFE_INTEGER, 1);
+    const next = id ? await getJob(t.db, id) : null;
+    if (!next) return;
+    t.clock.at = Math.max(t.clock.at + 1000, next.value.leaseUntil ?? next.value.dueAt);
+  }
+  const left = await Promise.all((await dueJobIds(t.db, Number.MAX_SAFE_INTEGER)).map((id) => getJob(t.db, id)));
+  throw new Error(`dispatch did not settle: ${JSON.stringify(left.map((j) => j?.value))}`);
 }

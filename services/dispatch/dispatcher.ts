@@ -1,0 +1,603 @@
+/**
+ * Dispatch: the scheduler tick, Processing, Sending, completion and
+ * cancel, as idempotent job handlers over KV records (see jobs.ts and
+ * DESIGN.md "Dispatch").
+ *
+ * Duplicate bound: a delivery is claimed (pending → sending, checked) before
+ * its one provider call and recorded after it. A crash between the two
+ * leaves it "sending"; after SEND_TIMEOUT_MS it is sent again, because we
+ * cannot know whether the provider got it. So a crash can duplicate at most
+ * the deliveries in flight at that moment: at most SEND_CONCURRENCY per
+ * running send job, each at most once per crash. Nothing else is ever sent
+ * twice, and nothing is lost: every claimed-but-unrecorded delivery is
+ * retried.
+ */
+import { escapeHtml, type MergeContext, MergeFieldError, renderMerge } from "../merge.ts";
+import { type District, type Message, type MessageType, type Mode, type Run } from "../model.ts";
+import { devicesFor, type Recipient, resolveRecipients } from "../recipients.ts";
+import { occurrences } from "../recurrence.ts";
+import { attachmentStream } from "../store/attachments.ts";
+import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
+import type { Db, Versioned } from "../store/kv.ts";
+import { getMessage, stageMessage, summarize } from "../store/messages.ts";
+import { getPerson } from "../store/people.ts";
+import { getRun, stageRun } from "../store/runs.ts";
+import {
+  advanceDelivery,
+  deleteRunDeliveries,
+  deliveriesOf,
+  type Delivery,
+  moved,
+  runCounts,
+  stageNewDelivery,
+} from "../store/deliveries.ts";
+import { type Clock, fromWall, toWall } from "../time.ts";
+import { ProviderError, type Providers } from "../providers/types.ts";
+import { claimJob, dueJobIds, type Job, jobsOfRun, newJob, renewLease, stageJobUpdate, stageNewJob } from "./jobs.ts";
+import { Message as MessageSchema } from "../model.ts";
+import { newId } from "../store/kv.ts";
+
+export const SEND_CONCURRENCY = 8;
+/** A delivery left "sending" this long was cut off by a crash: send it again. */
+export const SEND_TIMEOUT_MS = 5 * 60 * 1000;
+export const MAX_ATTEMPTS = 5;
+/** Texts and calls wait this long for the provider's final status before "sent" counts as final. */
+export const CALLBACK_GRACE_MS = 30 * 60 * 1000;
+const BATCH = 250;
+const TYPE_ORDER: Record<MessageType, number> = { emergency: 0, priority: 1, general: 2 };
+
+export interface DispatchOptions {
+  db: Db;
+  clock: Clock;
+  providers: Providers;
+  /** Base URL providers call back (status callbacks). */
+  publicUrl: string;
+  /** Starts a job now where KV queues exist; the sweep covers the rest. */
+  enqueue?: (jobId: string) => void;
+}
+
+class Failure extends Error {
+  constructor(readonly reason: string, readonly stage: string, readonly detail: string) {
+    super(reason);
+  }
+}
+
+const runMessageKey = (db: Db, runId: string): Deno.KvKey => [db.districtId, "run_message", runId];
+
+function backoff(attempts: number, retryAfter?: number): number {
+  return Math.max((retryAfter ?? 0) * 1000, Math.min(30 * 60_000, 15_000 * 2 ** (attempts - 1)));
+}
+
+export class Dispatcher {
+  constructor(private o: DispatchOptions) {}
+
+  private get db() {
+    return this.o.db;
+  }
+  private now() {
+    return this.o.clock.now();
+  }
+
+  // ---- Scheduler -----------------------------------------------------------
+
+  /** Claims every due occurrence (Emergency first), then runs due jobs. */
+  async tick(): Promise<void> {
+    const now = this.now();
+    const due: { at: number; id: string; type: MessageType }[] = [];
+    const iter = this.db.kv.list<{ type: MessageType }>({
+      start: [this.db.districtId, "msg_next"],
+      end: [this.db.districtId, "msg_next", now + 1],
+    }, { limit: 500 });
+    for await (const e of iter) due.push({ at: e.key[2] as number, id: e.key[3] as string, type: e.value.type });
+    due.sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.at - b.at);
+    for (const d of due) await this.startOccurrence(d.id, now);
+    await this.sweep();
+  }
+
+  /** One message's due occurrence becomes a run in Processing, exactly once. */
+  async startOccurrence(messageId: string, now: number): Promise<Run | null> {
+    const current = await getMessage(this.db, messageId);
+    if (!current || current.value.nextAt === null || current.value.nextAt > now) return null;
+    const m = current.value;
+    const district = (await getDistrict(this.db))!;
+    const calendar = await getCalendar(this.db, m.calendarId);
+    // A minute back: Send Now's HH:MM is the minute it was pressed.
+    const [occurrence] = occurrences(m.schedule, {
+      from: m.nextAt! - 60_000,
+      limit: 1,
+      timeZone: district.timeZone,
+      calendar: calendar ?? undefined,
+    });
+    const lastToday = occurrence ? Math.max(...Object.values(occurrence.times)) : now;
+    const nextAt = occurrences(m.schedule, {
+      from: Math.max(lastToday, now) + 1,
+      limit: 1,
+      timeZone: district.timeZone,
+      calendar: calendar ?? undefined,
+    })[0]?.at ?? null;
+    const run: Run = {
+      id: newId(),
+      messageId: m.id,
+      occurrenceDate: occurrence?.date ?? toWall(now, district.timeZone).date,
+      message: summarize(m),
+      status: "processing",
+      counts: {},
+      transitions: [{ status: "processing", at: now }],
+      startedAt: now,
+    };
+    const job = newJob("process", run.id, now);
+    const op = this.db.kv.atomic();
+    stageMessage(op, this.db, current, { ...m, nextAt });
+    stageRun(op, this.db, null, run);
+    op.set(runMessageKey(this.db, run.id), MessageSchema.parse(m));
+    stageNewJob(op, this.db, job);
+    if (!(await op.commit()).ok) return null; // Another instance claimed it.
+    this.o.enqueue?.(job.id);
+    return run;
+  }
+
+  /** Runs every due job: the fallback where queues are off, and the crash re-drive. */
+  async sweep(): Promise<number> {
+    let ran = 0;
+    for (const id of await dueJobIds(this.db, this.now())) if (await this.runJob(id)) ran++;
+    return ran;
+  }
+
+  /** Runs jobs and ticks until nothing is due (tests and the bench). */
+  async drain(maxRounds = 50): Promise<void> {
+    for (let i = 0; i < maxRounds; i++) {
+      await this.tick();
+      if ((await dueJobIds(this.db, this.now(), 1)).length === 0) return;
+    }
+  }
+
+  async runJob(id: string): Promise<boolean> {
+    const job = await claimJob(this.db, id, this.now());
+    if (!job) return false;
+    try {
+      switch (job.value.kind) {
+        case "process":
+          await this.process(job);
+          break;
+        case "send":
+          await this.send(job);
+          break;
+        case "finish":
+          await this.finish(job);
+          break;
+        case "cancel":
+          await this.cancel(job);
+          break;
+      }
+    } catch (e) {
+      // Unexpected (storage down, a bug): leave the job to be re-driven after its lease.
+      console.error(`dispatch: ${job.value.kind} job ${id} for run ${job.value.runId} failed:`, e);
+    }
+    return true;
+  }
+
+  private async reschedule(job: Versioned<Job>, dueAt: number, extra: Partial<Job> = {}) {
+    const next = { ...job.value, ...extra, dueAt, leaseUntil: undefined };
+    await stageJobUpdate(this.db.kv.atomic(), this.db, job, next).commit();
+    if (dueAt <= this.now()) this.o.enqueue?.(job.value.id);
+  }
+
+  private async done(job: Versioned<Job>) {
+    await stageJobUpdate(this.db.kv.atomic(), this.db, job, null).commit();
+  }
+
+  private async runMessage(runId: string): Promise<Message | null> {
+    const e = await this.db.kv.get(runMessageKey(this.db, runId));
+    return e.value ? MessageSchema.parse(e.value) : null;
+  }
+
+  // ---- Processing ----------------------------------------------------------
+
+  private async fail(run: Versioned<Run>, f: Failure, job: Versioned<Job>) {
+    const next: Run = {
+      ...run.value,
+      status: "failed",
+      error: { reason: f.reason, stage: f.stage, detail: f.detail },
+      transitions: [...run.value.transitions, { status: "failed", at: this.now() }],
+    };
+    const op = stageJobUpdate(this.db.kv.atomic(), this.db, job, null);
+    stageRun(op, this.db, run, next);
+    await op.commit();
+  }
+
+  /** Recipients → per-device deliveries, written in batches of BATCH exactly once each. */
+  private async process(job: Versioned<Job>) {
+    const run = await getRun(this.db, job.value.runId);
+    if (!run) return this.done(job);
+    if (run.value.status === "canceling") return this.finishCancel(run, job);
+    if (run.value.status !== "processing") return this.done(job);
+    try {
+      const deliveries = await this.plan(run.value);
+      let current = job;
+      for (let batch = current.value.progress; batch * BATCH < deliveries.length; batch++) {
+        const op = this.db.kv.atomic();
+        for (const d of deliveries.slice(batch * BATCH, (batch + 1) * BATCH)) stageNewDelivery(op, this.db, d);
+        const next = { ...current.value, progress: batch + 1 };
+        stageJobUpdate(op, this.db, current, next);
+        const result = await op.commit();
+        if (!result.ok) return; // Lost the job (lease ran out): its new owner carries on.
+        current = { value: next, versionstamp: result.versionstamp };
+      }
+      const latest = await getRun(this.db, run.value.id);
+      if (!latest || latest.value.status !== "processing") {
+        if (latest?.value.status === "canceling") return this.finishCancel(latest, current);
+        return this.done(current);
+      }
+      const now = this.now();
+      const op = stageJobUpdate(this.db.kv.atomic(), this.db, current, null);
+      stageRun(op, this.db, latest, {
+        ...latest.value,
+        status: "sending",
+        transitions: [...latest.value.transitions, { status: "sending", at: now }],
+      });
+      const modes = [...new Set(deliveries.map((d) => d.mode))];
+      const jobs = modes.map((mode) =>
+        newJob(
+          "send",
+          run.value.id,
+          Math.max(now, ...deliveries.filter((d) => d.mode === mode).map((d) => d.notBefore ?? 0)),
+          mode,
+        )
+      );
+      for (const j of [...jobs, newJob("finish", run.value.id, now)]) stageNewJob(op, this.db, j);
+      if ((await op.commit()).ok) { for (const j of jobs) if (j.dueAt <= now) this.o.enqueue?.(j.id); }
+    } catch (e) {
+      if (e instanceof Failure) return this.fail(run, e, job);
+      throw e;
+    }
+  }
+
+  /** Everything Processing decides, checked before any delivery is written. */
+  private async plan(run: Run): Promise<Delivery[]> {
+    const message = await this.runMessage(run.id);
+    if (!message) throw new Failure("The message's content was not found.", "Processing: loading the message", "");
+    const calendar = await getCalendar(this.db, message.calendarId);
+    if (!calendar) {
+      throw new Failure(
+        "The calendar this message was created under no longer exists, so its recipients cannot be found. " +
+          "Edit the message, choose a calendar, and send it again.",
+        "Processing: resolving recipients",
+        `NotFoundError: calendar ${message.calendarId}`,
+      );
+    }
+    const district = (await getDistrict(this.db))!;
+    const { recipients } = await resolveRecipients(this.db, message, calendar);
+    const ctx = await this.contexts(recipients, calendar.schoolId, district);
+    const times: Partial<Record<Mode, number>> = {};
+    for (const [mode, t] of Object.entries(message.schedule.times) as [Mode, string][]) {
+      times[mode] = fromWall(run.occurrenceDate, t, district.timeZone);
+    }
+    const now = this.now();
+    const out: Delivery[] = [];
+    for (const r of recipients) {
+      const c = ctx.get(r)!;
+      for (const field of ["subject", "emailText", "emailHtml", "text", "voice", "inbox"] as const) {
+        const text = field === "subject" ? message.subject : message.content[field];
+        try {
+          renderMerge(text, c);
+        } catch (e) {
+          if (!(e instanceof MergeFieldError)) throw e;
+          throw new Failure(
+            `The merge field {{${e.field}}} cannot be filled for ${r.person.firstName} ${r.person.lastName}. ` +
+              "Edit the message to remove it, or choose recipients it applies to.",
+            "Processing: rendering merge fields",
+            `MergeFieldError: ${e.message}`,
+          );
+        }
+      }
+      for (const mode of message.modes) {
+        const devices = devicesFor(r.person, mode, message.type);
+        if (typeof devices === "string") continue;
+        const targets = mode === "inbox" ? [{ id: "inbox", address: r.person.id }] : devices;
+        for (const device of targets) {
+          out.push({
+            id: `${r.person.id}~${r.studentIds.join("+")}~${device.id}`,
+            runId: run.id,
+            mode,
+            personId: r.person.id,
+            name: `${r.person.firstName} ${r.person.lastName}`,
+            as: r.as,
+            studentIds: r.studentIds,
+            deviceId: device.id,
+            address: device.address,
+            state: "pending",
+            attempts: 0,
+            notBefore: times[mode],
+            updatedAt: now,
+            history: [{ at: now, state: "pending" }],
+          });
+        }
+      }
+    }
+    return out.sort((a, b) => (a.mode + a.id < b.mode + b.id ? -1 : 1));
+  }
+
+  private async contexts(recipients: Recipient[], schoolId: string, district: District) {
+    const school = (await listSchools(this.db)).find((s) => s.id === schoolId) ?? { id: schoolId, name: "" };
+    const students = new Map<string, Awaited<ReturnType<typeof getPerson>>>();
+    const out = new Map<Recipient, MergeContext>();
+    for (const r of recipients) {
+      const theirs = [];
+      if (r.person.kind === "student") theirs.push(r.person);
+      for (const id of r.studentIds) {
+        if (!students.has(id)) students.set(id, await getPerson(this.db, id));
+        const s = students.get(id);
+        if (s) theirs.push(s.value);
+      }
+      out.set(r, { recipient: r.person, students: theirs, school, district });
+    }
+    return out;
+  }
+
+  // ---- Sending -------------------------------------------------------------
+
+  private async send(job: Versioned<Job>) {
+    const mode = job.value.mode!;
+    const run = await getRun(this.db, job.value.runId);
+    if (!run || run.value.status !== "sending") return this.done(job);
+    const message = (await this.runMessage(run.value.id))!;
+    const district = (await getDistrict(this.db))!;
+    const now = this.now();
+    if (mode === "voice" && message.type !== "emergency") {
+      const opens = nextDialingWindow(now, district);
+      if (opens > now) return this.reschedule(job, opens);
+    }
+    const calendar = await getCalendar(this.db, message.calendarId);
+    const school = (await listSchools(this.db)).find((s) => s.id === calendar?.schoolId) ?? { id: "", name: "" };
+    const attachments = await this.attachments(message, mode);
+    let current: Versioned<Job> | null = job;
+    let later = Infinity;
+    const queue: Versioned<Delivery>[] = [];
+    for await (const d of deliveriesOf(this.db, run.value.id, mode)) {
+      const s = d.value.state;
+      const stale = s === "sending" && now - d.value.updatedAt > SEND_TIMEOUT_MS;
+      if (s !== "pending" && s !== "redial" && !stale) continue;
+      if ((d.value.notBefore ?? 0) > now) later = Math.min(later, d.value.notBefore!);
+      else queue.push(d);
+    }
+    let i = 0;
+    let canceled = false;
+    const worker = async () => {
+      while (i < queue.length && !canceled) {
+        const d = queue[i++];
+        if (i % 50 === 0) {
+          const latest = await getRun(this.db, run.value.id);
+          if (latest?.value.status !== "sending") canceled = true;
+          current = current && await renewLease(this.db, current, this.now());
+          if (!current) canceled = true;
+          if (canceled) return;
+        }
+        await this.deliver(d, message, district, school, attachments);
+      }
+    };
+    await Promise.all(Array.from({ length: SEND_CONCURRENCY }, worker));
+    if (!current) return;
+    if (canceled) return this.done(current);
+    // Retries and redials wait for their time; the rest is the finish job's.
+    for await (const d of deliveriesOf(this.db, run.value.id, mode)) {
+      if (d.value.state === "pending" || d.value.state === "redial") later = Math.min(later, d.value.notBefore ?? now);
+    }
+    if (later < Infinity) return this.reschedule(current, Math.max(later, now + 1000));
+    return this.done(current);
+  }
+
+  private async attachments(message: Message, mode: Mode) {
+    if (mode !== "email") return [];
+    const out = [];
+    for (const a of message.attachments) {
+      const chunks: Uint8Array[] = [];
+      for await (const c of attachmentStream(this.db, message.id, a.id)) chunks.push(c);
+      out.push({ filename: a.name, contentType: a.contentType, content: concat(chunks) });
+    }
+    return out;
+  }
+
+  /** One delivery: claim, one provider call, record. */
+  private async deliver(
+    d: Versioned<Delivery>,
+    message: Message,
+    district: District,
+    school: { id: string; name: string },
+    attachments: { filename: string; contentType: string; content: Uint8Array }[],
+  ) {
+    const now = this.now();
+    const claimed = await advanceDelivery(
+      this.db,
+      d,
+      moved(d.value, "sending", now, undefined, { attempts: d.value.attempts + 1 }),
+    );
+    if (!claimed) return;
+    const v = claimed.value;
+    const person = (await getPerson(this.db, v.personId))?.value;
+    const students = [];
+    for (const id of v.studentIds) {
+      const s = await getPerson(this.db, id);
+      if (s) students.push(s.value);
+    }
+    if (person?.kind === "student") students.push(person);
+    if (!person) {
+      await advanceDelivery(this.db, claimed, moved(v, "failed", now, "the person was removed from the roster"));
+      return;
+    }
+    const ctx: MergeContext = { recipient: person, students, school, district };
+    const fill = (s: string, html = false) => renderMerge(s, ctx, html ? escapeHtml : undefined);
+    const callback = `${this.o.publicUrl}/webhooks/twilio/status?d=${encodeURIComponent(this.db.districtId)}&r=${
+      encodeURIComponent(v.runId)
+    }&m=${v.mode}&id=${encodeURIComponent(v.id)}`;
+    try {
+      const p = this.o.providers;
+      const accepted = v.mode === "inbox"
+        ? await this.deliverInbox(v, fill(message.subject), fill(message.content.inbox))
+        : v.mode === "email"
+        ? await p.sendEmail({
+          to: v.address!,
+          subject: fill(message.subject),
+          html: fill(message.content.emailHtml, true),
+          text: fill(message.content.emailText),
+          messageId: `<${v.runId}.${v.id.replaceAll(/[^\w.-]/g, "_")}@messenger.${this.db.districtId}>`,
+          attachments,
+        })
+        : v.mode === "text"
+        ? await p.sendText({ to: v.address!, body: fill(message.content.text), statusCallback: callback })
+        : await p.call({ to: v.address!, say: fill(message.content.voice), statusCallback: callback });
+      const state = accepted.final ?? "sent";
+      await advanceDelivery(
+        this.db,
+        claimed,
+        moved(v, state, this.now(), accepted.status, {
+          providerId: accepted.providerId,
+          providerStatus: accepted.status,
+        }),
+      );
+    } catch (e) {
+      const err = e instanceof ProviderError ? e : new ProviderError(String((e as Error).message ?? e), false);
+      const permanent = err.permanent || v.attempts >= MAX_ATTEMPTS;
+      await advanceDelivery(
+        this.db,
+        claimed,
+        permanent
+          ? moved(v, "failed", this.now(), err.message, { errorCode: err.code, error: err.message })
+          : moved(v, "pending", this.now(), `retry: ${err.message}`, {
+            errorCode: err.code,
+            error: err.message,
+            notBefore: this.now() + backoff(v.attempts, err.retryAfter),
+          }),
+      );
+    }
+  }
+
+  private async deliverInbox(v: Delivery, subject: string, body: string) {
+    await this.db.kv.set([this.db.districtId, "inbox", v.personId, v.runId, v.id], {
+      subject,
+      body,
+      at: this.now(),
+    });
+    return { providerId: `inbox-${v.personId}`, status: "in the portal inbox", final: "delivered" as const };
+  }
+
+  // ---- Completion ----------------------------------------------------------
+
+  private isFinal(d: Delivery, now: number): boolean {
+    if (d.state === "delivered" || d.state === "failed" || d.state === "canceled") return true;
+    if (d.state !== "sent") return false;
+    return d.mode === "email" || d.mode === "inbox" || now - d.updatedAt > CALLBACK_GRACE_MS;
+  }
+
+  private async finish(job: Versioned<Job>) {
+    const run = await getRun(this.db, job.value.runId);
+    if (!run || run.value.status !== "sending") return this.done(job);
+    const now = this.now();
+    for await (const d of deliveriesOf(this.db, run.value.id)) {
+      if (!this.isFinal(d.value, now)) return this.reschedule(job, now + 30_000);
+    }
+    const counts = await runCounts(this.db, run.value.id);
+    const op = stageJobUpdate(this.db.kv.atomic(), this.db, job, null);
+    stageRun(op, this.db, run, {
+      ...run.value,
+      status: "completed",
+      counts,
+      transitions: [...run.value.transitions, { status: "completed", at: now }],
+    });
+    await op.commit();
+  }
+
+  // ---- Canceling -----------------------------------------------------------
+
+  /** Cancel Message on a run in progress: Canceling now, the cancel job does the rest. */
+  async requestCancel(runId: string, by: string): Promise<Run | null> {
+    const run = await getRun(this.db, runId);
+    if (!run || (run.value.status !== "processing" && run.value.status !== "sending")) return null;
+    const now = this.now();
+    const next: Run = {
+      ...run.value,
+      status: "canceling",
+      transitions: [...run.value.transitions, { status: "canceling", at: now, by }],
+    };
+    const job = newJob("cancel", runId, now);
+    const op = this.db.kv.atomic();
+    stageRun(op, this.db, run, next);
+    stageNewJob(op, this.db, job);
+    if (!(await op.commit()).ok) return null;
+    this.o.enqueue?.(job.id);
+    return next;
+  }
+
+  private async cancel(job: Versioned<Job>) {
+    const run = await getRun(this.db, job.value.runId);
+    if (!run || run.value.status !== "canceling") return this.done(job);
+    const sentBefore = run.value.transitions.some((t) => t.status === "sending");
+    if (!sentBefore) return this.finishCancel(run, job);
+    const now = this.now();
+    let waiting = false;
+    for await (const d of deliveriesOf(this.db, run.value.id)) {
+      const v = d.value;
+      if (v.state === "pending" || v.state === "redial") {
+        await advanceDelivery(this.db, d, moved(v, "canceled", now, "canceled before it was sent"));
+      } else if (v.state === "sending" && now - v.updatedAt <= SEND_TIMEOUT_MS) {
+        waiting = true; // A provider call is in flight: its result decides.
+      } else if (v.state === "sending") {
+        await advanceDelivery(
+          this.db,
+          d,
+          moved(v, "failed", now, "cut off by a restart during cancel; may have been sent"),
+        );
+      } else if (v.state === "sent" && (v.mode === "text" || v.mode === "voice") && v.providerId) {
+        const stopped = await this.o.providers.cancel(v.mode, v.providerId).catch(() => false);
+        if (stopped) await advanceDelivery(this.db, d, moved(v, "canceled", now, "canceled at the provider"));
+        else if (now - run.value.transitions.at(-1)!.at < CANCEL_WAIT_MS) waiting = true;
+      }
+    }
+    if (waiting) return this.reschedule(job, now + 15_000);
+    const counts = await runCounts(this.db, run.value.id);
+    const op = stageJobUpdate(this.db.kv.atomic(), this.db, job, null);
+    stageRun(op, this.db, run, {
+      ...run.value,
+      status: "canceled",
+      counts,
+      transitions: [...run.value.transitions, { status: "canceled", at: now }],
+    });
+    for (const other of await jobsOfRun(this.db, run.value.id)) {
+      if (other.value.id !== job.value.id) stageJobUpdate(op, this.db, other, null);
+    }
+    await op.commit();
+  }
+
+  /** Canceled during Processing: nothing left Messenger, so the record goes. */
+  private async finishCancel(run: Versioned<Run>, job: Versioned<Job>) {
+    await deleteRunDeliveries(this.db, run.value.id);
+    const op = stageJobUpdate(this.db.kv.atomic(), this.db, job, null);
+    stageRun(op, this.db, run, null);
+    op.delete(runMessageKey(this.db, run.value.id));
+    for (const other of await jobsOfRun(this.db, run.value.id)) {
+      if (other.value.id !== job.value.id) stageJobUpdate(op, this.db, other, null);
+    }
+    await op.commit();
+  }
+}
+
+/** How long Canceling waits for providers to confirm before recording what it knows. */
+export const CANCEL_WAIT_MS = 5 * 60 * 1000;
+
+/** The next instant voice may dial for General/Priority: now if inside the window. */
+export function nextDialingWindow(now: number, district: District): number {
+  const { date, time } = toWall(now, district.timeZone);
+  const { start, end } = district.dialingWindow;
+  if (time >= start && time < end) return now;
+  const day = time < start ? date : toWall(now + 86_400_000, district.timeZone).date;
+  return fromWall(day, start, district.timeZone);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

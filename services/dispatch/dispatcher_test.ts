@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { NOW, settle, testApp } from "../../tests/support/app.ts";
+import { getMessage, saveMessage } from "../store/messages.ts";
+import { getRun } from "../store/runs.ts";
+import { deliveriesOf, runCounts } from "../store/deliveries.ts";
+import { listOutbox, type OutboxEntry } from "../providers/outbox.ts";
+import type { Message } from "../model.ts";
+import { audit } from "../../tests/support/fixtures.ts";
+import { getDistrict } from "../store/district.ts";
+import { nextDialingWindow } from "./dispatcher.ts";
+import type { Db } from "../store/kv.ts";
+import { toWall } from "../time.ts";
+
+/** Makes a demo message due now (as Send Now does) and returns it. */
+async function dueNow(db: Db, id: string, change: Partial<Message> = {}): Promise<Message> {
+  const current = (await getMessage(db, id))!;
+  const wall = toWall(NOW, "America/Chicago");
+  const times = Object.fromEntries(current.value.modes.map((m) => [m, wall.time]));
+  const next: Message = {
+    ...current.value,
+    schedule: { kind: "once", date: wall.date, times },
+    nextAt: NOW,
+    ...change,
+  };
+  await saveMessage(db, current, next, audit("edited"));
+  return next;
+}
+
+async function runsOf(db: Db, messageId: string) {
+  const ids: string[] = [];
+  for await (const e of db.kv.list<string>({ prefix: [db.districtId, "run_by_message", messageId] })) ids.push(e.value);
+  return Promise.all(ids.map(async (id) => (await getRun(db, id))!.value));
+}
+
+Deno.test("a due message runs Processing → Sending → Sent through the outbox, once", async () => {
+  const t = await testApp();
+  await dueNow(t.db, "msg-early-release");
+  await Promise.all([t.dispatcher.tick(), t.dispatcher.tick()]); // Two instances tick at once.
+  let [run] = await runsOf(t.db, "msg-early-release");
+  assert.equal((await runsOf(t.db, "msg-early-release")).length, 1, "claimed exactly once");
+  await settle(t);
+  run = (await getRun(t.db, run.id))!.value;
+  assert.equal(run.status, "completed");
+  assert.deepEqual(run.transitions.map((x) => x.status), ["processing", "sending", "completed"]);
+  const counts = await runCounts(t.db, run.id);
+  assert.ok(counts.email!.delivered! > 50, JSON.stringify(counts));
+  assert.equal(counts.email!.pending ?? 0, 0);
+  assert.deepEqual(run.counts, counts, "the final counts are kept on the run");
+  const emails: OutboxEntry[] = [];
+  for await (const e of t.db.kv.list<OutboxEntry>({ prefix: ["demo", "outbox"] })) {
+    if (e.value.kind === "email") emails.push(e.value);
+  }
+  assert.equal(emails.length, counts.email!.delivered);
+  assert.equal(new Set(emails.map((e) => e.to)).size, emails.length, "nobody got it twice");
+  assert.equal((await getMessage(t.db, "msg-early-release"))!.value.nextAt, null, "a one-time message is done");
+  t.close();
+});
+
+Deno.test("a failure in Processing marks the run Failed with a reason support can act on; nothing is sent", async () => {
+  const t = await testApp();
+  await dueNow(t.db, "msg-staff-meeting", {
+    content: { emailHtml: "<p>{{student.homeroom}}</p>", emailText: "x", text: "", voice: "", inbox: "x" },
+  });
+  await settle(t);
+  const [run] = await runsOf(t.db, "msg-staff-meeting");
+  assert.equal(run.status, "failed");
+  assert.match(run.error!.reason, /merge field \{\{student.homeroom\}\} cannot be filled/);
+  assert.equal(run.error!.stage, "Processing: rendering merge fields");
+  assert.equal((await listOutbox(t.db)).items.length, 0);
+  let n = 0;
+  for await (const _ of deliveriesOf(t.db, run.id)) n++;
+  assert.equal(n, 0);
+  t.close();
+});
+
+Deno.test("a deleted calendar fails Processing with the calendar named", async () => {
+  const t = await testApp();
+  await dueNow(t.db, "msg-staff-meeting", { calendarId: "gone-2026" });
+  await settle(t);
+  const [run] = await runsOf(t.db, "msg-staff-meeting");
+  assert.equal(run.status, "failed");
+  assert.match(run.error!.detail, /calendar gone-2026/);
+  t.close();
+});
+
+Deno.test("a recurring series gets a run for its due occurrence and moves on to the next", async () => {
+  const t = await testApp();
+  const due = (await getMessage(t.db, "msg-lunch"))!.value.nextAt!;
+  t.clock.at = due;
+  await settle(t);
+  const after = (await getMessage(t.db, "msg-lunch"))!.value;
+  assert.ok(after.nextAt! > due, "the series continues");
+  const runs = await runsOf(t.db, "msg-lunch");
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0].status, "completed");
+  assert.equal(runs[0].occurrenceDate, toWall(due, "America/Chicago").date);
+  t.close();
+});
+
+Deno.test("Cancel during Processing deletes the record; during Sending records who got it and who never will", async () => {
+  const t = await testApp();
+  await dueNow(t.db, "msg-early-release");
+  const processing = (await t.dispatcher.startOccurrence("msg-early-release", NOW))!;
+  assert.equal(processing.status, "processing");
+  await t.dispatcher.requestCancel(processing.id, "Dana Whitfield");
+  await settle(t);
+  assert.equal(await getRun(t.db, processing.id), null, "canceled during Processing: the record is gone");
+  assert.equal((await listOutbox(t.db)).items.length, 0);
+
+  // Voice waits for the dialing window, so it is still pending when the cancel comes.
+  const t2 = await testApp();
+  t2.clock.at = Date.parse("2026-11-27T04:00:00Z"); // 10 PM in Chicago: outside 7:00–21:00.
+  await dueNow(t2.db, "msg-early-release", { nextAt: t2.clock.at });
+  const wall = toWall(t2.clock.at, "America/Chicago");
+  const m = (await getMessage(t2.db, "msg-early-release"))!;
+  await saveMessage(
+    t2.db,
+    m,
+    {
+      ...m.value,
+      schedule: { kind: "once", date: wall.date, times: { email: wall.time, text: wall.time, voice: wall.time } },
+    },
+    audit("edited"),
+  );
+  await t2.dispatcher.drain();
+  const [sending] = await runsOf(t2.db, "msg-early-release");
+  assert.equal(sending.status, "sending");
+  const before = await runCounts(t2.db, sending.id);
+  assert.ok(before.voice!.pending! > 0, "voice waits for 7:00");
+  assert.ok(before.email!.delivered! > 0);
+  await t2.dispatcher.requestCancel(sending.id, "Dana Whitfield");
+  await settle(t2);
+  const canceled = (await getRun(t2.db, sending.id))!.value;
+  assert.equal(canceled.status, "canceled");
+  assert.equal(canceled.counts.voice!.canceled, before.voice!.pending);
+  assert.equal(canceled.counts.email!.delivered, before.email!.delivered, "who already got it stays recorded");
+  t.close();
+  t2.close();
+});
+
+Deno.test("the dialing window: inside now, after hours the next morning, in the district's zone", async () => {
+  const t = await testApp();
+  const district = (await getDistrict(t.db))!;
+  assert.equal(nextDialingWindow(NOW, district), NOW);
+  const night = Date.parse("2026-11-27T04:00:00Z");
+  assert.deepEqual(toWall(nextDialingWindow(night, district), district.timeZone), {
+    date: "2026-11-27",
+    time: "07:00",
+  });
+  const early = Date.parse("2026-11-27T11:00:00Z"); // 5 AM
+  assert.deepEqual(toWall(nextDialingWindow(early, district), district.timeZone), {
+    date: "2026-11-27",
+    time: "07:00",
+  });
+  t.close();
+});

@@ -1,0 +1,89 @@
+/**
+ * Durable work items. Each unit of dispatch work (process a run, send one
+ * mode of it, finish it, cancel it) is a KV record with a lease. Whoever
+ * claims a job (an atomic check on its versionstamp) owns it until the lease
+ * ends; the cron sweep re-drives jobs whose lease ran out (a crash, a lost
+ * queue message, or no queues at all).
+ */
+import { z } from "zod";
+import { Mode } from "../model.ts";
+import { type Db, newId, type Versioned } from "../store/kv.ts";
+
+export const Job = z.object({
+  id: z.string(),
+  kind: z.enum(["process", "send", "finish", "cancel"]),
+  runId: z.string(),
+  mode: Mode.optional(),
+  dueAt: z.number(),
+  leaseUntil: z.number().optional(),
+  attempts: z.number().int().nonnegative(),
+  /** Process: how many delivery batches are written. */
+  progress: z.number().int().nonnegative().default(0),
+  lastError: z.string().optional(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const LEASE_MS = 2 * 60 * 1000;
+
+const jobKey = (db: Db, id: string): Deno.KvKey => [db.districtId, "job", id];
+/** Due jobs by time: a job's due time, or the end of its lease while claimed. */
+const dueKey = (db: Db, job: Job): Deno.KvKey => [db.districtId, "job_due", job.leaseUntil ?? job.dueAt, job.id];
+
+export function newJob(kind: Job["kind"], runId: string, dueAt: number, mode?: Mode): Job {
+  return { id: newId(), kind, runId, mode, dueAt, attempts: 0, progress: 0 };
+}
+
+export function stageNewJob(op: Deno.AtomicOperation, db: Db, job: Job): Deno.AtomicOperation {
+  return op.check({ key: jobKey(db, job.id), versionstamp: null }).set(jobKey(db, job.id), Job.parse(job))
+    .set(dueKey(db, job), job.id);
+}
+
+/** Replaces a job I own: checked, so a job that was taken over meanwhile is left alone. */
+export function stageJobUpdate(op: Deno.AtomicOperation, db: Db, current: Versioned<Job>, next: Job | null) {
+  op.check({ key: jobKey(db, current.value.id), versionstamp: current.versionstamp }).delete(dueKey(db, current.value));
+  if (next) op.set(jobKey(db, next.id), Job.parse(next)).set(dueKey(db, next), next.id);
+  else op.delete(jobKey(db, current.value.id));
+  return op;
+}
+
+export async function getJob(db: Db, id: string): Promise<Versioned<Job> | null> {
+  const e = await db.kv.get(jobKey(db, id));
+  return e.versionstamp ? { value: Job.parse(e.value), versionstamp: e.versionstamp } : null;
+}
+
+/** Takes the job for LEASE_MS if it is due and nobody holds it; null otherwise. */
+export async function claimJob(db: Db, id: string, now: number): Promise<Versioned<Job> | null> {
+  const current = await getJob(db, id);
+  if (!current) return null;
+  const job = current.value;
+  if ((job.leaseUntil ?? job.dueAt) > now) return null;
+  const next: Job = { ...job, leaseUntil: now + LEASE_MS, attempts: job.attempts + 1 };
+  const result = await stageJobUpdate(db.kv.atomic(), db, current, next).commit();
+  return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
+}
+
+/** Extends my lease on a long job; false if I lost it. */
+export async function renewLease(db: Db, current: Versioned<Job>, now: number): Promise<Versioned<Job> | null> {
+  const next = { ...current.value, leaseUntil: now + LEASE_MS };
+  const result = await stageJobUpdate(db.kv.atomic(), db, current, next).commit();
+  return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
+}
+
+/** Ids of jobs due at `now` (including claimed ones whose lease ran out). */
+export async function dueJobIds(db: Db, now: number, limit = 200): Promise<string[]> {
+  const ids: string[] = [];
+  const iter = db.kv.list<string>({ start: [db.districtId, "job_due"], end: [db.districtId, "job_due", now + 1] }, {
+    limit,
+  });
+  for await (const e of iter) ids.push(e.value);
+  return ids;
+}
+
+export async function jobsOfRun(db: Db, runId: string): Promise<Versioned<Job>[]> {
+  const out: Versioned<Job>[] = [];
+  for await (const e of db.kv.list({ prefix: [db.districtId, "job"] })) {
+    const job = Job.parse(e.value);
+    if (job.runId === runId) out.push({ value: job, versionstamp: e.versionstamp });
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+/**
+ * Deliveries: one recipient × device × mode within a run. Each state change
+ * is one versionstamp-checked write that also moves the run's per-mode
+ * counters (KV sums: no read-modify-write of a hot run record), so counts
+ * never drift from the deliveries and two workers never both advance one.
+ */
+import { z } from "zod";
+import { type DeliveryResult, Mode, type ModeCounts, RecipientType } from "../model.ts";
+import { type Db, type Versioned } from "./kv.ts";
+
+export const DeliveryState = z.enum(["pending", "sending", "sent", "delivered", "failed", "canceled", "redial"]);
+export type DeliveryState = z.infer<typeof DeliveryState>;
+
+export const Delivery = z.object({
+  id: z.string(),
+  runId: z.string(),
+  mode: Mode,
+  personId: z.string(),
+  name: z.string(),
+  as: RecipientType,
+  studentIds: z.array(z.string()),
+  deviceId: z.string().optional(),
+  address: z.string().optional(),
+  state: DeliveryState,
+  attempts: z.number().int().nonnegative(),
+  providerId: z.string().optional(),
+  providerStatus: z.string().optional(),
+  errorCode: z.string().optional(),
+  error: z.string().optional(),
+  /** When a retry or redial may start. */
+  notBefore: z.number().optional(),
+  updatedAt: z.number(),
+  history: z.array(z.object({ at: z.number(), state: DeliveryState, detail: z.string().optional() })),
+});
+export type Delivery = z.infer<typeof Delivery>;
+
+/** Sending is still pending to the person reading the counts. */
+export function countedAs(state: DeliveryState): DeliveryResult {
+  return state === "sending" ? "pending" : state;
+}
+
+const ONE = new Deno.KvU64(1n);
+/** Adding 2^64 − 1 to a KvU64 wraps around: it subtracts one. */
+const MINUS_ONE = new Deno.KvU64(0xffffffffffffffffn);
+
+export const deliveryKey = (db: Db, runId: string, mode: Mode, id: string): Deno.KvKey => [
+  db.districtId,
+  "delivery",
+  runId,
+  mode,
+  id,
+];
+const countKey = (db: Db, runId: string, mode: Mode, result: DeliveryResult): Deno.KvKey => [
+  db.districtId,
+  "run_count",
+  runId,
+  mode,
+  result,
+];
+
+/**
+ * Adds a new delivery and its count to an atomic operation. No per-delivery
+ * check (KV allows 100 checks a commit): the caller's check on its job
+ * record makes each batch of new deliveries land exactly once.
+ */
+export function stageNewDelivery(op: Deno.AtomicOperation, db: Db, d: Delivery): Deno.AtomicOperation {
+  const key = deliveryKey(db, d.runId, d.mode, d.id);
+  return op.set(key, d).sum(countKey(db, d.runId, d.mode, countedAs(d.state)), ONE.value);
+}
+
+export async function getDelivery(db: Db, runId: string, mode: Mode, id: string): Promise<Versioned<Delivery> | null> {
+  const entry = await db.kv.get(deliveryKey(db, runId, mode, id));
+  return entry.versionstamp ? { value: Delivery.parse(entry.value), versionstamp: entry.versionstamp } : null;
+}
+
+/**
+ * Moves a delivery to its next state if nobody else moved it since it was
+ * read. Returns the new versioned delivery, or null when it lost the race.
+ */
+export async function advanceDelivery(
+  db: Db,
+  current: Versioned<Delivery>,
+  next: Delivery,
+  op: Deno.AtomicOperation = db.kv.atomic(),
+): Promise<Versioned<Delivery> | null> {
+  const d = current.value;
+  const key = deliveryKey(db, d.runId, d.mode, d.id);
+  op.check({ key, versionstamp: current.versionstamp }).set(key, Delivery.parse(next));
+  const from = countedAs(d.state);
+  const to = countedAs(next.state);
+  if (from !== to) {
+    op.sum(countKey(db, d.runId, d.mode, from), MINUS_ONE.value).sum(countKey(db, d.runId, d.mode, to), ONE.value);
+  }
+  const result = await op.commit();
+  return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
+}
+
+/** A state change with its history line (the last 20 kept). */
+export function moved(d: Delivery, state: DeliveryState, at: number, detail?: string, extra: Partial<Delivery> = {}) {
+  return { ...d, ...extra, state, updatedAt: at, history: [...d.history, { at, state, detail }].slice(-20) };
+}
+
+export async function* deliveriesOf(db: Db, runId: string, mode?: Mode): AsyncGenerator<Versioned<Delivery>> {
+  const prefix = mode ? [db.districtId, "delivery", runId, mode] : [db.districtId, "delivery", runId];
+  for await (const e of db.kv.list({ prefix }, { batchSize: 500 })) {
+    yield { value: Delivery.parse(e.value), versionstamp: e.versionstamp };
+  }
+}
+
+export async function runCounts(db: Db, runId: string): Promise<Partial<Record<Mode, ModeCounts>>> {
+  const out: Partial<Record<Mode, ModeCounts>> = {};
+  for await (const e of db.kv.list<Deno.KvU64>({ prefix: [db.districtId, "run_count", runId] })) {
+    const [, , , mode, result] = e.key as [string, string, string, Mode, DeliveryResult];
+    const counts: ModeCounts = out[mode] ??= {};
+    counts[result] = Number(e.value.value);
+  }
+  return out;
+}
+
+/** Deletes a run's deliveries and counters, in commits within KV's limits. */
+export async function deleteRunDeliveries(db: Db, runId: string): Promise<void> {
+  for (const prefix of [[db.districtId, "delivery", runId], [db.districtId, "run_count", runId]]) {
+    let keys: Deno.KvKey[] = [];
+    for await (const e of db.kv.list({ prefix }, { batchSize: 500 })) {
+      keys.push(e.key);
+      if (keys.length === 500) {
+        const op = db.kv.atomic();
+        for (const k of keys) op.delete(k);
+        await op.commit();
+        keys = [];
+      }
+    }
+    const op = db.kv.atomic();
+    for (const k of keys) op.delete(k);
+    await op.commit();
+  }
+}
+
+/** Sets a run's counters outright (the demo's illustrative runs, which have no deliveries). */
+export async function setRunCounts(db: Db, runId: string, counts: Partial<Record<Mode, ModeCounts>>) {
+  const op = db.kv.atomic();
+  for (const [mode, byResult] of Object.entries(counts) as [Mode, ModeCounts][]) {
+    for (const [result, n] of Object.entries(byResult) as [DeliveryResult, number][]) {
+      op.set(countKey(db, runId, mode, result), new Deno.KvU64(BigInt(n)));
+    }
+  }
+  await op.commit();
+}
