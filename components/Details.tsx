@@ -131,7 +131,7 @@ export function MessageDetailsView(
         <p>
           {describeSchedule(s)}
           {s.kind === "recurring" &&
-            `, from ${formatDate(s.startDate)}${s.endDate ? ` until ${formatDate(s.endDate)}` : ""}`}
+            `, starting ${formatDate(s.startDate)}`}
           {s.kind === "recurring" && s.skipNoSchoolDays &&
             "; skips the calendar's no-school days"}
         </p>

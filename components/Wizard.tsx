@@ -77,11 +77,15 @@ function RecipientsStep({ draft, user, errors, calendars, preview, found = [], c
     <>
       <label>
         Calendar
-        <select name="calendarId" aria-invalid={errors.calendarId ? "true" : undefined}>
+        <select
+          name="calendarId"
+          aria-invalid={errors.calendarId ? "true" : undefined}
+          aria-describedby={errors.calendarId ? "calendarId-error" : undefined}
+        >
           {calendars.map((c) => <option key={c.id} value={c.id} selected={c.id === r.calendarId}>{c.name}</option>)}
         </select>
-        <FieldError errors={errors} name="calendarId" />
       </label>
+      <FieldError errors={errors} name="calendarId" />
       <Fieldset legend="Recipient types" errors={errors} name="types">
         {RECIPIENT_TYPES.filter((t) => user.rights.recipientTypes.includes(t)).map((t) => (
           <label key={t} class="check">
@@ -152,35 +156,40 @@ function RecipientsStep({ draft, user, errors, calendars, preview, found = [], c
 
 function ContentStep({ draft, errors, mergeSample }: WizardProps) {
   const c = draft.content;
+  const described = (name: string, ...more: (string | false)[]) =>
+    [errors[name] && `${name}-error`, ...more].filter(Boolean).join(" ") || undefined;
   const area = (name: keyof typeof c, label: string, rows: number, hint?: string) => (
-    <label>
-      {label}
-      {hint && <span class="hint">{hint}</span>}
+    <div class="field">
+      <label for={name}>{label}</label>
+      {hint && <span class="hint" id={`${name}-hint`}>{hint}</span>}
       <textarea
         id={name}
         name={name}
         rows={rows}
         maxLength={CONTENT_MAX[name]}
         aria-invalid={errors[name] ? "true" : undefined}
+        aria-describedby={described(name, Boolean(hint) && `${name}-hint`)}
       >
         {c[name]}
       </textarea>
       <FieldError errors={errors} name={name} />
-    </label>
+    </div>
   );
   return (
     <>
-      <label>
-        Subject
+      <div class="field">
+        <label for="subject">Subject</label>
         <input
+          id="subject"
           name="subject"
           value={c.subject}
-          maxLength={200}
+          maxLength={CONTENT_MAX.subject}
           required
           aria-invalid={errors.subject ? "true" : undefined}
+          aria-describedby={described("subject")}
         />
         <FieldError errors={errors} name="subject" />
-      </label>
+      </div>
       <details class="merge-fields">
         <summary>Merge fields</summary>
         <ul>
@@ -201,21 +210,21 @@ function ContentStep({ draft, errors, mergeSample }: WizardProps) {
         "HTML is allowed: paragraphs, bold, lists, links. Scripts and styles are removed.",
       )}
       {area("emailText", "Email, plain-text part", 4, "Leave empty to make it from the email above.")}
-      <label>
-        Text message
+      <div class="field">
+        <label for="text">Text message</label>
         <textarea
           id="text"
           name="text"
           rows={4}
-          maxLength={1600}
+          maxLength={CONTENT_MAX.text}
           aria-invalid={errors.text ? "true" : undefined}
-          aria-describedby="text-count"
+          aria-describedby={described("text", "text-count")}
         >
           {c.text}
         </textarea>
         <Island name="SegmentCounter" props={{ target: "text", initial: c.text }} />
         <FieldError errors={errors} name="text" />
-      </label>
+      </div>
       {area("voice", "Voice script", 4, "Read aloud by text-to-speech.")}
       {area("inbox", "Inbox message", 4)}
       {mergeSample && Object.keys(mergeSample.rendered).length > 0 && (
@@ -240,7 +249,7 @@ function ContentStep({ draft, errors, mergeSample }: WizardProps) {
             {`Remove ${a.name} (${formatBytes(a.size)})`}
           </label>
         ))}
-        <input type="file" name="files" multiple />
+        <input type="file" name="files" multiple aria-label="Attach files" />
         <span class="hint">
           {`Up to ${formatBytes(MAX_ATTACHMENT_BYTES)} in all: PDF, images, Word, Excel, PowerPoint, text or CSV.`}
         </span>
@@ -278,14 +287,26 @@ function SendStep({ draft, user, errors, timeZone, upcoming, patternText }: Wiza
         <div class="row">
           <label>
             {s.repeat === "none" ? "Date" : "Start date"}
-            <input type="date" name="date" value={s.date} aria-invalid={errors.date ? "true" : undefined} />
-            <FieldError errors={errors} name="date" />
+            <input
+              type="date"
+              name="date"
+              value={s.date}
+              aria-invalid={errors.date ? "true" : undefined}
+              aria-describedby={errors.date ? "date-error" : undefined}
+            />
           </label>
+          <FieldError errors={errors} name="date" />
           <label>
             Time
-            <input type="time" name="time" value={s.time} aria-invalid={errors.time ? "true" : undefined} />
-            <FieldError errors={errors} name="time" />
+            <input
+              type="time"
+              name="time"
+              value={s.time}
+              aria-invalid={errors.time ? "true" : undefined}
+              aria-describedby={errors.time ? "time-error" : undefined}
+            />
           </label>
+          <FieldError errors={errors} name="time" />
         </div>
         <details open={MODES.some((m) => s[`time_${m}`])}>
           <summary>A different time for a delivery mode</summary>
@@ -308,8 +329,8 @@ function SendStep({ draft, user, errors, timeZone, upcoming, patternText }: Wiza
         <label>
           Every how many days / weeks / months
           <input name="interval" value={s.interval || "1"} inputMode="numeric" size={3} />
-          <FieldError errors={errors} name="interval" />
         </label>
+        <FieldError errors={errors} name="interval" />
         <Fieldset legend="Weekly on" errors={errors} name="weekdays">
           {WEEKDAYS.map((d) => (
             <label key={d} class="check">
@@ -333,16 +354,16 @@ function SendStep({ draft, user, errors, timeZone, upcoming, patternText }: Wiza
                   <option key={v} value={v} selected={s.nth === v}>{l}</option>
                 ))}
               </select>
-              <FieldError errors={errors} name="nth" />
             </label>
+            <FieldError errors={errors} name="nth" />
             <label>
               Day
               <select name="nthWeekday">
                 {WEEKDAYS.map((d) => <option key={d} value={d} selected={s.nthWeekday === d}>{WEEKDAY_LABEL[d]}
                 </option>)}
               </select>
-              <FieldError errors={errors} name="nthWeekday" />
             </label>
+            <FieldError errors={errors} name="nthWeekday" />
           </div>
         </Fieldset>
         <Fieldset legend="Ends" errors={errors} name="ends">
@@ -356,8 +377,8 @@ function SendStep({ draft, user, errors, timeZone, upcoming, patternText }: Wiza
         <label>
           Skip these dates (YYYY-MM-DD, one per line)
           <textarea name="skipDates" rows={3}>{s.skipDates}</textarea>
-          <FieldError errors={errors} name="skipDates" />
         </label>
+        <FieldError errors={errors} name="skipDates" />
         <label class="check">
           <input type="checkbox" name="skipNoSchoolDays" checked={s.skipNoSchoolDays} />
           Skip the calendar's no-school days

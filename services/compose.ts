@@ -490,11 +490,9 @@ export function diffMessages(before: Message, after: Message): AuditEntry["chang
   add("Calendar", before.calendarId, after.calendarId);
   add("Recipients", describeRecipients(before.recipients), describeRecipients(after.recipients));
   const when = (s: Schedule) =>
-    `${describeSchedule(s)} ${
-      s.kind === "once" ? s.date : `from ${s.startDate}${s.endDate ? ` to ${s.endDate}` : ""}`
-    } at ${Object.entries(s.times).map(([m, t]) => `${MODE_LABEL[m as Mode]} ${t}`).join(", ")}${
-      s.kind === "recurring" && s.skipDates.length ? `; skipping ${s.skipDates.join(", ")}` : ""
-    }`;
+    `${describeSchedule(s)} ${s.kind === "once" ? s.date : `starting ${s.startDate}`} at ${
+      Object.entries(s.times).map(([m, t]) => `${MODE_LABEL[m as Mode]} ${t}`).join(", ")
+    }${s.kind === "recurring" && s.skipDates.length ? `; skipping ${s.skipDates.join(", ")}` : ""}`;
   add("Schedule", when(before.schedule), when(after.schedule));
   for (const f of CONTENT_FIELDS) {
     if (before.content[f] !== after.content[f]) {
