@@ -1,6 +1,6 @@
 /** The browser entry: htmx, and hydration of every island on the page. */
 import htmx from "htmx.org";
-import { h, hydrate } from "preact";
+import { type FunctionComponent, h, hydrate } from "preact";
 import { type IslandName, islands } from "./mod.ts";
 
 (globalThis as unknown as { htmx: typeof htmx }).htmx = htmx;
@@ -13,7 +13,8 @@ function mount(root: ParentNode) {
   for (const el of root.querySelectorAll<HTMLElement>("[data-island]")) {
     if (hydrated.has(el)) continue;
     hydrated.add(el);
-    const component = islands[el.dataset.island as IslandName];
+    // Props come from the server's JSON, typed by the island they were rendered for.
+    const component = islands[el.dataset.island as IslandName] as FunctionComponent<Record<string, unknown>>;
     if (component) hydrate(h(component, JSON.parse(el.dataset.props ?? "{}")), el);
   }
 }
