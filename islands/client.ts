@@ -14,7 +14,7 @@ function mount(root: ParentNode) {
     if (hydrated.has(el)) continue;
     hydrated.add(el);
     // Props come from the server's JSON, typed by the island they were rendered for.
-    const component = islands[el.dataset.island as IslandName] as FunctionComponent<Record<string, unknown>>;
+    const component = islands[el.dataset.island as IslandName] as unknown as FunctionComponent<Record<string, unknown>>;
     if (component) hydrate(h(component, JSON.parse(el.dataset.props ?? "{}")), el);
   }
 }
