@@ -21,6 +21,7 @@ import { composeRoutes } from "./routes/compose.tsx";
 import { problem } from "./routes/render.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { setupRoutes } from "./routes/setup.tsx";
 
 export const CSRF_COOKIE = "messenger_csrf";
@@ -67,6 +68,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   }));
   app.route("/", staticRoutes);
   app.route("/", healthRoutes);
+  // Before the session and CSRF middleware: Twilio signs its requests instead.
+  app.route("/", webhookRoutes);
 
   app.use(async (c, next) => {
     const district = await getDistrict(deps.db);

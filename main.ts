@@ -8,7 +8,7 @@ import { seedDemo } from "./services/demo.ts";
 import { systemClock } from "./services/time.ts";
 import { randomToken } from "./services/auth.ts";
 import { Dispatcher } from "./services/dispatch/dispatcher.ts";
-import { outboxProviders } from "./services/providers/outbox.ts";
+import { buildProviders } from "./services/providers/index.ts";
 import { createFirstAdmin, ensureDistrict, MIN_PASSWORD, needsFirstAdmin } from "./services/setup.ts";
 
 const Config = z.object({
@@ -31,6 +31,17 @@ const Config = z.object({
     .optional(),
   ADMIN_NAME: z.string().min(1).default("District administrator"),
   ADMIN_PASSWORD: z.string().min(MIN_PASSWORD, `at least ${MIN_PASSWORD} characters`).optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "an smtp:// or smtps:// URL").optional(),
+  SMTP_FROM: z.string().min(3).default("Messenger <messenger@localhost>"),
+  SMTP_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(10),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "AC followed by 32 hex digits").optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+  TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, "an E.164 number or a Messaging Service SID")
+    .optional(),
+  /** Tests and staging: a Twilio-compatible API at another address. */
+  TWILIO_API_BASE: z.url().optional(),
+  REDIAL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  REDIAL_MINUTES: z.coerce.number().min(0.01).max(240).default(10),
   /** "off" runs dispatch from the cron sweep alone (Deno Deploy, remote KV). */
   MESSENGER_QUEUE: z.enum(["on", "off"]).default("on"),
   REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -45,7 +56,16 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-const parsed = Config.safeParse(Deno.env.toObject());
+const parsed = Config.superRefine((c, ctx) => {
+  const twilio = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, c.TWILIO_FROM];
+  if (twilio.some(Boolean) && !twilio.every(Boolean)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["TWILIO_ACCOUNT_SID"],
+      message: "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM together",
+    });
+  }
+}).safeParse(Deno.env.toObject());
 if (!parsed.success) {
   for (const issue of parsed.error.issues) {
     console.error(`Configuration: ${issue.path.join(".")}: ${issue.message}`);
@@ -85,12 +105,26 @@ if (!demo) {
   }
 }
 
-const providers = outboxProviders(db, systemClock);
+const providers = buildProviders(db, systemClock, {
+  smtp: config.SMTP_URL
+    ? { url: config.SMTP_URL, from: config.SMTP_FROM, maxConnections: config.SMTP_CONNECTIONS }
+    : undefined,
+  twilio: config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM
+    ? {
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      from: config.TWILIO_FROM,
+      apiBase: config.TWILIO_API_BASE,
+    }
+    : undefined,
+});
+const publicUrl = config.PUBLIC_URL?.replace(/\/$/, "") ?? `http://localhost:${config.PORT}`;
 const dispatcher = new Dispatcher({
   db,
   clock: systemClock,
   providers,
-  publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+  publicUrl,
+  redial: { attempts: config.REDIAL_ATTEMPTS, intervalMs: config.REDIAL_MINUTES * 60_000 },
   enqueue: config.MESSENGER_QUEUE === "on"
     ? (jobId) => kv.enqueue({ districtId: db.districtId, jobId }).catch((e) => console.error("enqueue failed:", e))
     : undefined,
@@ -112,6 +146,8 @@ const app = createApp({
   setupToken,
   dispatcher,
   providerNames: providers.names,
+  publicUrl,
+  twilioAuthToken: config.TWILIO_AUTH_TOKEN,
 });
 
 Deno.serve({

@@ -15,6 +15,10 @@ export interface Deps {
   /** Printed at start-up while no user exists; the set-up page asks for it. */
   setupToken?: string;
   dispatcher: Dispatcher;
+  /** The address providers call back, as they see it (signatures cover it). */
+  publicUrl: string;
+  /** Set when Twilio is configured: its webhooks are verified with it. */
+  twilioAuthToken?: string;
   /** Provider names for /healthz and /outbox ("outbox", "smtp", "twilio"). */
   providerNames: { email: string; sms: string; voice: string };
   /** How often Upcoming Messages refreshes itself. */

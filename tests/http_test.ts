@@ -350,6 +350,7 @@ Deno.test("first run in production: the set-up page creates the first administra
     setupToken: "tok",
     dispatcher: new Dispatcher({ db, clock, providers, publicUrl: "http://127.0.0.1:9" }),
     providerNames: providers.names,
+    publicUrl: "http://127.0.0.1:9",
   });
   const c = new Client(app);
   assert.match(await (await c.get("/signin")).text(), /Set up Messenger/);

@@ -20,13 +20,14 @@ import { attachmentStream } from "../store/attachments.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
 import type { Db, Versioned } from "../store/kv.ts";
 import { getMessage, stageMessage, summarize } from "../store/messages.ts";
-import { getPerson } from "../store/people.ts";
+import { getPerson, setTextOptOut } from "../store/people.ts";
 import { getRun, stageRun } from "../store/runs.ts";
 import {
   advanceDelivery,
   deleteRunDeliveries,
   deliveriesOf,
   type Delivery,
+  getDelivery,
   moved,
   runCounts,
   stageNewDelivery,
@@ -54,7 +55,27 @@ export interface DispatchOptions {
   publicUrl: string;
   /** Starts a job now where KV queues exist; the sweep covers the rest. */
   enqueue?: (jobId: string) => void;
+  /** Busy / no-answer calls: how many calls in all, and how long between them. */
+  redial?: { attempts: number; intervalMs: number };
 }
+
+export const DEFAULT_REDIAL = { attempts: 3, intervalMs: 10 * 60 * 1000 };
+
+/** Twilio statuses in the order they happen: a late, earlier one never undoes a later one. */
+const TEXT_STATUS: Record<string, "sent" | "delivered" | "failed" | "canceled" | undefined> = {
+  sent: "sent",
+  delivered: "delivered",
+  undelivered: "failed",
+  failed: "failed",
+  canceled: "canceled",
+};
+const ERROR_MEANING: Record<string, string> = {
+  "21610": "recipient replied STOP",
+  "21211": "not a valid phone number",
+  "30003": "phone unreachable",
+  "30005": "unknown or inactive number",
+  "30006": "landline or unreachable carrier",
+};
 
 class Failure extends Error {
   constructor(readonly reason: string, readonly stage: string, readonly detail: string) {
@@ -62,6 +83,13 @@ class Failure extends Error {
   }
 }
 
+const earlyKey = (db: Db, ref: { runId: string; mode: Mode; id: string }): Deno.KvKey => [
+  db.districtId,
+  "early_status",
+  ref.runId,
+  ref.mode,
+  ref.id,
+];
 const runMessageKey = (db: Db, runId: string): Deno.KvKey => [db.districtId, "run_message", runId];
 
 function backoff(attempts: number, retryAfter?: number): number {
@@ -409,7 +437,8 @@ export class Dispatcher {
     const claimed = await advanceDelivery(
       this.db,
       d,
-      moved(d.value, "sending", now, undefined, { attempts: d.value.attempts + 1 }),
+      // A new attempt has no provider id until the provider answers it.
+      moved(d.value, "sending", now, undefined, { attempts: d.value.attempts + 1, providerId: undefined }),
     );
     if (!claimed) return;
     const v = claimed.value;
@@ -454,8 +483,17 @@ export class Dispatcher {
           providerStatus: accepted.status,
         }),
       );
+      const ref = { runId: v.runId, mode: v.mode, id: v.id };
+      const early = await this.db.kv.get<{ sid: string; status: string; errorCode?: string }>(earlyKey(this.db, ref));
+      if (early.value) {
+        await this.db.kv.delete(earlyKey(this.db, ref));
+        await this.applyStatus(ref, early.value.sid, early.value.status, early.value.errorCode);
+      }
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError(String((e as Error).message ?? e), false);
+      if (err.code === "21610" && v.address) {
+        await setTextOptOut(this.db, v.address, new Date(this.now()).toISOString());
+      }
       const permanent = err.permanent || v.attempts >= MAX_ATTEMPTS;
       await advanceDelivery(
         this.db,
@@ -478,6 +516,67 @@ export class Dispatcher {
       at: this.now(),
     });
     return { providerId: `inbox-${v.personId}`, status: "in the portal inbox", final: "delivered" as const };
+  }
+
+  // ---- Provider status callbacks --------------------------------------------
+
+  /**
+   * A status callback for one delivery. Idempotent: a repeated or late
+   * callback that would not move the delivery forward changes nothing.
+   */
+  async applyStatus(
+    ref: { runId: string; mode: Mode; id: string },
+    sid: string,
+    status: string,
+    errorCode?: string,
+  ): Promise<"applied" | "ignored" | "unknown"> {
+    const current = await getDelivery(this.db, ref.runId, ref.mode, ref.id);
+    if (current?.value.state === "sending" && !current.value.providerId) {
+      // The provider answered the callback before our own record of the send
+      // landed: keep it; deliver() applies it right after recording the send.
+      await this.db.kv.set(earlyKey(this.db, ref), { sid, status, errorCode }, { expireIn: 60 * 60_000 });
+      return "applied";
+    }
+    if (!current || current.value.providerId !== sid) return "unknown";
+    const d = current.value;
+    const now = this.now();
+    const detail = errorCode
+      ? `${status} (${errorCode}: ${ERROR_MEANING[errorCode] ?? "see Twilio's error list"})`
+      : status;
+    if (d.state === "delivered" || d.state === "failed" || d.state === "canceled" || d.state === "redial") {
+      return "ignored";
+    }
+    if (errorCode === "21610" && d.address) await setTextOptOut(this.db, d.address, new Date(now).toISOString());
+    const extra = { providerStatus: status, errorCode, error: errorCode ? ERROR_MEANING[errorCode] : undefined };
+    if (ref.mode === "text") {
+      const next = TEXT_STATUS[status];
+      if (!next || (next === "sent" && d.state === "sent")) return "ignored";
+      return (await advanceDelivery(this.db, current, moved(d, next, now, detail, extra))) ? "applied" : "ignored";
+    }
+    if (status === "completed") {
+      return (await advanceDelivery(this.db, current, moved(d, "delivered", now, detail, extra)))
+        ? "applied"
+        : "ignored";
+    }
+    if (status === "busy" || status === "no-answer") {
+      const redial = this.o.redial ?? DEFAULT_REDIAL;
+      if (d.attempts >= redial.attempts) {
+        const last = moved(d, "failed", now, `${detail}; no more redials`, extra);
+        return (await advanceDelivery(this.db, current, last)) ? "applied" : "ignored";
+      }
+      const at = now + redial.intervalMs;
+      const op = stageNewJob(this.db.kv.atomic(), this.db, newJob("send", ref.runId, at, "voice"));
+      const next = moved(d, "redial", now, `${detail}; redial at ${new Date(at).toISOString()}`, {
+        ...extra,
+        notBefore: at,
+      });
+      return (await advanceDelivery(this.db, current, next, op)) ? "applied" : "ignored";
+    }
+    if (status === "failed" || status === "canceled") {
+      const next = moved(d, status, now, detail, extra);
+      return (await advanceDelivery(this.db, current, next)) ? "applied" : "ignored";
+    }
+    return "ignored"; // queued, ringing, in-progress: nothing final yet.
   }
 
   // ---- Completion ----------------------------------------------------------

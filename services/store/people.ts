@@ -1,16 +1,57 @@
 import { Person } from "../model.ts";
-import { type Db, type EntityDef, getEntity, listAll, saveEntity, stageEntity, type Versioned } from "./kv.ts";
+import {
+  ConflictError,
+  type Db,
+  type EntityDef,
+  getEntity,
+  listAll,
+  saveEntity,
+  stageEntity,
+  type Versioned,
+} from "./kv.ts";
 
 /** The school index holds the whole person: resolving a school is one list. */
 const personDef: EntityDef<Person> = {
   schema: Person,
   key: (db, p) => [db.districtId, "person", p.id],
-  indexes: (db, p) =>
-    p.schoolIds.map((s) => ({
-      key: [db.districtId, "person_by_school", s, p.kind, p.id],
-      value: p,
+  indexes: (db, p) => [
+    ...p.schoolIds.map((s) => ({ key: [db.districtId, "person_by_school", s, p.kind, p.id], value: p })),
+    // Who has a number: a STOP reply names only the number.
+    ...[...new Set(p.devices.filter((d) => d.kind === "phone").map((d) => d.address))].map((address) => ({
+      key: [db.districtId, "person_by_phone", address, p.id],
+      value: p.id,
     })),
+  ],
 };
+
+/**
+ * STOP (opt out) or START (opt back in) for texts to a number, on every
+ * person who has it. Returns how many devices changed.
+ */
+export async function setTextOptOut(db: Db, address: string, at: string | null): Promise<number> {
+  let changed = 0;
+  for await (const e of db.kv.list<string>({ prefix: [db.districtId, "person_by_phone", address] })) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await getPerson(db, e.value);
+      if (!current) break;
+      let n = 0;
+      const devices = current.value.devices.map((d) => {
+        if (d.kind !== "phone" || d.address !== address || Boolean(d.textOptOutAt) === Boolean(at)) return d;
+        n++;
+        return { ...d, textOptOutAt: at ?? undefined };
+      });
+      if (n === 0) break;
+      try {
+        await savePerson(db, current, { ...current.value, devices });
+        changed += n;
+        break;
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+  }
+  return changed;
+}
 
 export function getPerson(
   db: Db,

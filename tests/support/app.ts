@@ -27,14 +27,22 @@ export interface TestApp {
 }
 
 export async function testApp(
-  opts: { seed?: boolean; demo?: boolean; providers?: Providers } = {},
+  opts: {
+    seed?: boolean;
+    demo?: boolean;
+    providers?: Providers;
+    publicUrl?: string;
+    twilioAuthToken?: string;
+    redial?: { attempts: number; intervalMs: number };
+  } = {},
 ): Promise<TestApp> {
   const kv = await Deno.openKv(":memory:");
   const db = { kv, districtId: "demo" };
   const clock = new TestClock();
   if (opts.seed !== false) await seedDemo(db, clock);
   const providers = opts.providers ?? outboxProviders(db, clock);
-  const dispatcher = new Dispatcher({ db, clock, providers, publicUrl: "http://127.0.0.1:9" });
+  const publicUrl = opts.publicUrl ?? "http://127.0.0.1:9";
+  const dispatcher = new Dispatcher({ db, clock, providers, publicUrl, redial: opts.redial });
   const app = createApp({
     db,
     clock,
@@ -43,6 +51,8 @@ export async function testApp(
     refreshMs: 60_000,
     dispatcher,
     providerNames: providers.names,
+    publicUrl,
+    twilioAuthToken: opts.twilioAuthToken,
   });
   return { db, clock, app, dispatcher, close: () => kv.close() };
 }

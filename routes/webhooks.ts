@@ -1,0 +1,56 @@
+/**
+ * Twilio calls these. No session and no CSRF token: a request is accepted
+ * only with a valid X-Twilio-Signature for the exact URL Twilio requested
+ * (403 otherwise, nothing changed).
+ */
+import { Hono } from "hono";
+import { Mode } from "../services/model.ts";
+import { validTwilioSignature } from "../services/providers/twilio_signature.ts";
+import { setTextOptOut } from "../services/store/people.ts";
+import type { AppEnv, Ctx } from "./env.ts";
+
+const STOP_WORDS = new Set(["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"]);
+const START_WORDS = new Set(["START", "YES", "UNSTOP", "OPTIN"]);
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+async function signedParams(c: Ctx): Promise<Record<string, string> | null> {
+  const token = c.var.deps.twilioAuthToken;
+  if (!token) return null;
+  const body = await c.req.parseBody();
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === "string") params[k] = v;
+  const url = new URL(c.req.url);
+  const publicUrl = `${c.var.deps.publicUrl}${url.pathname}${url.search}`;
+  return validTwilioSignature(token, c.req.header("X-Twilio-Signature"), publicUrl, params) ? params : null;
+}
+
+export const webhookRoutes = new Hono<AppEnv>()
+  .post("/webhooks/twilio/status", async (c) => {
+    const params = await signedParams(c);
+    if (!params) return c.text("Forbidden: missing or invalid X-Twilio-Signature", 403);
+    const { r, m, id } = c.req.query();
+    const mode = Mode.safeParse(m);
+    if (!r || !id || !mode.success) return c.text("Bad Request: the callback URL lacks its delivery", 400);
+    const sid = params.MessageSid ?? params.CallSid ?? "";
+    const status = params.MessageStatus ?? params.CallStatus ?? "";
+    const result = await c.var.deps.dispatcher.applyStatus(
+      { runId: r, mode: mode.data, id },
+      sid,
+      status,
+      params.ErrorCode || undefined,
+    );
+    // Unknown deliveries get 200 too: Twilio would only retry, and nothing can change.
+    return c.text(result, 200);
+  })
+  .post("/webhooks/twilio/sms", async (c) => {
+    const params = await signedParams(c);
+    if (!params) return c.text("Forbidden: missing or invalid X-Twilio-Signature", 403);
+    const word = (params.Body ?? "").trim().toUpperCase();
+    const from = params.From ?? "";
+    if (from && STOP_WORDS.has(word)) {
+      await setTextOptOut(c.var.deps.db, from, new Date(c.var.deps.clock.now()).toISOString());
+    } else if (from && START_WORDS.has(word)) {
+      await setTextOptOut(c.var.deps.db, from, null);
+    }
+    return c.body(EMPTY_TWIML, 200, { "Content-Type": "text/xml" });
+  });

@@ -1,0 +1,167 @@
+/**
+ * A Twilio-compatible REST API on loopback: checks Basic auth and the
+ * parameters like Twilio, answers with Twilio-shaped JSON, can be told to
+ * fail, and posts signed status callbacks back to the app as Twilio does
+ * (signed with the official library's own signing function).
+ */
+import twilio from "twilio";
+
+export interface Sent {
+  kind: "text" | "voice";
+  sid: string;
+  to: string;
+  from: string;
+  body: string;
+  statusCallback: string;
+  status: string;
+}
+
+export interface TwilioMock {
+  url: string;
+  accountSid: string;
+  authToken: string;
+  sent: Sent[];
+  /** Per destination number: answer the create with this Twilio error (HTTP 400), e.g. 21610, 21211. */
+  refuse: Map<string, number>;
+  /** Per destination number: the call ends with this status instead of "completed" (busy, no-answer). */
+  callOutcome: Map<string, string[]>;
+  /** The next N creates answer with this HTTP status (429 or 500). */
+  failNext(n: number, status: 429 | 500): void;
+  /** Hold callbacks until released (to cancel mid-send). */
+  hold: boolean;
+  release(): Promise<void>;
+  /** Resolves when every callback posted so far has been answered. */
+  settled(): Promise<void>;
+  callbacksPosted: number;
+  close(): Promise<void>;
+}
+
+export const ACCOUNT_SID = `AC${"0123456789abcdef".repeat(2)}`;
+
+export function startTwilioMock(authToken = "mock-auth-token-0123456789"): TwilioMock {
+  const sent: Sent[] = [];
+  const refuse = new Map<string, number>();
+  const callOutcome = new Map<string, string[]>();
+  const held: (() => Promise<void>)[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failures: { n: number; status: number } = { n: 0, status: 500 };
+  let seq = 0;
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+  const error = (status: number, code: number, message: string) =>
+    json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status);
+
+  const post = (url: string, params: Record<string, string>) => {
+    const signature = twilio.getExpectedTwilioSignature(authToken, url, params);
+    const p = fetch(url, {
+      method: "POST",
+      headers: { "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(params),
+    }).then((r) => r.body?.cancel()).catch(() => {});
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p));
+    mock.callbacksPosted++;
+    return p;
+  };
+  const later = (fn: () => Promise<void>) => {
+    if (mock.hold) held.push(fn);
+    else fn();
+  };
+
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const expected = `Basic ${btoa(`${ACCOUNT_SID}:${authToken}`)}`;
+    if (req.headers.get("Authorization") !== expected) return error(401, 20003, "Authenticate");
+    const base = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
+    const form = Object.fromEntries(new URLSearchParams(await req.text()));
+    const update = url.pathname.match(new RegExp(`^${base}/(Messages|Calls)/(\\w+)\\.json$`));
+    if (update && req.method === "POST") {
+      const item = sent.find((s) => s.sid === update[2]);
+      if (!item) return error(404, 20404, "The requested resource was not found");
+      if (form.Status === "canceled" && (item.status === "queued" || item.status === "ringing")) {
+        item.status = "canceled";
+        later(() => post(item.statusCallback, statusParams(item, "canceled")));
+      }
+      return json({ sid: item.sid, status: item.status });
+    }
+    const create = url.pathname.match(new RegExp(`^${base}/(Messages|Calls)\\.json$`));
+    if (!create || req.method !== "POST") return error(404, 20404, "The requested resource was not found");
+    if (failures.n > 0) {
+      failures.n--;
+      return failures.status === 429
+        ? error(429, 20429, "Too Many Requests")
+        : error(500, 20500, "An internal server error has occurred");
+    }
+    const kind = create[1] === "Messages" ? "text" : "voice";
+    if (!form.To) return error(400, 21604, "A 'To' phone number is required.");
+    if (!form.From && !form.MessagingServiceSid) return error(400, 21603, "A 'From' phone number is required.");
+    if (kind === "text" && !form.Body) return error(400, 21602, "Message body is required.");
+    if (kind === "voice" && !form.Twiml && !form.Url) return error(400, 21205, "Url parameter is required.");
+    const code = refuse.get(form.To);
+    if (code) {
+      return error(
+        400,
+        code,
+        code === 21610 ? "Attempt to send to unsubscribed recipient" : "Invalid 'To' Phone Number",
+      );
+    }
+    const item: Sent = {
+      kind,
+      sid: `${kind === "text" ? "SM" : "CA"}${String(++seq).padStart(32, "0")}`,
+      to: form.To,
+      from: form.From ?? form.MessagingServiceSid,
+      body: form.Body ?? form.Twiml,
+      statusCallback: form.StatusCallback,
+      status: "queued",
+    };
+    sent.push(item);
+    if (item.statusCallback) {
+      later(async () => {
+        if (item.status === "canceled") return;
+        if (kind === "text") {
+          item.status = "sent";
+          await post(item.statusCallback, statusParams(item, "sent"));
+          item.status = "delivered";
+          await post(item.statusCallback, statusParams(item, "delivered"));
+        } else {
+          const outcomes = callOutcome.get(item.to);
+          item.status = outcomes?.shift() ?? "completed";
+          await post(item.statusCallback, statusParams(item, item.status));
+        }
+      });
+    }
+    return json({ sid: item.sid, status: "queued", to: item.to, from: item.from, account_sid: ACCOUNT_SID }, 201);
+  });
+
+  const mock: TwilioMock = {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    accountSid: ACCOUNT_SID,
+    authToken,
+    sent,
+    refuse,
+    callOutcome,
+    failNext(n, status) {
+      failures = { n, status };
+    },
+    hold: false,
+    async release() {
+      mock.hold = false;
+      for (const fn of held.splice(0)) await fn();
+    },
+    async settled() {
+      while (inFlight.size) await Promise.all([...inFlight]);
+    },
+    callbacksPosted: 0,
+    async close() {
+      await mock.settled();
+      await server.shutdown();
+    },
+  };
+  return mock;
+}
+
+function statusParams(item: Sent, status: string): Record<string, string> {
+  return item.kind === "text"
+    ? { AccountSid: ACCOUNT_SID, MessageSid: item.sid, MessageStatus: status, To: item.to, From: item.from }
+    : { AccountSid: ACCOUNT_SID, CallSid: item.sid, CallStatus: status, To: item.to, From: item.from };
+}
