@@ -42,6 +42,10 @@ const Config = z.object({
   TWILIO_API_BASE: z.url().optional(),
   REDIAL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   REDIAL_MINUTES: z.coerce.number().min(0.01).max(240).default(10),
+  /** How often dispatch looks for due work; under 60 adds a timer to the per-minute cron. */
+  DISPATCH_SECONDS: z.coerce.number().min(0.1).max(60).default(60),
+  LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
+  SEND_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
   /** "off" runs dispatch from the cron sweep alone (Deno Deploy, remote KV). */
   MESSENGER_QUEUE: z.enum(["on", "off"]).default("on"),
   REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -125,6 +129,7 @@ const dispatcher = new Dispatcher({
   providers,
   publicUrl,
   redial: { attempts: config.REDIAL_ATTEMPTS, intervalMs: config.REDIAL_MINUTES * 60_000 },
+  timing: { leaseMs: config.LEASE_SECONDS * 1000, sendTimeoutMs: config.SEND_TIMEOUT_SECONDS * 1000 },
   enqueue: config.MESSENGER_QUEUE === "on"
     ? (jobId) => kv.enqueue({ districtId: db.districtId, jobId }).catch((e) => console.error("enqueue failed:", e))
     : undefined,
@@ -135,7 +140,17 @@ if (config.MESSENGER_QUEUE === "on") {
     if (districtId === db.districtId) await dispatcher.runJob(jobId);
   });
 }
-Deno.cron("messenger dispatch", "* * * * *", () => dispatcher.tick());
+const tick = () => dispatcher.tick().catch((e) => console.error("dispatch tick failed:", e));
+Deno.cron("messenger dispatch", "* * * * *", tick);
+if (config.DISPATCH_SECONDS < 60) {
+  let ticking = false;
+  setInterval(async () => {
+    if (ticking) return;
+    ticking = true;
+    await tick();
+    ticking = false;
+  }, config.DISPATCH_SECONDS * 1000);
+}
 
 const app = createApp({
   db,

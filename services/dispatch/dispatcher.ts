@@ -34,7 +34,17 @@ import {
 } from "../store/deliveries.ts";
 import { type Clock, fromWall, toWall } from "../time.ts";
 import { ProviderError, type Providers } from "../providers/types.ts";
-import { claimJob, dueJobIds, type Job, jobsOfRun, newJob, renewLease, stageJobUpdate, stageNewJob } from "./jobs.ts";
+import {
+  claimJob,
+  dueJobIds,
+  type Job,
+  jobsOfRun,
+  LEASE_MS,
+  newJob,
+  renewLease,
+  stageJobUpdate,
+  stageNewJob,
+} from "./jobs.ts";
 import { Message as MessageSchema } from "../model.ts";
 import { newId } from "../store/kv.ts";
 
@@ -55,6 +65,8 @@ export interface DispatchOptions {
   publicUrl: string;
   /** Starts a job now where KV queues exist; the sweep covers the rest. */
   enqueue?: (jobId: string) => void;
+  /** Lease on a claimed job, and how long a delivery may stay "sending" before a crash is assumed. */
+  timing?: { leaseMs: number; sendTimeoutMs: number };
   /** Busy / no-answer calls: how many calls in all, and how long between them. */
   redial?: { attempts: number; intervalMs: number };
 }
@@ -101,6 +113,12 @@ export class Dispatcher {
 
   private get db() {
     return this.o.db;
+  }
+  private get leaseMs() {
+    return this.o.timing?.leaseMs ?? LEASE_MS;
+  }
+  private get sendTimeoutMs() {
+    return this.o.timing?.sendTimeoutMs ?? SEND_TIMEOUT_MS;
   }
   private now() {
     return this.o.clock.now();
@@ -180,7 +198,7 @@ export class Dispatcher {
   }
 
   async runJob(id: string): Promise<boolean> {
-    const job = await claimJob(this.db, id, this.now());
+    const job = await claimJob(this.db, id, this.now(), this.leaseMs);
     if (!job) return false;
     try {
       switch (job.value.kind) {
@@ -383,7 +401,7 @@ export class Dispatcher {
     const queue: Versioned<Delivery>[] = [];
     for await (const d of deliveriesOf(this.db, run.value.id, mode)) {
       const s = d.value.state;
-      const stale = s === "sending" && now - d.value.updatedAt > SEND_TIMEOUT_MS;
+      const stale = s === "sending" && now - d.value.updatedAt > this.sendTimeoutMs;
       if (s !== "pending" && s !== "redial" && !stale) continue;
       if ((d.value.notBefore ?? 0) > now) later = Math.min(later, d.value.notBefore!);
       else queue.push(d);
@@ -396,7 +414,7 @@ export class Dispatcher {
         if (i % 50 === 0) {
           const latest = await getRun(this.db, run.value.id);
           if (latest?.value.status !== "sending") canceled = true;
-          current = current && await renewLease(this.db, current, this.now());
+          current = current && await renewLease(this.db, current, this.now(), this.leaseMs);
           if (!current) canceled = true;
           if (canceled) return;
         }
@@ -409,6 +427,8 @@ export class Dispatcher {
     // Retries and redials wait for their time; the rest is the finish job's.
     for await (const d of deliveriesOf(this.db, run.value.id, mode)) {
       if (d.value.state === "pending" || d.value.state === "redial") later = Math.min(later, d.value.notBefore ?? now);
+      // Claimed by an instance that died: look again when it counts as cut off.
+      if (d.value.state === "sending") later = Math.min(later, d.value.updatedAt + this.sendTimeoutMs + 1);
     }
     if (later < Infinity) return this.reschedule(current, Math.max(later, now + 1000));
     return this.done(current);
@@ -637,7 +657,7 @@ export class Dispatcher {
       const v = d.value;
       if (v.state === "pending" || v.state === "redial") {
         await advanceDelivery(this.db, d, moved(v, "canceled", now, "canceled before it was sent"));
-      } else if (v.state === "sending" && now - v.updatedAt <= SEND_TIMEOUT_MS) {
+      } else if (v.state === "sending" && now - v.updatedAt <= this.sendTimeoutMs) {
         waiting = true; // A provider call is in flight: its result decides.
       } else if (v.state === "sending") {
         await advanceDelivery(

@@ -52,19 +52,24 @@ export async function getJob(db: Db, id: string): Promise<Versioned<Job> | null>
 }
 
 /** Takes the job for LEASE_MS if it is due and nobody holds it; null otherwise. */
-export async function claimJob(db: Db, id: string, now: number): Promise<Versioned<Job> | null> {
+export async function claimJob(db: Db, id: string, now: number, leaseMs = LEASE_MS): Promise<Versioned<Job> | null> {
   const current = await getJob(db, id);
   if (!current) return null;
   const job = current.value;
   if ((job.leaseUntil ?? job.dueAt) > now) return null;
-  const next: Job = { ...job, leaseUntil: now + LEASE_MS, attempts: job.attempts + 1 };
+  const next: Job = { ...job, leaseUntil: now + leaseMs, attempts: job.attempts + 1 };
   const result = await stageJobUpdate(db.kv.atomic(), db, current, next).commit();
   return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
 }
 
 /** Extends my lease on a long job; false if I lost it. */
-export async function renewLease(db: Db, current: Versioned<Job>, now: number): Promise<Versioned<Job> | null> {
-  const next = { ...current.value, leaseUntil: now + LEASE_MS };
+export async function renewLease(
+  db: Db,
+  current: Versioned<Job>,
+  now: number,
+  leaseMs = LEASE_MS,
+): Promise<Versioned<Job> | null> {
+  const next = { ...current.value, leaseUntil: now + leaseMs };
   const result = await stageJobUpdate(db.kv.atomic(), db, current, next).commit();
   return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
 }
