@@ -18,6 +18,7 @@ import { authRoutes, SESSION_COOKIE } from "./routes/auth.tsx";
 import type { AppEnv, Deps } from "./routes/env.ts";
 import { messageRoutes } from "./routes/messages.tsx";
 import { composeRoutes } from "./routes/compose.tsx";
+import { sentRoutes } from "./routes/sent.tsx";
 import { problem } from "./routes/render.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -137,6 +138,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", setupRoutes);
   app.route("/", composeRoutes);
   app.route("/", messageRoutes);
+  app.route("/", sentRoutes);
 
   app.notFound((c) =>
     c.get("district") ? problem(c, 404, "Not found", "There is no page at this address.") : c.text("Not found", 404)

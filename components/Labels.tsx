@@ -1,9 +1,11 @@
 /** Small labels and icons; every icon carries its name for screen readers. */
 import {
+  type DeliveryResult,
   MESSAGE_TYPE_LABEL,
   type MessageType,
   type Mode,
   MODE_LABEL,
+  type ModeCounts,
   RUN_STATUS_LABEL,
   type RunStatus,
 } from "../services/model.ts";
@@ -49,4 +51,22 @@ export function RecurringIcon() {
 
 export function AttachmentIcon() {
   return <Icon name="Attachment" />;
+}
+
+const RESULT_LABEL: Record<DeliveryResult, string> = {
+  pending: "pending",
+  sent: "sent",
+  delivered: "delivered",
+  failed: "failed",
+  canceled: "canceled",
+  redial: "redial pending",
+};
+
+/** "Email: 120 delivered, 3 failed · Text: 40 delivered" */
+export function CountsLine({ counts }: { counts: Partial<Record<Mode, ModeCounts>> }) {
+  const parts = (Object.entries(counts) as [Mode, ModeCounts][]).map(([mode, c]) => {
+    const nonzero = (Object.entries(c) as [DeliveryResult, number][]).filter(([, n]) => n > 0);
+    return `${MODE_LABEL[mode]}: ${nonzero.map(([r, n]) => `${n} ${RESULT_LABEL[r]}`).join(", ") || "none"}`;
+  });
+  return parts.length ? <span class="counts-line">{parts.join(" · ")}</span> : null;
 }

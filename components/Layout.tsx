@@ -34,6 +34,8 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
           {user && (
             <nav aria-label="Account">
               <a href="/messages">Upcoming Messages</a>
+              <a href="/sent">Sent</a>
+              {user.rights.admin && <a href="/outbox">Outbox</a>}
               <span class="who">{user.name}</span>
               <form method="post" action="/signout" class="inline">
                 <CsrfField token={csrf} />

@@ -6,7 +6,7 @@ import type { UpcomingQuery } from "../services/upcoming.ts";
 import { formatClock, formatInstant } from "../services/time.ts";
 import { Island } from "./Island.tsx";
 import { CsrfField } from "./Layout.tsx";
-import { AttachmentIcon, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
+import { AttachmentIcon, CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
 
 export interface UpcomingProps {
   user: User;
@@ -135,6 +135,7 @@ export function InProgressList(
           </span>
           <People m={r.message} />
           <StatusLabel status={r.status} />
+          <CountsLine counts={r.counts} />
         </Entry>
       ))}
     </ul>

@@ -50,7 +50,16 @@ export const messageRoutes = new Hono<AppEnv>()
     try {
       if (failed) props.scheduled = { items: [] };
       else if (query.tab === "scheduled") props.scheduled = await listScheduled(db, user, query);
-      else props.inProgress = await listInProgress(db, user, query, now);
+      else {
+        const runs = await listInProgress(db, user, query, now);
+        // Live runs show their delivery counters, read side by side.
+        const items = await Promise.all(
+          runs.items.map(async (r) =>
+            r.status === "sending" || r.status === "canceling" ? { ...r, counts: await runCounts(db, r.id) } : r
+          ),
+        );
+        props.inProgress = { ...runs, items };
+      }
     } catch (e) {
       // KV refuses a cursor that is not one of its own: a stale or edited link.
       if (!(query.cursor && e instanceof TypeError && /cursor/i.test(e.message))) throw e;

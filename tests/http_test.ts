@@ -327,7 +327,15 @@ Deno.test("static files and health", async () => {
   assert.equal((await c.get("/static/..%2fmain.ts")).status, 404);
   assert.equal((await c.get("/static/.hidden.css")).status, 404);
   const health = await c.get("/healthz");
-  assert.deepEqual(await health.json(), { ok: true, kv: "reachable", district: "demo" });
+  assert.deepEqual(await health.json(), {
+    ok: true,
+    kv: "reachable",
+    district: "demo",
+    lastDispatchTick: null,
+    providers: { email: "outbox", sms: "outbox", voice: "outbox" },
+  });
+  await t.dispatcher.tick();
+  assert.equal((await (await c.get("/healthz")).json()).lastDispatchTick, new Date(NOW).toISOString());
   t.close();
 });
 

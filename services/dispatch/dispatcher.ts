@@ -102,6 +102,7 @@ const earlyKey = (db: Db, ref: { runId: string; mode: Mode; id: string }): Deno.
   ref.mode,
   ref.id,
 ];
+export const lastTickKey = (db: Db): Deno.KvKey => [db.districtId, "dispatch", "last_tick"];
 const runMessageKey = (db: Db, runId: string): Deno.KvKey => [db.districtId, "run_message", runId];
 
 function backoff(attempts: number, retryAfter?: number): number {
@@ -129,6 +130,7 @@ export class Dispatcher {
   /** Claims every due occurrence (Emergency first), then runs due jobs. */
   async tick(): Promise<void> {
     const now = this.now();
+    await this.db.kv.set(lastTickKey(this.db), now);
     const due: { at: number; id: string; type: MessageType }[] = [];
     const iter = this.db.kv.list<{ type: MessageType }>({
       start: [this.db.districtId, "msg_next"],
