@@ -42,6 +42,7 @@ const Config = z.object({
   TWILIO_API_BASE: z.url().optional(),
   REDIAL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   REDIAL_MINUTES: z.coerce.number().min(0.01).max(240).default(10),
+  OUTBOX_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** How often dispatch looks for due work; under 60 adds a timer to the per-minute cron. */
   DISPATCH_SECONDS: z.coerce.number().min(0.1).max(60).default(60),
   LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
@@ -110,6 +111,7 @@ if (!demo) {
 }
 
 const providers = buildProviders(db, systemClock, {
+  outboxDelayMs: config.OUTBOX_DELAY_MS,
   smtp: config.SMTP_URL
     ? { url: config.SMTP_URL, from: config.SMTP_FROM, maxConnections: config.SMTP_CONNECTIONS }
     : undefined,

@@ -9,10 +9,12 @@ import type { Providers } from "./types.ts";
 export interface ProviderConfig {
   smtp?: SmtpOptions;
   twilio?: TwilioOptions;
+  /** Simulated latency of the outbox (demos, browser tests). */
+  outboxDelayMs?: number;
 }
 
 export function buildProviders(db: Db, clock: Clock, config: ProviderConfig): Providers {
-  const outbox = outboxProviders(db, clock);
+  const outbox = outboxProviders(db, clock, config.outboxDelayMs);
   const email = config.smtp ? smtpEmail(config.smtp) : null;
   const phone = config.twilio ? twilioTelephony(config.twilio) : null;
   return {

@@ -21,8 +21,13 @@ export type OutboxEntry = z.infer<typeof OutboxEntry>;
 
 const OUTBOX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-export function outboxProviders(db: Db, clock: Clock): Providers {
+/**
+ * `delayMs` makes each would-be send take that long, as a real provider's
+ * round trip does: demos and browser tests can then watch Sending happen.
+ */
+export function outboxProviders(db: Db, clock: Clock, delayMs = 0): Providers {
   const record = async (entry: Omit<OutboxEntry, "id" | "at">): Promise<Accepted> => {
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const id = newId();
     const at = clock.now();
     await db.kv.set([db.districtId, "outbox", at, id], OutboxEntry.parse({ ...entry, id, at }), {
