@@ -5,8 +5,8 @@
  * scheduled messages are always current.
  */
 import { hashPassword } from "./auth.ts";
+import { ADMIN_RIGHTS } from "./rights.ts";
 import type { Attachment, Calendar, District, Message, Person, Run, ToolRights, User } from "./model.ts";
-import { MODES } from "./model.ts";
 import { getDistrict, saveCalendar, saveDistrict, saveSchool } from "./store/district.ts";
 import type { Db } from "./store/kv.ts";
 import { saveAttachmentBytes } from "./store/attachments.ts";
@@ -160,15 +160,6 @@ function noSchoolDays(startYear: number): Calendar["noSchoolDays"] {
   return days;
 }
 
-const ALL_RIGHTS: ToolRights = {
-  modes: [...MODES],
-  messageTypes: ["general", "priority", "emergency"],
-  recipientTypes: ["students", "guardians", "staff", "individuals"],
-  viewEditAll: true,
-  calendars: "all",
-  admin: true,
-};
-
 /** A one-page PDF flyer, small enough to inline. */
 const FLYER = new TextEncoder().encode(
   "%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
@@ -321,9 +312,9 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
   const users: User[] = [];
   const lincoln = calendars[0].id;
   const rightsFor: Record<string, ToolRights> = {
-    admin: ALL_RIGHTS,
+    admin: ADMIN_RIGHTS,
     office: {
-      ...ALL_RIGHTS,
+      ...ADMIN_RIGHTS,
       messageTypes: ["general", "priority"],
       calendars: [lincoln],
       admin: false,
@@ -336,7 +327,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
       calendars: [lincoln],
       admin: false,
     },
-    comms: { ...ALL_RIGHTS, admin: false },
+    comms: { ...ADMIN_RIGHTS, admin: false },
   };
   for (const a of DEMO_ACCOUNTS) {
     const user: User = {

@@ -1,5 +1,15 @@
 /** Tool rights, checked on the server for every list, page and fragment. */
-import type { MessageSummary, User } from "./model.ts";
+import { MESSAGE_TYPES, type MessageSummary, MODES, RECIPIENT_TYPES, type ToolRights, type User } from "./model.ts";
+
+/** A district administrator: every right, every calendar. */
+export const ADMIN_RIGHTS: ToolRights = {
+  modes: [...MODES],
+  messageTypes: [...MESSAGE_TYPES],
+  recipientTypes: [...RECIPIENT_TYPES],
+  viewEditAll: true,
+  calendars: "all",
+  admin: true,
+};
 
 export function mayUseCalendar(user: User, calendarId: string): boolean {
   return user.rights.calendars === "all" ||

@@ -4,7 +4,8 @@
  * password.
  */
 import { hashPassword } from "./auth.ts";
-import { type District, MODES, type User } from "./model.ts";
+import type { District, User } from "./model.ts";
+import { ADMIN_RIGHTS } from "./rights.ts";
 import { getDistrict, saveDistrict } from "./store/district.ts";
 import type { Db } from "./store/kv.ts";
 import { createUser, listUsers } from "./store/users.ts";
@@ -38,14 +39,7 @@ export async function createFirstAdmin(db: Db, admin: FirstAdmin): Promise<boole
     title: "District administrator",
     passwordHash: await hashPassword(admin.password),
     disabled: false,
-    rights: {
-      modes: [...MODES],
-      messageTypes: ["general", "priority", "emergency"],
-      recipientTypes: ["students", "guardians", "staff", "individuals"],
-      viewEditAll: true,
-      calendars: "all",
-      admin: true,
-    },
+    rights: ADMIN_RIGHTS,
   };
   // The marker makes "first" atomic: two set-up requests cannot both win.
   const marker = [db.districtId, "first_admin"];

@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
-import { NOW, settle, signedIn, subjects, testApp } from "./support/app.ts";
-import { getMessage, saveMessage } from "../services/store/messages.ts";
+import { makeDue, NOW, settle, signedIn, subjects, testApp } from "./support/app.ts";
 import { getRun } from "../services/store/runs.ts";
-import { audit } from "./support/fixtures.ts";
-import { toWall } from "../services/time.ts";
-import type { Db } from "../services/store/kv.ts";
-
-async function dueNow(db: Db, id: string) {
-  const current = (await getMessage(db, id))!;
-  const wall = toWall(NOW, "America/Chicago");
-  const times = Object.fromEntries(current.value.modes.map((m) => [m, wall.time]));
-  await saveMessage(db, current, {
-    ...current.value,
-    schedule: { kind: "once", date: wall.date, times },
-    nextAt: NOW,
-  }, audit("edited"));
-}
 
 Deno.test("In Progress shows live counts; a finished run is on the Sent list with its counts", async () => {
   const t = await testApp();
   const c = await signedIn(t, "office");
-  await dueNow(t.db, "msg-staff-meeting");
+  await makeDue(t.db, "msg-staff-meeting");
   const run = (await t.dispatcher.startOccurrence("msg-staff-meeting", NOW))!;
   await t.dispatcher.drain();
   const live = await (await c.get("/messages?tab=in-progress")).text();
@@ -44,7 +29,7 @@ Deno.test("In Progress shows live counts; a finished run is on the Sent list wit
 Deno.test("Cancel Message on a run in progress: Confirm is required; then Canceling", async () => {
   const t = await testApp();
   const c = await signedIn(t, "office");
-  await dueNow(t.db, "msg-staff-meeting");
+  await makeDue(t.db, "msg-staff-meeting");
   const run = (await t.dispatcher.startOccurrence("msg-staff-meeting", NOW))!;
   const page = await (await c.get(`/runs/${run.id}/cancel`)).text();
   assert.match(page, /nobody has received it/);
@@ -64,7 +49,7 @@ Deno.test("Cancel Message on a run in progress: Confirm is required; then Cancel
 
 Deno.test("the outbox is for administrators", async () => {
   const t = await testApp();
-  await dueNow(t.db, "msg-staff-meeting");
+  await makeDue(t.db, "msg-staff-meeting");
   await t.dispatcher.startOccurrence("msg-staff-meeting", NOW);
   await settle(t);
   const admin = await signedIn(t, "admin");

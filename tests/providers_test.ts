@@ -3,33 +3,17 @@
  * Twilio-compatible mock that posts signed status callbacks to the app.
  */
 import assert from "node:assert/strict";
-import { NOW, settle, type TestApp, testApp } from "./support/app.ts";
+import { makeDue, NOW, settle, type TestApp, testApp } from "./support/app.ts";
 import { getJob } from "../services/dispatch/jobs.ts";
 import { startSink } from "./support/smtp_sink.ts";
 import { startTwilioMock, type TwilioMock } from "./support/twilio_mock.ts";
 import { buildProviders } from "../services/providers/index.ts";
-import { audit } from "./support/fixtures.ts";
-import { getMessage, saveMessage } from "../services/store/messages.ts";
 import { getRun } from "../services/store/runs.ts";
 import { deliveriesOf, type Delivery, runCounts } from "../services/store/deliveries.ts";
 import { getPerson } from "../services/store/people.ts";
-import type { Message, Run } from "../services/model.ts";
+import type { Run } from "../services/model.ts";
 import type { Db } from "../services/store/kv.ts";
-import { toWall } from "../services/time.ts";
 import { twilioSignature } from "../services/providers/twilio_signature.ts";
-
-async function dueNow(db: Db, id: string, change: Partial<Message> = {}) {
-  const current = (await getMessage(db, id))!;
-  const wall = toWall(NOW, "America/Chicago");
-  const modes = change.modes ?? current.value.modes;
-  await saveMessage(db, current, {
-    ...current.value,
-    ...change,
-    modes,
-    schedule: { kind: "once", date: wall.date, times: Object.fromEntries(modes.map((m) => [m, wall.time])) },
-    nextAt: NOW,
-  }, audit("edited"));
-}
 
 async function all(db: Db, runId: string): Promise<Delivery[]> {
   const out: Delivery[] = [];
@@ -46,7 +30,7 @@ Deno.test("email through a real SMTP server: exact recipients, merged bodies, at
     smtp: { url: sink.url, from: "Lincoln <office@lincoln.example>" },
   });
   const t2 = await withProviders(t, providers);
-  await dueNow(t2.db, "msg-field-trip", {
+  await makeDue(t2.db, "msg-field-trip", {
     modes: ["email"],
     content: {
       emailHtml: "<p>Dear {{recipient.firstName}}, {{student.firstName}}'s slip is due.</p>",
@@ -88,7 +72,7 @@ Deno.test("SMTP: a refused address fails with the server's reply; the server dow
   const t = await testApp();
   const providers = buildProviders(t.db, t.clock, { smtp: { url: sink.url, from: "office@lincoln.example" } });
   const t2 = await withProviders(t, providers);
-  await dueNow(t2.db, "msg-staff-meeting", { modes: ["email"] });
+  await makeDue(t2.db, "msg-staff-meeting", { modes: ["email"] });
   const staff = (await getPerson(t2.db, "stf-lincoln-1"))!.value;
   sink.reject.add(staff.devices.find((d) => d.kind === "email")!.address);
   await sink.close(); // Down before the first message.
@@ -168,7 +152,7 @@ async function untilDone(t: TestApp, mock: TwilioMock, runId: string, rounds = 6
 
 Deno.test("texts and calls through a Twilio-compatible API: signed callbacks complete the run", async () => {
   const { t, mock, providers } = await twilioApp();
-  await dueNow(t.db, "msg-bus-delay", { modes: ["text", "voice"], type: "priority" });
+  await makeDue(t.db, "msg-bus-delay", { modes: ["text", "voice"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   const done = await untilDone(t, mock, run.id);
   assert.equal(done.status, "completed");
@@ -192,7 +176,7 @@ Deno.test("texts and calls through a Twilio-compatible API: signed callbacks com
 Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repeat changes nothing", async () => {
   const { t, mock, providers } = await twilioApp();
   mock.hold = true;
-  await dueNow(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
+  await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   await t.dispatcher.drain();
   const [d] = (await all(t.db, run.id)).filter((x) => x.state === "sent");
@@ -229,7 +213,7 @@ Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repea
 
 Deno.test("Twilio errors: 21610 opts the number out, 21211 fails for good, 429 and 500 are retried", async () => {
   const { t, mock, providers } = await twilioApp();
-  await dueNow(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
+  await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   // Plan first, then choose two real numbers from the plan.
   await t.dispatcher.runJob((await firstJob(t.db))!);
@@ -263,7 +247,7 @@ async function firstJob(db: Db): Promise<string | undefined> {
 
 Deno.test("voice: busy is redialed and the run stays In Progress until the redial is done", async () => {
   const { t, mock, providers } = await twilioApp();
-  await dueNow(t.db, "msg-bus-delay", { modes: ["voice"], type: "priority" });
+  await makeDue(t.db, "msg-bus-delay", { modes: ["voice"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   await t.dispatcher.runJob((await firstJob(t.db))!);
   const [first, second] = (await all(t.db, run.id)).filter((d) => d.mode === "voice");
@@ -322,7 +306,7 @@ Deno.test("inbound STOP and START texts opt a number out and back in; unsigned i
 Deno.test("Cancel Message mid-send: queued texts are canceled at the provider; the record says who got it", async () => {
   const { t, mock, providers } = await twilioApp();
   mock.hold = true; // Twilio has the texts queued and says nothing yet.
-  await dueNow(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
+  await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   await t.dispatcher.drain();
   const sent = (await all(t.db, run.id)).filter((d) => d.state === "sent");

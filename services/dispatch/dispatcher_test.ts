@@ -1,30 +1,13 @@
 import assert from "node:assert/strict";
-import { NOW, settle, testApp } from "../../tests/support/app.ts";
-import { getMessage, saveMessage } from "../store/messages.ts";
+import { makeDue, NOW, settle, testApp } from "../../tests/support/app.ts";
+import { getMessage } from "../store/messages.ts";
 import { getRun } from "../store/runs.ts";
 import { deliveriesOf, runCounts } from "../store/deliveries.ts";
 import { listOutbox, type OutboxEntry } from "../providers/outbox.ts";
-import type { Message } from "../model.ts";
-import { audit } from "../../tests/support/fixtures.ts";
 import { getDistrict } from "../store/district.ts";
 import { nextDialingWindow } from "./dispatcher.ts";
 import type { Db } from "../store/kv.ts";
 import { toWall } from "../time.ts";
-
-/** Makes a demo message due now (as Send Now does) and returns it. */
-async function dueNow(db: Db, id: string, change: Partial<Message> = {}): Promise<Message> {
-  const current = (await getMessage(db, id))!;
-  const wall = toWall(NOW, "America/Chicago");
-  const times = Object.fromEntries(current.value.modes.map((m) => [m, wall.time]));
-  const next: Message = {
-    ...current.value,
-    schedule: { kind: "once", date: wall.date, times },
-    nextAt: NOW,
-    ...change,
-  };
-  await saveMessage(db, current, next, audit("edited"));
-  return next;
-}
 
 async function runsOf(db: Db, messageId: string) {
   const ids: string[] = [];
@@ -34,7 +17,7 @@ async function runsOf(db: Db, messageId: string) {
 
 Deno.test("a due message runs Processing → Sending → Sent through the outbox, once", async () => {
   const t = await testApp();
-  await dueNow(t.db, "msg-early-release");
+  await makeDue(t.db, "msg-early-release");
   await Promise.all([t.dispatcher.tick(), t.dispatcher.tick()]); // Two instances tick at once.
   let [run] = await runsOf(t.db, "msg-early-release");
   assert.equal((await runsOf(t.db, "msg-early-release")).length, 1, "claimed exactly once");
@@ -58,7 +41,7 @@ Deno.test("a due message runs Processing → Sending → Sent through the outbox
 
 Deno.test("a failure in Processing marks the run Failed with a reason support can act on; nothing is sent", async () => {
   const t = await testApp();
-  await dueNow(t.db, "msg-staff-meeting", {
+  await makeDue(t.db, "msg-staff-meeting", {
     content: { emailHtml: "<p>{{student.homeroom}}</p>", emailText: "x", text: "", voice: "", inbox: "x" },
   });
   await settle(t);
@@ -75,7 +58,7 @@ Deno.test("a failure in Processing marks the run Failed with a reason support ca
 
 Deno.test("a deleted calendar fails Processing with the calendar named", async () => {
   const t = await testApp();
-  await dueNow(t.db, "msg-staff-meeting", { calendarId: "gone-2026" });
+  await makeDue(t.db, "msg-staff-meeting", { calendarId: "gone-2026" });
   await settle(t);
   const [run] = await runsOf(t.db, "msg-staff-meeting");
   assert.equal(run.status, "failed");
@@ -99,7 +82,7 @@ Deno.test("a recurring series gets a run for its due occurrence and moves on to 
 
 Deno.test("Cancel during Processing deletes the record; during Sending records who got it and who never will", async () => {
   const t = await testApp();
-  await dueNow(t.db, "msg-early-release");
+  await makeDue(t.db, "msg-early-release");
   const processing = (await t.dispatcher.startOccurrence("msg-early-release", NOW))!;
   assert.equal(processing.status, "processing");
   await t.dispatcher.requestCancel(processing.id, "Dana Whitfield");
@@ -110,18 +93,7 @@ Deno.test("Cancel during Processing deletes the record; during Sending records w
   // Voice waits for the dialing window, so it is still pending when the cancel comes.
   const t2 = await testApp();
   t2.clock.at = Date.parse("2026-11-27T04:00:00Z"); // 10 PM in Chicago: outside 7:00–21:00.
-  await dueNow(t2.db, "msg-early-release", { nextAt: t2.clock.at });
-  const wall = toWall(t2.clock.at, "America/Chicago");
-  const m = (await getMessage(t2.db, "msg-early-release"))!;
-  await saveMessage(
-    t2.db,
-    m,
-    {
-      ...m.value,
-      schedule: { kind: "once", date: wall.date, times: { email: wall.time, text: wall.time, voice: wall.time } },
-    },
-    audit("edited"),
-  );
+  await makeDue(t2.db, "msg-early-release", {}, t2.clock.at);
   await t2.dispatcher.drain();
   const [sending] = await runsOf(t2.db, "msg-early-release");
   assert.equal(sending.status, "sending");

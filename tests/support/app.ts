@@ -2,7 +2,10 @@
 import { createApp } from "../../app.ts";
 import { seedDemo } from "../../services/demo.ts";
 import type { Db } from "../../services/store/kv.ts";
-import type { Clock } from "../../services/time.ts";
+import { type Clock, toWall } from "../../services/time.ts";
+import type { Message } from "../../services/model.ts";
+import { getMessage, saveMessage } from "../../services/store/messages.ts";
+import { audit } from "./fixtures.ts";
 import { Dispatcher } from "../../services/dispatch/dispatcher.ts";
 import { dueJobIds, getJob } from "../../services/dispatch/jobs.ts";
 import { outboxProviders } from "../../services/providers/outbox.ts";
@@ -123,4 +126,23 @@ export async function settle(t: TestApp, maxRounds = 40): Promise<void> {
   }
   const left = await Promise.all((await dueJobIds(t.db, Number.MAX_SAFE_INTEGER)).map((id) => getJob(t.db, id)));
   throw new Error(`dispatch did not settle: ${JSON.stringify(left.map((j) => j?.value))}`);
+}
+
+/**
+ * Makes a demo message due at `at` (NOW by default) as Send Now does: one
+ * time, every mode at that minute. `change` overrides fields first.
+ */
+export async function makeDue(db: Db, id: string, change: Partial<Message> = {}, at = NOW): Promise<Message> {
+  const current = (await getMessage(db, id))!;
+  const wall = toWall(at, "America/Chicago");
+  const modes = change.modes ?? current.value.modes;
+  const next: Message = {
+    ...current.value,
+    ...change,
+    modes,
+    schedule: { kind: "once", date: wall.date, times: Object.fromEntries(modes.map((m) => [m, wall.time])) },
+    nextAt: at,
+  };
+  await saveMessage(db, current, next, audit("edited"));
+  return next;
 }
