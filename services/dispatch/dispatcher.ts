@@ -230,6 +230,14 @@ export class Dispatcher {
     if (dueAt <= this.now()) this.o.enqueue?.(job.value.id);
   }
 
+  /** Brings a run's waiting job of this kind forward to now (it may have rescheduled itself). */
+  private async nudge(runId: string, kind: Job["kind"]) {
+    for (const job of await jobsOfRun(this.db, runId)) {
+      if (job.value.kind !== kind || job.value.leaseUntil) continue;
+      await this.reschedule(job, this.now());
+    }
+  }
+
   private async done(job: Versioned<Job>) {
     await stageJobUpdate(this.db.kv.atomic(), this.db, job, null).commit();
   }
@@ -425,7 +433,10 @@ export class Dispatcher {
     };
     await Promise.all(Array.from({ length: SEND_CONCURRENCY }, worker));
     if (!current) return;
-    if (canceled) return this.done(current);
+    if (canceled) {
+      await this.done(current);
+      return this.nudge(run.value.id, "cancel"); // The cancel need not wait for its next look.
+    }
     // Retries and redials wait for their time; the rest is the finish job's.
     for await (const d of deliveriesOf(this.db, run.value.id, mode)) {
       if (d.value.state === "pending" || d.value.state === "redial") later = Math.min(later, d.value.notBefore ?? now);
@@ -433,7 +444,8 @@ export class Dispatcher {
       if (d.value.state === "sending") later = Math.min(later, d.value.updatedAt + this.sendTimeoutMs + 1);
     }
     if (later < Infinity) return this.reschedule(current, Math.max(later, now + 1000));
-    return this.done(current);
+    await this.done(current);
+    return this.nudge(run.value.id, "finish"); // Nothing left to send: the run may be complete now.
   }
 
   private async attachments(message: Message, mode: Mode) {
@@ -658,7 +670,8 @@ export class Dispatcher {
     for await (const d of deliveriesOf(this.db, run.value.id)) {
       const v = d.value;
       if (v.state === "pending" || v.state === "redial") {
-        await advanceDelivery(this.db, d, moved(v, "canceled", now, "canceled before it was sent"));
+        const stopped = await advanceDelivery(this.db, d, moved(v, "canceled", now, "canceled before it was sent"));
+        if (!stopped) waiting = true; // A sender took it at this instant: its outcome decides.
       } else if (v.state === "sending" && now - v.updatedAt <= this.sendTimeoutMs) {
         waiting = true; // A provider call is in flight: its result decides.
       } else if (v.state === "sending") {
