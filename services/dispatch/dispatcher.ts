@@ -330,6 +330,7 @@ export class Dispatcher {
     }
     const now = this.now();
     const out: Delivery[] = [];
+    const seen = new Set<string>();
     for (const r of recipients) {
       const c = ctx.get(r)!;
       for (const field of ["subject", "emailText", "emailHtml", "text", "voice", "inbox"] as const) {
@@ -351,6 +352,13 @@ export class Dispatcher {
         if (typeof devices === "string") continue;
         const targets = mode === "inbox" ? [{ id: "inbox", address: r.person.id }] : devices;
         for (const device of targets) {
+          // One copy per address and mode: two guardians sharing a family phone get one call, not two
+          // (without the contacts limit, one per student, since each copy is about a different child).
+          const copy = `${mode}|${device.address.toLowerCase()}|${
+            message.recipients.oneCopyPerGuardian ? "" : r.studentIds
+          }`;
+          if (seen.has(copy)) continue;
+          seen.add(copy);
           out.push({
             id: `${r.person.id}~${r.studentIds.join("+")}~${device.id}`,
             runId: run.id,

@@ -5,6 +5,7 @@ import { getRun } from "../store/runs.ts";
 import { deliveriesOf, runCounts } from "../store/deliveries.ts";
 import { listOutbox, type OutboxEntry } from "../providers/outbox.ts";
 import { getDistrict } from "../store/district.ts";
+import { getPerson, savePerson } from "../store/people.ts";
 import { nextDialingWindow } from "./dispatcher.ts";
 import type { Db } from "../store/kv.ts";
 import { toWall } from "../time.ts";
@@ -124,5 +125,29 @@ Deno.test("the dialing window: inside now, after hours the next morning, in the 
     date: "2026-11-27",
     time: "07:00",
   });
+  t.close();
+});
+
+Deno.test("a number or address shared by two guardians gets one copy", async () => {
+  const t = await testApp();
+  const [a, b] = await Promise.all(["gdn1", "gdn2"].map(async (id) => (await getPerson(t.db, id))!));
+  // gdn2 now shares gdn1's email address and phone, as families often do.
+  const shared = a.value.devices;
+  await savePerson(t.db, b, {
+    ...b.value,
+    devices: shared.map((d) => ({ ...d, id: `${d.id}-b` })),
+  });
+  await makeDue(t.db, "msg-early-release", {
+    modes: ["email", "voice"],
+    recipients: { types: ["guardians"], grades: [], personIds: [], oneCopyPerGuardian: true },
+  });
+  await settle(t);
+  const emails: string[] = [];
+  for await (const e of t.db.kv.list<OutboxEntry>({ prefix: ["demo", "outbox"] })) emails.push(e.value.to);
+  const sharedEmail = shared.find((d) => d.kind === "email" && d.general)!.address;
+  const sharedPhone = shared.find((d) => d.kind === "phone" && d.general)!.address;
+  assert.equal(emails.filter((x) => x === sharedEmail).length, 1);
+  assert.equal(emails.filter((x) => x === sharedPhone).length, 1);
+  assert.equal(new Set(emails).size, emails.length, "no address twice in one mode");
   t.close();
 });
