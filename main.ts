@@ -46,6 +46,7 @@ const Config = z.object({
   /** How often dispatch looks for due work; under 60 adds a timer to the per-minute cron. */
   DISPATCH_SECONDS: z.coerce.number().min(0.1).max(60).default(60),
   LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
+  /** Must exceed the longest provider call (SMTP: up to 90 s): a live send older than this is resent. */
   SEND_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
   /** "off" runs dispatch from the cron sweep alone (Deno Deploy, remote KV). */
   MESSENGER_QUEUE: z.enum(["on", "off"]).default("on"),

@@ -33,7 +33,7 @@ import {
   stageNewDelivery,
 } from "../store/deliveries.ts";
 import { type Clock, fromWall, toWall } from "../time.ts";
-import { ProviderError, type Providers } from "../providers/types.ts";
+import { type Accepted, ProviderError, type Providers } from "../providers/types.ts";
 import {
   claimJob,
   dueJobIds,
@@ -436,7 +436,10 @@ export class Dispatcher {
           if (!current) canceled = true;
           if (canceled) return;
         }
-        await this.deliver(d, message, district, school, attachments);
+        // One delivery's storage trouble must not abort the others; it is re-driven later.
+        await this.deliver(d, message, district, school, attachments).catch((e) =>
+          console.error(`dispatch: delivery ${d.value.id} of run ${d.value.runId}:`, e)
+        );
       }
     };
     await Promise.all(Array.from({ length: SEND_CONCURRENCY }, worker));
@@ -500,9 +503,12 @@ export class Dispatcher {
     const callback = `${this.o.publicUrl}/webhooks/twilio/status?d=${encodeURIComponent(this.db.districtId)}&r=${
       encodeURIComponent(v.runId)
     }&m=${v.mode}&id=${encodeURIComponent(v.id)}`;
+    // Only the provider call is inside the try: a storage error afterwards is
+    // not a failed send and must never make us send again.
+    let accepted: Accepted;
     try {
       const p = this.o.providers;
-      const accepted = v.mode === "inbox"
+      accepted = v.mode === "inbox"
         ? await this.deliverInbox(v, fill(message.subject), fill(message.content.inbox))
         : v.mode === "email"
         ? await p.sendEmail({
@@ -516,38 +522,44 @@ export class Dispatcher {
         : v.mode === "text"
         ? await p.sendText({ to: v.address!, body: fill(message.content.text), statusCallback: callback })
         : await p.call({ to: v.address!, say: fill(message.content.voice), statusCallback: callback });
-      const state = accepted.final ?? "sent";
-      await advanceDelivery(
-        this.db,
-        claimed,
-        moved(v, state, this.now(), accepted.status, {
-          providerId: accepted.providerId,
-          providerStatus: accepted.status,
-        }),
-      );
-      const ref = { runId: v.runId, mode: v.mode, id: v.id };
-      const early = await this.db.kv.get<{ sid: string; status: string; errorCode?: string }>(earlyKey(this.db, ref));
-      if (early.value) {
-        await this.db.kv.delete(earlyKey(this.db, ref));
-        await this.applyStatus(ref, early.value.sid, early.value.status, early.value.errorCode);
-      }
     } catch (e) {
       const err = e instanceof ProviderError ? e : new ProviderError(String((e as Error).message ?? e), false);
       if (err.code === "21610" && v.address) {
         await setTextOptOut(this.db, v.address, new Date(this.now()).toISOString());
       }
       const permanent = err.permanent || v.attempts >= MAX_ATTEMPTS;
-      await advanceDelivery(
+      await withKvRetry(() =>
+        advanceDelivery(
+          this.db,
+          claimed,
+          permanent
+            ? moved(v, "failed", this.now(), err.message, { errorCode: err.code, error: err.message })
+            : moved(v, "pending", this.now(), `retry: ${err.message}`, {
+              errorCode: err.code,
+              error: err.message,
+              notBefore: this.now() + backoff(v.attempts, err.retryAfter),
+            }),
+        )
+      );
+      return;
+    }
+    // If even the retried write fails, the delivery stays "sending" and is
+    // resent only after the send timeout, exactly as after a crash.
+    await withKvRetry(() =>
+      advanceDelivery(
         this.db,
         claimed,
-        permanent
-          ? moved(v, "failed", this.now(), err.message, { errorCode: err.code, error: err.message })
-          : moved(v, "pending", this.now(), `retry: ${err.message}`, {
-            errorCode: err.code,
-            error: err.message,
-            notBefore: this.now() + backoff(v.attempts, err.retryAfter),
-          }),
-      );
+        moved(v, accepted.final ?? "sent", this.now(), accepted.status, {
+          providerId: accepted.providerId,
+          providerStatus: accepted.status,
+        }),
+      )
+    );
+    const ref = { runId: v.runId, mode: v.mode, id: v.id };
+    const early = await this.db.kv.get<{ sid: string; status: string; errorCode?: string }>(earlyKey(this.db, ref));
+    if (early.value) {
+      await this.db.kv.delete(earlyKey(this.db, ref));
+      await this.applyStatus(ref, early.value.sid, early.value.status, early.value.errorCode);
     }
   }
 
@@ -732,6 +744,18 @@ export function nextDialingWindow(now: number, district: District): number {
   if (time >= start && time < end) return now;
   const day = time < start ? date : toWall(now + 86_400_000, district.timeZone).date;
   return fromWall(day, start, district.timeZone);
+}
+
+/** Retries a KV write that failed for a passing reason (the file busy, a network blip). */
+async function withKvRetry<T>(write: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1;; i++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (i >= attempts) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (i - 1)));
+    }
+  }
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

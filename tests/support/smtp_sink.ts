@@ -34,6 +34,8 @@ export async function startSink(port = 0): Promise<Sink> {
       }, callback);
     },
   });
+  // A client killed mid-message resets its connection: that is the client's trouble, not the sink's.
+  server.on("error", () => {});
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const actual = (server.server.address() as { port: number }).port;
   return {

@@ -1,0 +1,167 @@
+/**
+ * The real app (main.ts) as a child process on a KV file, for crash and
+ * restart tests: started with its own environment, its output drained and
+ * kept, stopped (SIGTERM) or killed (SIGKILL), and always awaited.
+ */
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Variables main.ts reads: none leak in from the environment the tests run in. */
+const APP_VARS =
+  /^(PORT|HOSTNAME|KV_PATH|DENO_DEPLOYMENT_ID|PUBLIC_URL|REFRESH_SECONDS|DISPATCH_SECONDS|LEASE_SECONDS|SEND_TIMEOUT_SECONDS|OUTBOX_DELAY_MS|MESSENGER_.*|DISTRICT_.*|ADMIN_.*|SMTP_.*|TWILIO_.*|REDIAL_.*)$/;
+
+export interface AppChild {
+  url: string;
+  port: number;
+  pid: number;
+  /** Everything the app printed so far, stdout and stderr interleaved. */
+  output(): string;
+  /** SIGKILL: no shutdown of any kind, like a crash or a lost machine. */
+  kill(): Promise<Deno.CommandStatus>;
+  /** SIGTERM (main.ts has no handler: it ends at once), then wait for the process and its output. */
+  stop(): Promise<Deno.CommandStatus>;
+}
+
+export interface AppOptions {
+  kvPath: string;
+  env?: Record<string, string>;
+}
+
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+export async function startApp(opts: AppOptions): Promise<AppChild> {
+  const port = freePort();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(Deno.env.toObject())) if (!APP_VARS.test(k)) env[k] = v;
+  Object.assign(env, {
+    KV_PATH: opts.kvPath,
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    NO_COLOR: "1",
+    ...opts.env,
+  });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts"],
+    cwd: ROOT,
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+
+  let text = "";
+  let listening: () => void;
+  const ready = new Promise<void>((resolve) => listening = resolve);
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      if (text.includes("Messenger listening on")) listening();
+    }
+  };
+  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  let status: Promise<Deno.CommandStatus> | null = null;
+  const end = (signal: Deno.Signal) => {
+    if (!status) {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already exited.
+      }
+      status = Promise.all([child.status, drained]).then(([s]) => s);
+    }
+    return status;
+  };
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    ready.then(() => "ready" as const),
+    child.status.then(() => "exited" as const),
+    new Promise<"timeout">((resolve) => timer = setTimeout(() => resolve("timeout"), 60_000)),
+  ]);
+  clearTimeout(timer);
+  if (outcome !== "ready") {
+    await end("SIGKILL");
+    throw new Error(`the app did not start (${outcome}):\n${text}`);
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    output: () => text,
+    kill: () => end("SIGKILL"),
+    stop: () => end("SIGTERM"),
+  };
+}
+
+/** Polls until `check` returns a truthy value, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** A browser-like client over real HTTP: keeps cookies, sends the CSRF token on form posts. */
+export class HttpClient {
+  cookies = new Map<string, string>();
+  constructor(readonly base: string) {}
+
+  get csrf(): string {
+    return this.cookies.get("messenger_csrf") ?? "";
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("Cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const res = await fetch(this.base + path, { ...init, headers, redirect: "manual" });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const [name, value] = pair.split("=");
+      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  /** GET, body read; returns status, redirect target and text. */
+  async get(path: string): Promise<{ status: number; location: string | null; text: string }> {
+    const res = await this.request(path);
+    return { status: res.status, location: res.headers.get("Location"), text: await res.text() };
+  }
+
+  /** Posts a form (repeated keys for arrays) with the CSRF token; body read. */
+  async post(
+    path: string,
+    fields: Record<string, string | string[]>,
+  ): Promise<{ status: number; location: string | null; text: string }> {
+    const body = new URLSearchParams({ _csrf: this.csrf });
+    for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
+    const res = await this.request(path, {
+      method: "POST",
+      body,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    return { status: res.status, location: res.headers.get("Location"), text: await res.text() };
+  }
+
+  async signIn(login: string, password: string): Promise<void> {
+    if (!this.csrf) await this.get("/signin");
+    const res = await this.post("/signin", { login, password });
+    if (res.status !== 303) throw new Error(`sign-in as ${login} failed: ${res.status}`);
+  }
+}
