@@ -4,6 +4,7 @@
  * boundary instead of deep inside a page.
  */
 import { z } from "zod";
+import { ruleProblem } from "./rule.ts";
 
 export const MODES = ["inbox", "email", "text", "voice"] as const;
 export const Mode = z.enum(MODES);
@@ -134,8 +135,11 @@ export const Schedule = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("once"), date: isoDate, times: ModeTimes }),
   z.object({
     kind: z.literal("recurring"),
-    /** RFC 5545 RRULE body without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO. */
-    rule: z.string(),
+    /** RFC 5545 RRULE body without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO, in the subset Messenger supports. */
+    rule: z.string().check((ctx) => {
+      const problem = ruleProblem(ctx.value);
+      if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+    }),
     startDate: isoDate,
     endDate: isoDate.optional(),
     times: ModeTimes,

@@ -35,37 +35,6 @@ export function buildRule(
   });
 }
 
-const DAY = "[+-]?[1-5]?(MO|TU|WE|TH|FR|SA|SU)";
-const RULE_PART: Record<string, RegExp> = {
-  FREQ: /^(DAILY|WEEKLY|MONTHLY|YEARLY)$/,
-  INTERVAL: /^[1-9]\d{0,2}$/,
-  COUNT: /^[1-9]\d{0,3}$/,
-  BYDAY: new RegExp(`^${DAY}(,${DAY})*$`),
-  BYMONTHDAY: /^-?([1-9]|[12]\d|3[01])(,-?([1-9]|[12]\d|3[01]))*$/,
-  BYMONTH: /^([1-9]|1[0-2])(,([1-9]|1[0-2]))*$/,
-  BYSETPOS: /^-?[1-5](,-?[1-5])*$/,
-};
-
-/**
- * Checks an RRULE body against the subset the product supports (rrule
- * itself is lenient and would quietly ignore a typo); returns the reason.
- */
-export function ruleProblem(rule: string): string | undefined {
-  const seen = new Set<string>();
-  for (const part of rule.split(";")) {
-    const [name, value = ""] = part.split("=");
-    if (!(name in RULE_PART)) return `the pattern has an unsupported part "${name}"`;
-    if (seen.has(name)) return `the pattern names ${name} twice`;
-    seen.add(name);
-    if (!RULE_PART[name].test(value)) {
-      return name === "FREQ"
-        ? "only daily, weekly, monthly and yearly patterns are supported"
-        : `the pattern's ${name} value "${value}" cannot be read`;
-    }
-  }
-  return seen.has("FREQ") ? undefined : "the pattern has no frequency (FREQ)";
-}
-
 /** The pattern in words: "every week on Monday, Wednesday". */
 export function describeSchedule(schedule: Schedule): string {
   if (schedule.kind === "once") return "One time";

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import type { Calendar, Schedule } from "./model.ts";
-import { describeSchedule, nextDelivery, occurrences, ruleProblem } from "./recurrence.ts";
+import { describeSchedule, nextDelivery, occurrences } from "./recurrence.ts";
+import { ruleProblem } from "./rule.ts";
+import { Schedule as ScheduleSchema } from "./model.ts";
 import { toWall } from "./time.ts";
 
 const TZ = "America/Chicago";
@@ -106,4 +108,7 @@ Deno.test("patterns in words, and bad patterns named", () => {
   assert.match(ruleProblem("FREQ=DAILY;FREQ=WEEKLY") ?? "", /twice/);
   assert.match(ruleProblem("FREQ=DAILY;BYHOUR=3") ?? "", /unsupported part "BYHOUR"/);
   assert.match(ruleProblem("FREQ=WEEKLY;BYDAY=ZZ") ?? "", /cannot be read/);
+  // A stored schedule with a rule outside the subset fails where it is read, not deep inside dispatch.
+  assert.throws(() => ScheduleSchema.parse(weekly({ rule: "FREQ=WEEKLY;BYDAY=ZZ" })), /BYDAY value .*ZZ/);
+  assert.doesNotThrow(() => ScheduleSchema.parse(weekly()));
 });
