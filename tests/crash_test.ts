@@ -18,9 +18,9 @@ import { deliveriesOf, type Delivery } from "../services/store/deliveries.ts";
 import { getRun } from "../services/store/runs.ts";
 import type { Db } from "../services/store/kv.ts";
 import type { Run } from "../services/model.ts";
-import { makeDue } from "./support/app.ts";
+import { Client, makeDue, overHttp } from "./support/app.ts";
 import { startSink } from "./support/smtp_sink.ts";
-import { type AppChild, HttpClient, startApp, waitFor } from "./support/child.ts";
+import { type AppChild, startApp, waitFor } from "./support/child.ts";
 
 const MESSAGE = "msg-newsletter"; // Washington guardians, students and staff; email and inbox.
 const SUBJECT = "Washington monthly newsletter";
@@ -60,11 +60,12 @@ async function runsSince(db: Db, since: number): Promise<string[]> {
  * dispatcher.ts) retry, so send, that email again.
  */
 async function completed(app: AppChild, runId: string, timeoutMs: number): Promise<void> {
-  const client = new HttpClient(app.url);
+  const client = new Client(overHttp(app.url));
   await client.signIn("admin", "demo-admin");
   await waitFor(
     `run ${runId} to complete`,
-    async () => (await client.get(`/runs/${runId}`)).text.match(/class="status status-(\w+)"/)?.[1] === "completed",
+    async () =>
+      (await (await client.get(`/runs/${runId}`)).text()).match(/class="status status-(\w+)"/)?.[1] === "completed",
     timeoutMs,
     200,
   ).catch((e) => {
@@ -102,11 +103,11 @@ Deno.test("crash: SIGKILL mid-send, restart on the same KV file: every delivery 
     let runId: string;
     try {
       // Send Now on an edit of the newsletter: the app starts the run at once and queues it.
-      const client = new HttpClient(app.url);
+      const client = new Client(overHttp(app.url));
       await client.signIn("admin", "demo-admin");
       const edit = await client.get(`/messages/${MESSAGE}/edit`);
-      assert.equal(edit.status, 303, edit.text);
-      const draft = edit.location!.split("/")[2];
+      assert.equal(edit.status, 303, await edit.text());
+      const draft = edit.headers.get("Location")!.split("/")[2];
       const sent = await client.post(`/compose/${draft}/send`, {
         type: "general",
         modes: ["email", "inbox"],
@@ -114,8 +115,8 @@ Deno.test("crash: SIGKILL mid-send, restart on the same KV file: every delivery 
         repeat: "none",
         go: "commit",
       });
-      assert.equal(sent.status, 303, sent.text);
-      assert.equal(sent.location, "/messages?done=updated");
+      assert.equal(sent.status, 303, await sent.text());
+      assert.equal(sent.headers.get("Location"), "/messages?done=updated");
       runId = await waitFor("the first email at the sink", () => runAtSink(sink.messages), 30_000, 1);
       // Some of the emails are out, not all: kill.
       await waitFor("the first emails at the sink", () => mailsOf(sink.messages, runId).length >= 20, 60_000, 1);

@@ -63,7 +63,8 @@ export async function testApp(
 /** A browser-like client: keeps cookies, sends the CSRF token on unsafe requests. */
 export class Client {
   cookies = new Map<string, string>();
-  constructor(private app: TestApp["app"]) {}
+  /** `target`: the app itself (app.request) or a running server (see `overHttp`). */
+  constructor(private app: { request(path: string, init?: RequestInit): Response | Promise<Response> }) {}
 
   get csrf(): string {
     return this.cookies.get("messenger_csrf") ?? "";
@@ -86,9 +87,10 @@ export class Client {
     return this.request(path, { headers });
   }
 
-  /** Posts a form, adding the CSRF token unless `csrf` is given (even ""). */
-  post(path: string, fields: Record<string, string>, csrf?: string): Promise<Response> {
-    const body = new URLSearchParams({ _csrf: csrf ?? this.csrf, ...fields });
+  /** Posts a form (repeated keys for arrays), adding the CSRF token unless `csrf` is given (even ""). */
+  post(path: string, fields: Record<string, string | string[]>, csrf?: string): Promise<Response> {
+    const body = new URLSearchParams({ _csrf: csrf ?? this.csrf });
+    for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
     return this.request(path, {
       method: "POST",
       body,
@@ -100,6 +102,11 @@ export class Client {
     if (!this.csrf) await this.get("/signin");
     return this.post("/signin", { login, password });
   }
+}
+
+/** A running server as a Client target: real HTTP, redirects not followed. */
+export function overHttp(base: string) {
+  return { request: (path: string, init: RequestInit = {}) => fetch(base + path, { ...init, redirect: "manual" }) };
 }
 
 export async function signedIn(t: TestApp, login: string): Promise<Client> {
