@@ -20,6 +20,17 @@ interface SmtpError extends Error {
   code?: string;
 }
 
+/** nodemailer's `getSocket`: a plain TCP socket with Nagle's algorithm off. */
+export function noDelaySocket(
+  opts: { host?: string; port?: number },
+  callback: (err: Error | null, socket?: { connection: net.Socket }) => void,
+) {
+  const socket = net.connect({ host: opts.host, port: opts.port ?? 25 });
+  socket.setNoDelay(true);
+  socket.once("connect", () => callback(null, { connection: socket }));
+  socket.once("error", (err) => callback(err));
+}
+
 export function smtpEmail(options: SmtpOptions) {
   const transport = nodemailer.createTransport(
     {
@@ -30,15 +41,7 @@ export function smtpEmail(options: SmtpOptions) {
       connectionTimeout: 15_000,
       greetingTimeout: 15_000,
       socketTimeout: 60_000,
-      getSocket: (
-        opts: { host?: string; port?: number },
-        callback: (err: Error | null, socket?: { connection: net.Socket }) => void,
-      ) => {
-        const socket = net.connect({ host: opts.host, port: opts.port ?? 25 });
-        socket.setNoDelay(true);
-        socket.once("connect", () => callback(null, { connection: socket }));
-        socket.once("error", (err) => callback(err));
-      },
+      getSocket: noDelaySocket,
     } as Parameters<typeof nodemailer.createTransport>[0],
   );
 
