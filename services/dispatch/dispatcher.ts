@@ -13,14 +13,14 @@
  * retried.
  */
 import { escapeHtml, type MergeContext, MergeFieldError, renderMerge } from "../merge.ts";
-import { type District, type Message, type MessageType, type Mode, type Run } from "../model.ts";
+import { type District, type Message, type MessageType, type Mode, type Person, type Run } from "../model.ts";
 import { devicesFor, type Recipient, resolveRecipients } from "../recipients.ts";
 import { occurrences } from "../recurrence.ts";
 import { attachmentStream } from "../store/attachments.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
 import type { Db, Versioned } from "../store/kv.ts";
 import { getMessage, stageMessage, summarize } from "../store/messages.ts";
-import { getPerson, setTextOptOut } from "../store/people.ts";
+import { getPeople, getPerson, setTextOptOut } from "../store/people.ts";
 import { getRun, stageRun } from "../store/runs.ts";
 import {
   advanceDelivery,
@@ -424,6 +424,8 @@ export class Dispatcher {
       if ((d.value.notBefore ?? 0) > now) later = Math.min(later, d.value.notBefore!);
       else queue.push(d);
     }
+    // Everyone this job sends to (and their students), read in bulk rather than one read per delivery.
+    const people = await getPeople(this.db, queue.flatMap((d) => [d.value.personId, ...d.value.studentIds]));
     let i = 0;
     let canceled = false;
     const worker = async () => {
@@ -437,7 +439,7 @@ export class Dispatcher {
           if (canceled) return;
         }
         // One delivery's storage trouble must not abort the others; it is re-driven later.
-        await this.deliver(d, message, district, school, attachments).catch((e) =>
+        await this.deliver(d, message, district, school, attachments, people).catch((e) =>
           console.error(`dispatch: delivery ${d.value.id} of run ${d.value.runId}:`, e)
         );
       }
@@ -477,6 +479,7 @@ export class Dispatcher {
     district: District,
     school: { id: string; name: string },
     attachments: { filename: string; contentType: string; content: Uint8Array }[],
+    people: Map<string, Person>,
   ) {
     const now = this.now();
     const claimed = await advanceDelivery(
@@ -487,12 +490,8 @@ export class Dispatcher {
     );
     if (!claimed) return;
     const v = claimed.value;
-    const person = (await getPerson(this.db, v.personId))?.value;
-    const students = [];
-    for (const id of v.studentIds) {
-      const s = await getPerson(this.db, id);
-      if (s) students.push(s.value);
-    }
+    const person = people.get(v.personId);
+    const students = v.studentIds.flatMap((id) => people.get(id) ?? []);
     if (person?.kind === "student") students.push(person);
     if (!person) {
       await advanceDelivery(this.db, claimed, moved(v, "failed", now, "the person was removed from the roster"));
@@ -555,6 +554,8 @@ export class Dispatcher {
         }),
       )
     );
+    // Only texts and calls have status callbacks that can arrive before this write.
+    if (v.mode !== "text" && v.mode !== "voice") return;
     const ref = { runId: v.runId, mode: v.mode, id: v.id };
     const early = await this.db.kv.get<{ sid: string; status: string; errorCode?: string }>(earlyKey(this.db, ref));
     if (early.value) {

@@ -24,6 +24,19 @@ const personDef: EntityDef<Person> = {
   ],
 };
 
+/** Many people by id, ten keys a read (KV's getMany limit), all reads at once. */
+export async function getPeople(db: Db, ids: string[]): Promise<Map<string, Person>> {
+  const unique = [...new Set(ids)];
+  const chunks: string[][] = [];
+  for (let i = 0; i < unique.length; i += 10) chunks.push(unique.slice(i, i + 10));
+  const out = new Map<string, Person>();
+  await Promise.all(chunks.map(async (chunk) => {
+    const entries = await db.kv.getMany(chunk.map((id) => [db.districtId, "person", id]));
+    for (const e of entries) if (e.value) out.set(e.key[2] as string, Person.parse(e.value));
+  }));
+  return out;
+}
+
 /**
  * STOP (opt out) or START (opt back in) for texts to a number, on every
  * person who has it. Returns how many devices changed.
