@@ -241,10 +241,11 @@ export function RunDetailsView(
 ) {
   const m = run.message;
   const failedAt = run.transitions.findLast((t) => t.status === "failed")?.at;
+  const finished = run.status === "completed" || run.status === "canceled";
   return (
     <article class="details">
       <p>
-        <a href="/messages?tab=in-progress">← In Progress</a>
+        {finished ? <a href="/sent">← Sent</a> : <a href="/messages?tab=in-progress">← In Progress</a>}
       </p>
       <h1>{m.subject}</h1>
       <div class="marks">
@@ -297,7 +298,7 @@ export function RunDetailsView(
       )}
       {Object.keys(run.counts).length > 0 && (
         <table class="counts">
-          <caption>Progress so far</caption>
+          <caption>{finished ? "Final counts" : "Progress so far"}</caption>
           <thead>
             <tr>
               <th scope="col">Mode</th>

@@ -114,9 +114,9 @@ function runStatus(page: Page): Locator {
   return page.locator("dt", { hasText: "Status" }).locator("xpath=following-sibling::dd[1]").locator(".status");
 }
 
-/** The Progress so far table of a run's View Details: mode → column → number. */
+/** The counts table of a run's View Details ("Progress so far", or "Final counts" once finished): mode → column → number. */
 async function progress(page: Page): Promise<Counts> {
-  const table = page.getByRole("table", { name: "Progress so far" });
+  const table = page.getByRole("table", { name: /^(Progress so far|Final counts)$/ });
   await table.waitFor();
   const columns = (await table.locator("thead th").allTextContents()).map((t) => t.trim().toLowerCase());
   const out: Counts = {};
