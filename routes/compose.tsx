@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { Wizard, type WizardProps } from "../components/Wizard.tsx";
-import { CsrfField } from "../components/Layout.tsx";
+import { ConfirmPage } from "../components/Confirm.tsx";
 import { checkUploads } from "../services/attachments.ts";
 import {
   buildSendOptions,
@@ -253,19 +253,19 @@ export const composeRoutes = new Hono<AppEnv>()
     return page(
       c,
       what,
-      <section class="problem">
-        <h1>{what}</h1>
+      <ConfirmPage
+        title={what}
+        action={`/messages/${id}/cancel`}
+        csrf={c.var.csrf}
+        back={`/messages/${id}`}
+        backLabel="Keep it"
+      >
         <p>
           {series
             ? `Cancel every future occurrence of "${message.value.subject}"? Occurrences already sent are not affected.`
             : `Cancel "${message.value.subject}"? Nobody will receive it.`}
         </p>
-        <form method="post" action={`/messages/${id}/cancel`} class="inline">
-          <CsrfField token={c.var.csrf} />
-          <button type="submit" name="confirm" value="yes" class="danger">Confirm</button>
-        </form>{" "}
-        <a href={`/messages/${id}`}>Keep it</a>
-      </section>,
+      </ConfirmPage>,
     );
   })
   .post("/messages/:id/cancel", async (c) => {

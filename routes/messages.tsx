@@ -5,7 +5,7 @@ import { messageDetails, runDetails } from "../services/messages.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listCalendars } from "../services/store/district.ts";
 import { runCounts } from "../services/store/deliveries.ts";
-import { CsrfField } from "../components/Layout.tsx";
+import { ConfirmPage } from "../components/Confirm.tsx";
 import { attachmentStream } from "../services/store/attachments.ts";
 import { effectiveScope, listInProgress, listScheduled, UpcomingQuery } from "../services/upcoming.ts";
 import { type AppEnv, currentUser } from "./env.ts";
@@ -132,20 +132,20 @@ export const messageRoutes = new Hono<AppEnv>()
     return page(
       c,
       "Cancel Message",
-      <section class="problem">
-        <h1>Cancel Message</h1>
+      <ConfirmPage
+        title="Cancel Message"
+        action={`/runs/${id}/cancel`}
+        csrf={c.var.csrf}
+        back={`/runs/${id}`}
+        backLabel="Keep sending"
+      >
         <p>{`Stop "${run.value.message.subject}" now? Nothing more will be sent.`}</p>
         <p>
           {run.value.status === "sending"
-            ? "It is already sending: some recipients may have received it. The Sent Message Log will show exactly who did."
+            ? "It is already sending: some recipients may have received it. The Sent list will show exactly who did."
             : "It has not left Messenger yet: nobody has received it."}
         </p>
-        <form method="post" action={`/runs/${id}/cancel`} class="inline">
-          <CsrfField token={c.var.csrf} />
-          <button type="submit" name="confirm" value="yes" class="danger">Confirm</button>
-        </form>{" "}
-        <a href={`/runs/${id}`}>Keep sending</a>
-      </section>,
+      </ConfirmPage>,
     );
   })
   .post("/runs/:id/cancel", async (c) => {
