@@ -328,6 +328,13 @@ export function RunDetailsView(
           </tbody>
         </table>
       )}
+      {Object.keys(run.counts).length > 0 && (
+        <p>
+          <a href={`/runs/${run.id}/recipients`}>Recipient Report</a>
+          {" · "}
+          <a href={`/runs/${run.id}/recipients.csv`} download>Export CSV</a>
+        </p>
+      )}
       <section aria-labelledby="timeline-h">
         <h2 id="timeline-h">Timeline</h2>
         <ol>

@@ -6,6 +6,8 @@ import { mayUseCalendar } from "../services/rights.ts";
 import { listCalendars } from "../services/store/district.ts";
 import { runCounts } from "../services/store/deliveries.ts";
 import { ConfirmPage } from "../components/Confirm.tsx";
+import { RecipientReport } from "../components/Report.tsx";
+import { reportCsv, reportPage, ReportQuery } from "../services/report.ts";
 import { attachmentStream } from "../services/store/attachments.ts";
 import { effectiveScope, listInProgress, listScheduled, UpcomingQuery } from "../services/upcoming.ts";
 import { type AppEnv, currentUser } from "./env.ts";
@@ -124,6 +126,43 @@ export const messageRoutes = new Hono<AppEnv>()
     const live = run.value.status === "sending" || run.value.status === "canceling";
     const view = live ? { ...run.value, counts: await runCounts(db, run.value.id) } : run.value;
     return page(c, run.value.message.subject, <RunDetailsView run={view} district={c.var.district} />);
+  })
+  .get("/runs/:id/recipients", async (c) => {
+    const id = c.req.param("id");
+    const { db } = c.var.deps;
+    const run = ID.test(id) ? await runDetails(db, currentUser(c), id) : null;
+    if (!run) return notFound(c);
+    const parsed = ReportQuery.safeParse(c.req.query());
+    const query = parsed.success ? parsed.data : ReportQuery.parse({});
+    const errors = parsed.success ? {} : fieldErrors(parsed.error.issues);
+    const report = parsed.success ? await reportPage(db, id, query) : { items: [] };
+    return page(
+      c,
+      "Recipient Report",
+      <RecipientReport
+        run={run.value}
+        page={report}
+        query={query}
+        timeZone={c.var.district.timeZone}
+        errors={errors}
+      />,
+      { status: parsed.success ? 200 : 400 },
+    );
+  })
+  .get("/runs/:id/recipients.csv", async (c) => {
+    const id = c.req.param("id");
+    const { db } = c.var.deps;
+    const run = ID.test(id) ? await runDetails(db, currentUser(c), id) : null;
+    if (!run) return notFound(c);
+    const parsed = ReportQuery.safeParse(c.req.query());
+    if (!parsed.success) {
+      const errors = Object.entries(fieldErrors(parsed.error.issues)).map(([k, v]) => `${k}: ${v}`).join("; ");
+      return problem(c, 400, "Export CSV", `Nothing was exported. ${errors}`);
+    }
+    return c.body(reportCsv(db, id, parsed.data), 200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="recipients-${id}.csv"`,
+    });
   })
   .get("/runs/:id/cancel", async (c) => {
     const id = c.req.param("id");

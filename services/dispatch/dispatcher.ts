@@ -81,12 +81,16 @@ const TEXT_STATUS: Record<string, "sent" | "delivered" | "failed" | "canceled" |
   failed: "failed",
   canceled: "canceled",
 };
-const ERROR_MEANING: Record<string, string> = {
+/** Provider error codes in plain words, for support and the Recipient Report. */
+export const ERROR_MEANING: Record<string, string> = {
   "21610": "recipient replied STOP",
   "21211": "not a valid phone number",
   "30003": "phone unreachable",
   "30005": "unknown or inactive number",
   "30006": "landline or unreachable carrier",
+  "550": "the mail server says the address does not exist",
+  "429": "the provider asked us to slow down",
+  "20429": "the provider asked us to slow down",
 };
 
 class Failure extends Error {

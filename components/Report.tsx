@@ -1,0 +1,104 @@
+import type { Run } from "../services/model.ts";
+import { MODE_LABEL, MODES } from "../services/model.ts";
+import type { ReportQuery, ReportRow } from "../services/report.ts";
+import type { Page } from "../services/store/kv.ts";
+import { formatInstant } from "../services/time.ts";
+
+const STATES = ["pending", "sending", "sent", "delivered", "failed", "canceled", "redial"] as const;
+
+function href(runId: string, q: Partial<ReportQuery>, csv = false): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v) params.set(k, String(v));
+  const qs = params.toString();
+  return `/runs/${runId}/recipients${csv ? ".csv" : ""}${qs ? `?${qs}` : ""}`;
+}
+
+export function RecipientReport(
+  { run, page, query, timeZone, errors }: {
+    run: Run;
+    page: Page<ReportRow>;
+    query: ReportQuery;
+    timeZone: string;
+    errors: Record<string, string>;
+  },
+) {
+  return (
+    <section class="report">
+      <p>
+        <a href={`/runs/${run.id}`}>← View Details</a>
+      </p>
+      <h1>{`Recipient Report: ${run.message.subject}`}</h1>
+      <p>
+        {"Message ID "}
+        <code>{run.id}</code>
+      </p>
+      {Object.entries(errors).map(([k, v]) => <p key={k} class="error" role="alert">{`${k}: ${v}`}</p>)}
+      <form method="get" action={`/runs/${run.id}/recipients`} class="filters" role="search">
+        <label>
+          State
+          <select name="state">
+            <option value="">Any state</option>
+            {STATES.map((s) => <option key={s} value={s} selected={query.state === s}>{s}</option>)}
+          </select>
+        </label>
+        <label>
+          Mode
+          <select name="mode">
+            <option value="">Any mode</option>
+            {MODES.map((m) => <option key={m} value={m} selected={query.mode === m}>{MODE_LABEL[m]}</option>)}
+          </select>
+        </label>
+        <label>
+          Person
+          <input type="search" name="q" value={query.q} maxLength={100} />
+        </label>
+        <button type="submit">Filter</button>
+        <a class="button secondary" href={href(run.id, { ...query, cursor: "" }, true)} download>Export CSV</a>
+      </form>
+      {page.items.length === 0 ? <p class="empty">No recipients match.</p> : (
+        <table class="counts report-table">
+          <thead>
+            <tr>
+              <th scope="col">Person</th>
+              <th scope="col">Relationship</th>
+              <th scope="col">Device</th>
+              <th scope="col">Mode</th>
+              <th scope="col">State</th>
+              <th scope="col">Provider</th>
+              <th scope="col">Attempts</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((r) => {
+              const d = r.delivery;
+              const attempts = d.history.filter((h) => h.state === "sending").map((h) => formatInstant(h.at, timeZone));
+              return (
+                <tr key={`${d.mode}${d.id}`}>
+                  <th scope="row">{d.name}</th>
+                  <td>{r.relationship}</td>
+                  <td>{r.device}</td>
+                  <td>{MODE_LABEL[d.mode]}</td>
+                  <td>{d.state}</td>
+                  <td>
+                    {[d.providerId, d.providerStatus].filter(Boolean).join(" · ")}
+                    {d.errorCode && <div class="error">{`${d.errorCode}: ${r.meaning || d.error || ""}`}</div>}
+                  </td>
+                  <td title={attempts.join("\n")}>
+                    {`${d.attempts}${attempts.length ? ` (last ${attempts.at(-1)})` : ""}`}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {page.next && (
+        <nav class="pager">
+          <a href={href(run.id, { ...query, cursor: page.next })} rel="next">
+            {page.partial ? "Keep searching" : "Next page"}
+          </a>
+        </nav>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * The Recipient Report of a run: who it went to, by which device, and what
+ * became of it. Read straight from the run's deliveries, page by page or as
+ * a CSV stream, never the whole run in memory.
+ */
+import { z } from "zod";
+import { ERROR_MEANING } from "./dispatch/dispatcher.ts";
+import { Mode } from "./model.ts";
+import { type Delivery, Delivery as DeliverySchema, DeliveryState } from "./store/deliveries.ts";
+import { type Db, listPage, type Page } from "./store/kv.ts";
+import { getPeople } from "./store/people.ts";
+
+export const ReportQuery = z.object({
+  state: z.union([z.literal(""), DeliveryState], { error: "is not a delivery state" }).default(""),
+  mode: z.union([z.literal(""), Mode], { error: "is not a delivery mode" }).default(""),
+  q: z.string().trim().max(100, "at most 100 characters").default(""),
+  cursor: z.string().max(500, "is too long").regex(/^[0-9A-Za-z_-]*$/, "is not a page cursor").default(""),
+});
+export type ReportQuery = z.infer<typeof ReportQuery>;
+
+export interface ReportRow {
+  delivery: Delivery;
+  /** "guardian of Ada Okafor, Obi Okafor", "student", "staff". */
+  relationship: string;
+  device: string;
+  meaning: string;
+}
+
+/** Phones show their last four digits only; emails their first letter and domain. */
+export function maskAddress(mode: Delivery["mode"], address = ""): string {
+  if (mode === "inbox") return "portal inbox";
+  if (mode === "email") {
+    const [user, domain] = address.split("@");
+    return domain ? `${user.slice(0, 1)}***@${domain}` : "***";
+  }
+  return `***-***-${address.replaceAll(/\D/g, "").slice(-4)}`;
+}
+
+const prefix = (db: Db, runId: string, mode: string): Deno.KvKey =>
+  mode ? [db.districtId, "delivery", runId, mode] : [db.districtId, "delivery", runId];
+
+function matcher(query: Pick<ReportQuery, "state" | "q">) {
+  const needle = query.q.toLowerCase();
+  return (d: Delivery) =>
+    (!query.state || d.state === query.state) && (!needle || d.name.toLowerCase().includes(needle));
+}
+
+async function rows(db: Db, deliveries: Delivery[]): Promise<ReportRow[]> {
+  const students = await getPeople(db, deliveries.flatMap((d) => d.studentIds));
+  return deliveries.map((d) => ({
+    delivery: d,
+    relationship: d.as === "guardians"
+      ? `guardian of ${
+        d.studentIds.map((id) => {
+          const s = students.get(id);
+          return s ? `${s.firstName} ${s.lastName}` : id;
+        }).join(", ")
+      }`
+      : d.as === "students"
+      ? "student"
+      : d.as === "staff"
+      ? "staff"
+      : "individual",
+    device: maskAddress(d.mode, d.address),
+    meaning: d.errorCode ? ERROR_MEANING[d.errorCode] ?? "" : "",
+  }));
+}
+
+export async function reportPage(db: Db, runId: string, query: ReportQuery): Promise<Page<ReportRow>> {
+  const page = await listPage(db, prefix(db, runId, query.mode), DeliverySchema, {
+    limit: 100,
+    cursor: query.cursor,
+    filter: matcher(query),
+  });
+  return { ...page, items: await rows(db, page.items) };
+}
+
+export const CSV_COLUMNS = [
+  "run_id",
+  "person_id",
+  "person",
+  "relationship",
+  "mode",
+  "device",
+  "state",
+  "attempts",
+  "provider_id",
+  "provider_status",
+  "error_code",
+  "error_meaning",
+  "last_update_utc",
+] as const;
+
+/** A CSV cell: quoted when needed, and never a formula a spreadsheet would run. */
+export function csvCell(value: string | number): string {
+  let s = String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** The report as CSV, one KV batch (100 rows) per chunk: memory stays flat however large the run. */
+export function reportCsv(db: Db, runId: string, query: Pick<ReportQuery, "state" | "mode" | "q">) {
+  const encoder = new TextEncoder();
+  const keep = matcher(query);
+  const iter = db.kv.list({ prefix: prefix(db, runId, query.mode) }, { batchSize: 100 });
+  let headerSent = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!headerSent) {
+        headerSent = true;
+        controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(",")}\r\n`));
+        return;
+      }
+      const batch: Delivery[] = [];
+      while (batch.length < 100) {
+        const next = await iter.next();
+        if (next.done) break;
+        const d = DeliverySchema.parse(next.value.value);
+        if (keep(d)) batch.push(d);
+      }
+      if (batch.length === 0) return controller.close();
+      const lines = (await rows(db, batch)).map((r) => {
+        const d = r.delivery;
+        return [
+          d.runId,
+          d.personId,
+          d.name,
+          r.relationship,
+          d.mode,
+          r.device,
+          d.state,
+          d.attempts,
+          d.providerId ?? "",
+          d.providerStatus ?? "",
+          d.errorCode ?? "",
+          r.meaning || (d.error ?? ""),
+          new Date(d.updatedAt).toISOString(),
+        ].map(csvCell).join(",");
+      });
+      controller.enqueue(encoder.encode(`${lines.join("\r\n")}\r\n`));
+    },
+  });
+}

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { makeDue, NOW, settle, signedIn, testApp } from "./support/app.ts";
+import { getPerson, savePerson } from "../services/store/people.ts";
+import { csvCell, maskAddress } from "../services/report.ts";
+
+Deno.test("csv cells: quoted when needed, formulas neutralized; devices masked", () => {
+  assert.equal(csvCell("plain"), "plain");
+  assert.equal(csvCell('say "hi", then go'), '"say ""hi"", then go"');
+  assert.equal(csvCell('=HYPERLINK("x")'), '"\'=HYPERLINK(""x"")"');
+  for (const bad of ["+1", "-2", "@SUM(A1)"]) assert.equal(csvCell(bad)[0], "'");
+  assert.equal(maskAddress("text", "+16125551234"), "***-***-1234");
+  assert.equal(maskAddress("email", "ada.okafor@mail.example"), "a***@mail.example");
+  assert.equal(maskAddress("inbox", "gdn1"), "portal inbox");
+});
+
+Deno.test("Recipient Report: rows per device, filters, rights; CSV streams with a header and escaped cells", async () => {
+  const t = await testApp();
+  const staff = (await getPerson(t.db, "stf-lincoln-1"))!;
+  await savePerson(t.db, staff, { ...staff.value, firstName: "=cmd|' /C calc'!A0" });
+  await makeDue(t.db, "msg-staff-meeting");
+  const run = (await t.dispatcher.startOccurrence("msg-staff-meeting", NOW))!;
+  await settle(t);
+  const office = await signedIn(t, "office");
+  const page = await (await office.get(`/runs/${run.id}/recipients`)).text();
+  assert.equal([...page.matchAll(/<tr ><th scope="row">/g)].length, 24, "12 staff × email and inbox");
+  assert.match(page, /\*\*\*@maplevalley\.example/);
+  const emails = await (await office.get(`/runs/${run.id}/recipients?mode=email&state=delivered`)).text();
+  assert.equal([...emails.matchAll(/<tr ><th scope="row">/g)].length, 12);
+  const none = await (await office.get(`/runs/${run.id}/recipients?state=failed`)).text();
+  assert.match(none, /No recipients match/);
+  assert.equal((await office.get(`/runs/${run.id}/recipients?state=lost`)).status, 400);
+  const teacher = await signedIn(t, "teacher");
+  assert.equal((await teacher.get(`/runs/${run.id}/recipients`)).status, 404);
+  assert.equal((await teacher.get(`/runs/${run.id}/recipients.csv`)).status, 404);
+
+  const res = await office.get(`/runs/${run.id}/recipients.csv`);
+  assert.equal(res.headers.get("Content-Type"), "text/csv; charset=utf-8");
+  const reader = res.body!.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  assert.equal(
+    first,
+    "run_id,person_id,person,relationship,mode,device,state,attempts,provider_id,provider_status," +
+      "error_code,error_meaning,last_update_utc\r\n",
+    "the header arrives before any row is read",
+  );
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+  const lines = rest.trim().split("\r\n");
+  assert.equal(lines.length, 24);
+  const evil = lines.find((l) => l.includes("calc"))!;
+  assert.match(evil, /,'=cmd\|' \/C calc'!A0 \w+,staff,/, "the formula is neutralized");
+  t.close();
+});
