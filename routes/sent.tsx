@@ -1,46 +1,57 @@
 /** The Sent list (finished runs with their counts) and, for administrators, the dev outbox. */
 import { Hono } from "hono";
-import { z } from "zod";
-import { CountsLine } from "../components/Labels.tsx";
-import { ModeIcons, StatusLabel, TypeLabel } from "../components/Labels.tsx";
-import { Run } from "../services/model.ts";
+import { CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "../components/Labels.tsx";
+import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Run } from "../services/model.ts";
 import { listOutbox } from "../services/providers/outbox.ts";
-import { maySeeMessage } from "../services/rights.ts";
-import { listPage } from "../services/store/kv.ts";
-import { doneIndex } from "../services/store/runs.ts";
+import { mayUseCalendar } from "../services/rights.ts";
+import { listSent, SentQuery } from "../services/sent.ts";
+import { listCalendars } from "../services/store/district.ts";
+import type { Page } from "../services/store/kv.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, currentUser } from "./env.ts";
 import { fieldErrors, page, problem } from "./render.tsx";
 
-const SentQuery = z.object({
-  scope: z.enum(["mine", "all"], { error: "must be mine or all" }).default("mine"),
-  cursor: z.string().max(500, "is too long").regex(/^[0-9A-Za-z_-]*$/, "is not a page cursor").default(""),
-});
+/** The filters as typed, so a refused query comes back filled in. */
+function pick(raw: Record<string, string>): Partial<SentQuery> {
+  const out: Record<string, string> = {};
+  for (const k of ["messageId", "from", "to", "calendar", "subject"]) if (raw[k]) out[k] = raw[k].slice(0, 200);
+  return out;
+}
+
+function sentHref(q: Partial<SentQuery>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `/sent?${qs}` : "/sent";
+}
 
 export const sentRoutes = new Hono<AppEnv>()
   .get("/sent", async (c) => {
     const user = currentUser(c);
-    const parsed = SentQuery.safeParse(c.req.query());
-    if (!parsed.success) {
-      const errors = fieldErrors(parsed.error.issues);
-      return problem(c, 400, "Sent messages", Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join("; "));
-    }
-    const scope = parsed.data.scope === "all" && user.rights.viewEditAll ? "all" : "mine";
     const { db } = c.var.deps;
-    const prefix = scope === "all" ? doneIndex.all(db) : doneIndex.byCreator(db, user.id);
-    let result;
-    try {
-      result = await listPage(db, prefix, Run, {
-        limit: 50,
-        cursor: parsed.data.cursor,
-        reverse: true,
-        filter: (r) => maySeeMessage(user, r.message),
-      });
-    } catch (e) {
-      if (!(parsed.data.cursor && e instanceof TypeError)) throw e;
-      return problem(c, 400, "Sent messages", "That page link is out of date: start again from the first page.");
-    }
     const tz = c.var.district.timeZone;
+    const parsed = SentQuery.safeParse(c.req.query());
+    const errors = parsed.success ? {} : fieldErrors(parsed.error.issues);
+    const raw = c.req.query();
+    const q: SentQuery = parsed.success ? parsed.data : { ...SentQuery.parse({}), ...pick(raw) };
+    let result: Page<Run> = { items: [] };
+    if (parsed.success) {
+      try {
+        result = await listSent(db, user, q, tz);
+      } catch (e) {
+        if (!(q.cursor && e instanceof TypeError)) throw e;
+        errors.cursor = "That page link is out of date: start again from the first page.";
+      }
+    }
+    const scope = q.scope === "all" && user.rights.viewEditAll ? "all" : "mine";
+    const calendars = (await listCalendars(db)).filter((cal) => mayUseCalendar(user, cal.id));
+    const input = (name: keyof SentQuery, label: string, type = "text") => (
+      <label>
+        {label}
+        <input type={type} name={name} value={String(q[name] ?? "")} aria-invalid={errors[name] ? "true" : undefined} />
+        {errors[name] && <span class="error">{errors[name]}</span>}
+      </label>
+    );
     return page(
       c,
       "Sent messages",
@@ -48,12 +59,44 @@ export const sentRoutes = new Hono<AppEnv>()
         <h1>Sent messages</h1>
         <p class="hint">Completed runs, and runs canceled while sending, with who received them.</p>
         <nav class="scopes" aria-label="Whose messages">
-          <a href="/sent?scope=mine" aria-current={scope === "mine" ? "page" : undefined}>My Messages</a>
+          <a href={sentHref({ ...q, scope: "mine", cursor: "" })} aria-current={scope === "mine" ? "page" : undefined}>
+            My Messages
+          </a>
           {user.rights.viewEditAll && (
-            <a href="/sent?scope=all" aria-current={scope === "all" ? "page" : undefined}>All Messages</a>
+            <a href={sentHref({ ...q, scope: "all", cursor: "" })} aria-current={scope === "all" ? "page" : undefined}>
+              All Messages
+            </a>
           )}
         </nav>
-        {result.items.length === 0 ? <p class="empty">Nothing sent yet.</p> : (
+        <form class="filters" method="get" action="/sent" role="search">
+          <input type="hidden" name="scope" value={scope} />
+          {input("messageId", "Message ID")}
+          {input("from", "Sent from", "date")}
+          {input("to", "Sent to", "date")}
+          <label>
+            Calendar
+            <select name="calendar">
+              <option value="">All calendars</option>
+              {calendars.map((cal) => (
+                <option key={cal.id} value={cal.id} selected={cal.id === q.calendar}>{cal.name}</option>
+              ))}
+            </select>
+          </label>
+          {input("subject", "Subject", "search")}
+          <label>
+            Message Type
+            <select name="type" aria-invalid={errors.type ? "true" : undefined}>
+              <option value="">Any type</option>
+              {MESSAGE_TYPES.map((t) => (
+                <option key={t} value={t} selected={q.type === t}>{MESSAGE_TYPE_LABEL[t]}</option>
+              ))}
+            </select>
+            {errors.type && <span class="error">{errors.type}</span>}
+          </label>
+          <button type="submit">Filter</button>
+        </form>
+        {errors.cursor && <p class="error" role="alert">{errors.cursor}</p>}
+        {result.items.length === 0 ? <p class="empty">No sent messages match.</p> : (
           <ul class="entries">
             {result.items.map((r) => (
               <li class="entry" key={r.id}>
@@ -61,13 +104,21 @@ export const sentRoutes = new Hono<AppEnv>()
                   <h3 class="subject">{r.message.subject}</h3>
                   <div class="marks">
                     <TypeLabel type={r.message.type} />
+                    {r.message.recurring && <RecurringIcon />}
                     <ModeIcons modes={r.message.modes} />
                   </div>
                   <CountsLine counts={r.counts} />
+                  {r.message.recurring && (
+                    <a href={`/messages/${r.messageId}`}>{`An occurrence of the series (${r.occurrenceDate})`}</a>
+                  )}
                 </div>
                 <div class="entry-meta">
                   <span>{`Sent ${formatInstant(r.transitions.at(-1)?.at ?? r.startedAt, tz)}`}</span>
                   <span>{`Created By ${r.message.created.name}`}</span>
+                  <span>
+                    {"Message ID "}
+                    <code>{r.id}</code>
+                  </span>
                   <StatusLabel status={r.status} />
                   <a class="button" href={`/runs/${r.id}`} aria-label={`View Details: ${r.message.subject}`}>
                     View Details
@@ -79,10 +130,13 @@ export const sentRoutes = new Hono<AppEnv>()
         )}
         {result.next && (
           <nav class="pager">
-            <a href={`/sent?scope=${scope}&cursor=${result.next}`} rel="next">Next page</a>
+            <a href={sentHref({ ...q, cursor: result.next })} rel="next">
+              {result.partial ? "Keep searching" : "Next page"}
+            </a>
           </nav>
         )}
       </section>,
+      { status: Object.keys(errors).length ? 400 : 200 },
     );
   })
   .get("/outbox", async (c) => {

@@ -51,3 +51,35 @@ Deno.test("Recipient Report: rows per device, filters, rights; CSV streams with 
   assert.match(evil, /,'=cmd\|' \/C calc'!A0 \w+,staff,/, "the formula is neutralized");
   t.close();
 });
+
+Deno.test("Sent list filters: Message ID, date range, calendar, subject, type; bad input is a 400 kept filled in", async () => {
+  const t = await testApp();
+  await makeDue(t.db, "msg-staff-meeting");
+  const a = (await t.dispatcher.startOccurrence("msg-staff-meeting", NOW))!;
+  await makeDue(t.db, "msg-lunch", { type: "priority" });
+  const b = (await t.dispatcher.startOccurrence("msg-lunch", NOW))!;
+  await settle(t);
+  const admin = await signedIn(t, "admin");
+  const ids = async (qs: string) =>
+    [...(await (await admin.get(`/sent?scope=all&${qs}`)).text()).matchAll(/href="\/runs\/(\w+)"/g)].map((m) => m[1]);
+  assert.deepEqual((await ids("")).sort(), [a.id, b.id].sort());
+  assert.deepEqual(await ids(`messageId=${a.id.toLowerCase()}`), [a.id], "Message ID, case-insensitive");
+  assert.deepEqual(await ids("type=priority"), [b.id]);
+  assert.deepEqual(await ids("subject=staff"), [a.id]);
+  assert.deepEqual(await ids("calendar=washington-2026"), [b.id]);
+  assert.deepEqual((await ids("from=2026-11-26&to=2026-11-26")).sort(), [a.id, b.id].sort());
+  assert.deepEqual(await ids("from=2026-11-27"), []);
+  assert.deepEqual(await ids("to=2026-11-25"), []);
+  const bad = await admin.get("/sent?from=2026-11-30&to=2026-11-01&subject=kept");
+  assert.equal(bad.status, 400);
+  const html = await bad.text();
+  assert.match(html, /is before the From date/);
+  assert.match(html, /name="subject" value="kept"/);
+  const office = await signedIn(t, "office");
+  assert.equal(
+    (await (await office.get(`/sent?scope=all&messageId=${b.id}`)).text()).includes(`/runs/${b.id}`),
+    false,
+    "another school's run is not found by its ID",
+  );
+  t.close();
+});

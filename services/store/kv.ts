@@ -128,9 +128,18 @@ export async function listPage<T>(
   db: Db,
   prefix: Deno.KvKey,
   schema: z.ZodType<T>,
-  opts: { limit: number; cursor?: string; reverse?: boolean; filter?: (v: T) => boolean; maxScan?: number },
+  opts: {
+    limit: number;
+    cursor?: string;
+    reverse?: boolean;
+    filter?: (v: T) => boolean;
+    maxScan?: number;
+    /** Only keys whose next part (after the prefix) is in [from, to): a time range on a time-ordered index. */
+    range?: [number, number];
+  },
 ): Promise<Page<T>> {
-  const iter = db.kv.list({ prefix }, {
+  const selector = opts.range ? { start: [...prefix, opts.range[0]], end: [...prefix, opts.range[1]] } : { prefix };
+  const iter = db.kv.list(selector, {
     cursor: opts.cursor || undefined,
     reverse: opts.reverse,
     batchSize: Math.min(500, opts.limit + 1),
