@@ -11,6 +11,8 @@ import {
 } from "../services/model.ts";
 import { describeSchedule } from "../services/recurrence.ts";
 import { formatClock, formatDate, formatInstant } from "../services/time.ts";
+import { CsrfField } from "./Layout.tsx";
+import { Island } from "./Island.tsx";
 import { AttachmentIcon, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
 
 function Stamps(
@@ -236,9 +238,7 @@ export function MessageDetailsView(
   );
 }
 
-export function RunDetailsView(
-  { run, district }: { run: Run; district: District },
-) {
+export function RunDetailsView({ run, district, csrf }: { run: Run; district: District; csrf: string }) {
   const m = run.message;
   const failedAt = run.transitions.findLast((t) => t.status === "failed")?.at;
   const finished = run.status === "completed" || run.status === "canceled";
@@ -261,7 +261,8 @@ export function RunDetailsView(
         </dd>
         <dt>Message ID</dt>
         <dd>
-          <code class="message-id">{run.id}</code>
+          <code class="message-id" id="message-id">{run.id}</code>{" "}
+          <Island name="CopyButton" props={{ value: run.id, label: "Copy Message ID" }} />
         </dd>
         <dt>Created By</dt>
         <dd>{m.created.name}</dd>
@@ -291,9 +292,13 @@ export function RunDetailsView(
               <code>{run.error.detail}</code>
             </dd>
           </dl>
-          <p>
-            Nobody received this message: it failed before it left Messenger.
-          </p>
+          <p>Nobody received this message: it failed before it left Messenger.</p>
+          {!run.retriedBy && (
+            <form method="post" action={`/runs/${run.id}/retry`} class="inline">
+              <CsrfField token={csrf} />
+              <button type="submit">Retry</button>
+            </form>
+          )}
         </section>
       )}
       {Object.keys(run.counts).length > 0 && (
@@ -333,6 +338,18 @@ export function RunDetailsView(
           <a href={`/runs/${run.id}/recipients`}>Recipient Report</a>
           {" · "}
           <a href={`/runs/${run.id}/recipients.csv`} download>Export CSV</a>
+        </p>
+      )}
+      {run.retryOf && (
+        <p>
+          {"A retry of "}
+          <a href={`/runs/${run.retryOf}`}>{run.retryOf}</a>
+        </p>
+      )}
+      {run.retriedBy && (
+        <p>
+          {"Retried as "}
+          <a href={`/runs/${run.retriedBy}`}>{run.retriedBy}</a>
         </p>
       )}
       <section aria-labelledby="timeline-h">

@@ -125,7 +125,11 @@ export const messageRoutes = new Hono<AppEnv>()
     // While a run is live its counts are the delivery counters; once finished, the snapshot.
     const live = run.value.status === "sending" || run.value.status === "canceling";
     const view = live ? { ...run.value, counts: await runCounts(db, run.value.id) } : run.value;
-    return page(c, run.value.message.subject, <RunDetailsView run={view} district={c.var.district} />);
+    return page(
+      c,
+      run.value.message.subject,
+      <RunDetailsView run={view} district={c.var.district} csrf={c.var.csrf} />,
+    );
   })
   .get("/runs/:id/recipients", async (c) => {
     const id = c.req.param("id");
@@ -163,6 +167,14 @@ export const messageRoutes = new Hono<AppEnv>()
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": `attachment; filename="recipients-${id}.csv"`,
     });
+  })
+  .post("/runs/:id/retry", async (c) => {
+    const id = c.req.param("id");
+    const run = ID.test(id) ? await runDetails(c.var.deps.db, currentUser(c), id) : null;
+    if (!run || run.value.status !== "failed") return notFound(c);
+    const retry = await c.var.deps.dispatcher.retry(id);
+    if (!retry) return problem(c, 409, "Not retried", "This run was already retried, or its content is gone.");
+    return c.redirect(`/runs/${retry.id}`, 303);
   })
   .get("/runs/:id/cancel", async (c) => {
     const id = c.req.param("id");

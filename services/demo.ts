@@ -14,6 +14,7 @@ import { saveMessage, summarize } from "./store/messages.ts";
 import { createPeople } from "./store/people.ts";
 import { saveRun } from "./store/runs.ts";
 import { setRunCounts } from "./store/deliveries.ts";
+import { runMessageKey } from "./dispatch/dispatcher.ts";
 import { createUser } from "./store/users.ts";
 import { computeNextAt } from "./messages.ts";
 import { addDays, type Clock, toWall } from "./time.ts";
@@ -806,6 +807,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
   ];
   for (const r of runs) {
     await saveRun(db, null, r);
+    await db.kv.set(runMessageKey(db, r.id), byId.get(r.messageId)!);
     await setRunCounts(db, r.id, r.counts);
   }
   await saveDistrict(db, district);

@@ -261,6 +261,9 @@ export const Run = z.object({
     z.object({ status: RunStatus, at: z.number(), by: z.string().optional() }),
   ),
   startedAt: z.number(),
+  /** Retry links: the failed run this one retries, and the run that retried this one. */
+  retryOf: z.string().optional(),
+  retriedBy: z.string().optional(),
 });
 export type Run = z.infer<typeof Run>;
 

@@ -83,3 +83,27 @@ Deno.test("Sent list filters: Message ID, date range, calendar, subject, type; b
   );
   t.close();
 });
+
+Deno.test("Retry a Failed run: a new run from the same content, linked both ways, once", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const failed = await (await admin.get("/runs/R9M4T6HA3E7S")).text();
+  assert.match(failed, /Copy Message ID/);
+  assert.match(failed, /action="\/runs\/R9M4T6HA3E7S\/retry"/);
+  const teacher = await signedIn(t, "teacher");
+  assert.equal((await teacher.post("/runs/R9M4T6HA3E7S/retry", {})).status, 404);
+  assert.equal((await admin.post("/runs/R7K3Q9XD2M4P/retry", {})).status, 404, "only a Failed run");
+  const res = await admin.post("/runs/R9M4T6HA3E7S/retry", {});
+  assert.equal(res.status, 303);
+  const retryId = res.headers.get("Location")!.split("/")[2];
+  assert.match(await (await admin.get(`/runs/${retryId}`)).text(), /A retry of <a href="\/runs\/R9M4T6HA3E7S">/);
+  assert.match(
+    await (await admin.get("/runs/R9M4T6HA3E7S")).text(),
+    new RegExp(`Retried as <a href="/runs/${retryId}">`),
+  );
+  assert.equal((await admin.post("/runs/R9M4T6HA3E7S/retry", {})).status, 409, "once");
+  await settle(t);
+  const after = await (await admin.get(`/sent?scope=all&messageId=${retryId}`)).text();
+  assert.match(after, new RegExp(`/runs/${retryId}`), "the retry went out and is on the Sent list");
+  t.close();
+});

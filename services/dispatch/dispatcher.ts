@@ -107,7 +107,8 @@ const earlyKey = (db: Db, ref: { runId: string; mode: Mode; id: string }): Deno.
   ref.id,
 ];
 export const lastTickKey = (db: Db): Deno.KvKey => [db.districtId, "dispatch", "last_tick"];
-const runMessageKey = (db: Db, runId: string): Deno.KvKey => [db.districtId, "run_message", runId];
+/** The content a run sends: a copy taken when it started, so later edits do not change it. */
+export const runMessageKey = (db: Db, runId: string): Deno.KvKey => [db.districtId, "run_message", runId];
 
 function backoff(attempts: number, retryAfter?: number): number {
   return Math.max((retryAfter ?? 0) * 1000, Math.min(30 * 60_000, 15_000 * 2 ** (attempts - 1)));
@@ -184,6 +185,39 @@ export class Dispatcher {
     op.set(runMessageKey(this.db, run.id), MessageSchema.parse(m));
     stageNewJob(op, this.db, job);
     if (!(await op.commit()).ok) return null; // Another instance claimed it.
+    this.o.enqueue?.(job.id);
+    return run;
+  }
+
+  /**
+   * Retry for a Failed run: a new run of the same occurrence from the same
+   * content, linked both ways. The message may have been edited since; the
+   * retry sends what failed, not the edit.
+   */
+  async retry(runId: string): Promise<Run | null> {
+    const failed = await getRun(this.db, runId);
+    if (!failed || failed.value.status !== "failed" || failed.value.retriedBy) return null;
+    const content = await this.db.kv.get(runMessageKey(this.db, runId));
+    if (!content.value) return null;
+    const now = this.now();
+    const run: Run = {
+      ...failed.value,
+      id: newId(),
+      status: "processing",
+      error: undefined,
+      counts: {},
+      transitions: [{ status: "processing", at: now }],
+      startedAt: now,
+      retryOf: runId,
+      retriedBy: undefined,
+    };
+    const job = newJob("process", run.id, now);
+    const op = this.db.kv.atomic();
+    stageRun(op, this.db, failed, { ...failed.value, retriedBy: run.id });
+    stageRun(op, this.db, null, run);
+    op.set(runMessageKey(this.db, run.id), content.value);
+    stageNewJob(op, this.db, job);
+    if (!(await op.commit()).ok) return null;
     this.o.enqueue?.(job.id);
     return run;
   }
