@@ -9,6 +9,7 @@ import { systemClock } from "./services/time.ts";
 import { randomToken } from "./services/auth.ts";
 import { Dispatcher } from "./services/dispatch/dispatcher.ts";
 import { buildProviders } from "./services/providers/index.ts";
+import { DEFAULT_RETENTION_DAYS, enforceRetention } from "./services/retention.ts";
 import { createFirstAdmin, ensureDistrict, MIN_PASSWORD, needsFirstAdmin } from "./services/setup.ts";
 
 const Config = z.object({
@@ -42,6 +43,7 @@ const Config = z.object({
   TWILIO_API_BASE: z.url().optional(),
   REDIAL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   REDIAL_MINUTES: z.coerce.number().min(0.01).max(240).default(10),
+  RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(DEFAULT_RETENTION_DAYS),
   OUTBOX_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** How often dispatch looks for due work; under 60 adds a timer to the per-minute cron. */
   DISPATCH_SECONDS: z.coerce.number().min(0.1).max(60).default(60),
@@ -145,6 +147,10 @@ if (config.MESSENGER_QUEUE === "on") {
 }
 const tick = () => dispatcher.tick().catch((e) => console.error("dispatch tick failed:", e));
 Deno.cron("messenger dispatch", "* * * * *", tick);
+Deno.cron("messenger retention", "30 8 * * *", async () => {
+  const { deleted } = await enforceRetention(db, Date.now(), config.RETENTION_DAYS);
+  if (deleted) console.log(`Retention: deleted ${deleted} runs older than ${config.RETENTION_DAYS} days.`);
+});
 if (config.DISPATCH_SECONDS < 60) {
   let ticking = false;
   setInterval(async () => {
