@@ -63,10 +63,18 @@ const RESULT_LABEL: Record<DeliveryResult, string> = {
 };
 
 /** "Email: 120 delivered, 3 failed · Text: 40 delivered" */
-export function CountsLine({ counts }: { counts: Partial<Record<Mode, ModeCounts>> }) {
+export function CountsLine(
+  { counts, excluded = {} }: {
+    counts: Partial<Record<Mode, ModeCounts>>;
+    excluded?: Partial<Record<Mode, { optedOut: number }>>;
+  },
+) {
   const parts = (Object.entries(counts) as [Mode, ModeCounts][]).map(([mode, c]) => {
-    const nonzero = (Object.entries(c) as [DeliveryResult, number][]).filter(([, n]) => n > 0);
-    return `${MODE_LABEL[mode]}: ${nonzero.map(([r, n]) => `${n} ${RESULT_LABEL[r]}`).join(", ") || "none"}`;
+    const nonzero = (Object.entries(c) as [DeliveryResult, number][]).filter(([, n]) => n > 0)
+      .map(([r, n]) => `${n} ${RESULT_LABEL[r]}`);
+    const optedOut = excluded[mode]?.optedOut ?? 0;
+    if (optedOut) nonzero.push(`${optedOut} opted out`);
+    return `${MODE_LABEL[mode]}: ${nonzero.join(", ") || "none"}`;
   });
   return parts.length ? <span class="counts-line">{parts.join(" · ")}</span> : null;
 }

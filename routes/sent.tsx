@@ -107,7 +107,7 @@ export const sentRoutes = new Hono<AppEnv>()
                     {r.message.recurring && <RecurringIcon />}
                     <ModeIcons modes={r.message.modes} />
                   </div>
-                  <CountsLine counts={r.counts} />
+                  <CountsLine counts={r.counts} excluded={r.excluded} />
                   {r.message.recurring && (
                     <a href={`/messages/${r.messageId}`}>{`An occurrence of the series (${r.occurrenceDate})`}</a>
                   )}

@@ -261,6 +261,8 @@ export const Run = z.object({
     z.object({ status: RunStatus, at: z.number(), by: z.string().optional() }),
   ),
   startedAt: z.number(),
+  /** Recipients Processing left out per mode, and why (a preference or STOP; no device for the mode). */
+  excluded: z.partialRecord(Mode, z.object({ noDevice: z.number(), optedOut: z.number() })).optional(),
   /** Retry links: the failed run this one retries, and the run that retried this one. */
   retryOf: z.string().optional(),
   retriedBy: z.string().optional(),

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { makeDue, NOW, settle, signedIn, testApp } from "./support/app.ts";
 import { getPerson, savePerson } from "../services/store/people.ts";
 import { csvCell, maskAddress } from "../services/report.ts";
+import { previewRecipients } from "../services/recipients.ts";
+import { getCalendar } from "../services/store/district.ts";
 
 Deno.test("csv cells: quoted when needed, formulas neutralized; devices masked", () => {
   assert.equal(csvCell("plain"), "plain");
@@ -105,5 +107,19 @@ Deno.test("Retry a Failed run: a new run from the same content, linked both ways
   await settle(t);
   const after = await (await admin.get(`/sent?scope=all&messageId=${retryId}`)).text();
   assert.match(after, new RegExp(`/runs/${retryId}`), "the retry went out and is on the Sent list");
+  t.close();
+});
+
+Deno.test("the Sent list counts who was left out because they opted out, per mode", async () => {
+  const t = await testApp();
+  const message = await makeDue(t.db, "msg-early-release", { modes: ["email", "text"] });
+  const preview = await previewRecipients(t.db, message, (await getCalendar(t.db, message.calendarId))!);
+  assert.ok(preview.byMode.email!.optedOut > 0 && preview.byMode.text!.optedOut > 0, "the demo has opt-outs here");
+  await t.dispatcher.startOccurrence("msg-early-release", NOW);
+  await settle(t);
+  const office = await signedIn(t, "office");
+  const html = await (await office.get("/sent")).text();
+  assert.match(html, new RegExp(`Email: \\d+ delivered, ${preview.byMode.email!.optedOut} opted out`));
+  assert.match(html, new RegExp(`Text: \\d+ delivered, ${preview.byMode.text!.optedOut} opted out`));
   t.close();
 });

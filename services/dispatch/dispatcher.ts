@@ -306,7 +306,7 @@ export class Dispatcher {
     if (run.value.status === "canceling") return this.finishCancel(run, job);
     if (run.value.status !== "processing") return this.done(job);
     try {
-      const deliveries = await this.plan(run.value);
+      const { deliveries, excluded } = await this.plan(run.value);
       let current = job;
       for (let batch = current.value.progress; batch * BATCH < deliveries.length; batch++) {
         const op = this.db.kv.atomic();
@@ -327,6 +327,7 @@ export class Dispatcher {
       stageRun(op, this.db, latest, {
         ...latest.value,
         status: "sending",
+        excluded,
         transitions: [...latest.value.transitions, { status: "sending", at: now }],
       });
       const modes = [...new Set(deliveries.map((d) => d.mode))];
@@ -347,7 +348,7 @@ export class Dispatcher {
   }
 
   /** Everything Processing decides, checked before any delivery is written. */
-  private async plan(run: Run): Promise<Delivery[]> {
+  private async plan(run: Run): Promise<{ deliveries: Delivery[]; excluded: NonNullable<Run["excluded"]> }> {
     const message = await this.runMessage(run.id);
     if (!message) throw new Failure("The message's content was not found.", "Processing: loading the message", "");
     const calendar = await getCalendar(this.db, message.calendarId);
@@ -368,6 +369,7 @@ export class Dispatcher {
     }
     const now = this.now();
     const out: Delivery[] = [];
+    const excluded: NonNullable<Run["excluded"]> = {};
     const seen = new Set<string>();
     for (const r of recipients) {
       const c = ctx.get(r)!;
@@ -387,7 +389,11 @@ export class Dispatcher {
       }
       for (const mode of message.modes) {
         const devices = devicesFor(r.person, mode, message.type);
-        if (typeof devices === "string") continue;
+        if (typeof devices === "string") {
+          const reach = excluded[mode] ??= { noDevice: 0, optedOut: 0 };
+          reach[devices]++;
+          continue;
+        }
         const targets = mode === "inbox" ? [{ id: "inbox", address: r.person.id }] : devices;
         for (const device of targets) {
           // One copy per address and mode: two guardians sharing a family phone get one call, not two
@@ -416,7 +422,7 @@ export class Dispatcher {
         }
       }
     }
-    return out.sort((a, b) => (a.mode + a.id < b.mode + b.id ? -1 : 1));
+    return { deliveries: out.sort((a, b) => (a.mode + a.id < b.mode + b.id ? -1 : 1)), excluded };
   }
 
   private async contexts(recipients: Recipient[], schoolId: string, district: District) {
