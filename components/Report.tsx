@@ -13,6 +13,23 @@ function href(runId: string, q: Partial<ReportQuery>, csv = false): string {
   return `/runs/${runId}/recipients${csv ? ".csv" : ""}${qs ? `?${qs}` : ""}`;
 }
 
+/** For a run canceled while sending: who got it before the cancel, and who never will. */
+function CanceledSummary({ run }: { run: Run }) {
+  const sum = (results: (keyof NonNullable<Run["counts"][keyof Run["counts"]]>)[]) =>
+    Object.values(run.counts).reduce((n, c) => n + results.reduce((m, r) => m + (c?.[r] ?? 0), 0), 0);
+  return (
+    <p class="notice">
+      {"Canceled while sending: "}
+      <a href={href(run.id, { state: "delivered" })}>
+        {`${sum(["delivered", "sent"])} copies went out before the cancel`}
+      </a>
+      {"; "}
+      <a href={href(run.id, { state: "canceled" })}>{`${sum(["canceled"])} never will`}</a>
+      {"."}
+    </p>
+  );
+}
+
 export function RecipientReport(
   { run, page, query, timeZone, errors }: {
     run: Run;
@@ -32,6 +49,7 @@ export function RecipientReport(
         {"Message ID "}
         <code>{run.id}</code>
       </p>
+      {run.status === "canceled" && <CanceledSummary run={run} />}
       {Object.entries(errors).map(([k, v]) => <p key={k} class="error" role="alert">{`${k}: ${v}`}</p>)}
       <form method="get" action={`/runs/${run.id}/recipients`} class="filters" role="search">
         <label>

@@ -123,3 +123,39 @@ Deno.test("the Sent list counts who was left out because they opted out, per mod
   assert.match(html, new RegExp(`Text: \\d+ delivered, ${preview.byMode.text!.optedOut} opted out`));
   t.close();
 });
+
+Deno.test("a large export streams: the first rows arrive while most are still unread; a canceled run says who got it", async () => {
+  const t = await testApp();
+  // Lincoln guardians and students by inbox and email: a few hundred deliveries.
+  await makeDue(t.db, "msg-field-trip", {
+    modes: ["inbox", "email"],
+    recipients: { types: ["guardians", "students"], grades: [], personIds: [], oneCopyPerGuardian: true },
+    content: { emailHtml: "<p>Hi</p>", emailText: "Hi", text: "", voice: "", inbox: "Hi" },
+  });
+  const run = (await t.dispatcher.startOccurrence("msg-field-trip", NOW))!;
+  await settle(t);
+  const office = await signedIn(t, "office");
+  const res = await office.get(`/runs/${run.id}/recipients.csv`);
+  const reader = res.body!.getReader();
+  const decode = new TextDecoder();
+  const chunks: number[] = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    chunks.push(decode.decode(r.value).split("\r\n").filter(Boolean).length);
+  }
+  assert.ok(chunks.length > 3, `the export came in ${chunks.length} pieces`);
+  assert.ok(chunks.slice(1).every((n) => n <= 100), "no piece holds more than a KV batch of rows");
+  assert.ok(chunks.reduce((a, b) => a + b, 0) > 300);
+
+  const sending = await testApp();
+  sending.clock.at = Date.parse("2026-11-27T04:00:00Z"); // after hours: voice waits, email goes out
+  await makeDue(sending.db, "msg-early-release", { modes: ["email", "voice"] }, sending.clock.at);
+  const r2 = (await sending.dispatcher.startOccurrence("msg-early-release", sending.clock.at))!;
+  await sending.dispatcher.drain();
+  await sending.dispatcher.requestCancel(r2.id, "Marcus Lee");
+  await settle(sending);
+  const c2 = await signedIn(sending, "office");
+  const report = await (await c2.get(`/runs/${r2.id}/recipients`)).text();
+  assert.match(report, /Canceled while sending: .*\d+ copies went out before the cancel.*\d+ never will/);
+  t.close();
+  sending.close();
+});
