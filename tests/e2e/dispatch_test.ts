@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { Locator, Page } from "playwright-core";
 import { entry, eventually, expectText, screenshot, signIn, withApp } from "./support.ts";
+import { startSink } from "../support/smtp_sink.ts";
 
 type StepLabel = "1 Recipients" | "2 Content" | "3 Send Options";
 type Counts = Record<string, Record<string, number>>;
@@ -332,4 +333,61 @@ Deno.test("office: Cancel Message mid-send stops it; Sent shows it Canceled with
       await screenshot(page, "dispatch-run-details-canceled");
     });
   }, { env: CANCEL_ENV });
+});
+
+Deno.test("office: find a sent message by its Message ID, filter its Recipient Report to failures, export the CSV", async () => {
+  // A real SMTP server that refuses every address starting with "a": those emails fail with a 550.
+  const sink = await startSink();
+  sink.rejectWhen = (address) => address.startsWith("a");
+  try {
+    await withApp("dispatch-report", async ({ app, page }) => {
+      const subject = "Report card pickup";
+      await signIn(page, app.baseUrl, "office");
+      await sendNow(page, subject, ["Guardians / contacts"]);
+      // Wait until it is on the Sent list, and read its Message ID there.
+      await page.getByRole("link", { name: "Sent", exact: true }).click();
+      let id = "";
+      await eventually("the run should be on the Sent list", async () => {
+        await page.reload();
+        const found = page.locator("li.entry").filter({ has: page.locator("h3.subject", { hasText: subject }) });
+        if (await found.count() === 0) return false;
+        id = ((await found.locator("code").textContent()) ?? "").trim();
+        return id.length === 12;
+      }, SEND_TIMEOUT_MS);
+      await page.getByRole("textbox", { name: "Message ID" }).fill(id.toLowerCase());
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.waitForURL((url) => url.searchParams.get("messageId") === id.toLowerCase());
+      assert.equal(await page.locator(".entries > li").count(), 1, "exactly the run with that Message ID");
+      await page.getByRole("link", { name: `View Details: ${subject}` }).click();
+      await page.getByRole("link", { name: "Recipient Report" }).click();
+      await page.getByRole("combobox", { name: "State" }).selectOption("failed");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.waitForURL((url) => url.searchParams.get("state") === "failed");
+      const rows = page.locator("table.report-table tbody tr");
+      const failed = await rows.count();
+      assert.ok(failed > 0, "some addresses were refused");
+      for (let i = 0; i < failed; i++) {
+        const text = (await rows.nth(i).textContent()) ?? "";
+        assert.match(text, /failed/);
+        assert.match(text, /550/);
+      }
+      await screenshot(page, "dispatch-report-failed");
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("link", { name: "Export CSV" }).click(),
+      ]);
+      const csv = await Deno.readTextFile((await download.path())!);
+      const lines = csv.trim().split("\r\n");
+      assert.equal(lines[0].split(",")[0], "run_id");
+      assert.equal(lines.length - 1, failed, "the CSV has the filtered rows");
+      for (const line of lines.slice(1)) {
+        assert.ok(line.startsWith(`${id},`), line);
+        assert.match(line, /,email,a\*\*\*@[^,]+,failed,/);
+      }
+      assert.ok(sink.messages.length > failed, "the other addresses received it");
+      assert.ok(sink.messages.every((m) => !JSON.stringify(m.to).includes('"address":"a')), "nobody refused got it");
+    }, { env: { DISPATCH_SECONDS: "1", REFRESH_SECONDS: "2", SMTP_URL: sink.url } });
+  } finally {
+    await sink.close();
+  }
 });

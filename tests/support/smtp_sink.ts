@@ -9,6 +9,8 @@ export interface Sink {
   messages: ParsedMail[];
   /** Refuse RCPT TO for these addresses with a permanent 550. */
   reject: Set<string>;
+  /** …and for every address this says yes to. */
+  rejectWhen: ((address: string) => boolean) | null;
   close(): Promise<void>;
 }
 
@@ -20,7 +22,7 @@ export async function startSink(port = 0): Promise<Sink> {
     disabledCommands: ["STARTTLS"],
     logger: false,
     onRcptTo(address: { address: string }, _session: unknown, callback: (err?: Error) => void) {
-      if (reject.has(address.address)) {
+      if (reject.has(address.address) || sink.rejectWhen?.(address.address)) {
         const err = new Error("5.1.1 No such user here") as Error & { responseCode: number };
         err.responseCode = 550;
         return callback(err);
@@ -38,11 +40,13 @@ export async function startSink(port = 0): Promise<Sink> {
   server.on("error", () => {});
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const actual = (server.server.address() as { port: number }).port;
-  return {
+  const sink: Sink = {
     port: actual,
     url: `smtp://127.0.0.1:${actual}`,
     messages,
     reject,
+    rejectWhen: null,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  return sink;
 }
