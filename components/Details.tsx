@@ -336,6 +336,12 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
       {Object.keys(run.counts).length > 0 && (
         <p>
           <a href={`/runs/${run.id}/recipients`}>Recipient Report</a>
+          {Object.values(run.counts).some((c) => (c?.failed ?? 0) > 0) && (
+            <>
+              {" · "}
+              <a href={`/runs/${run.id}/recipients?state=failed`}>Failed deliveries and the providers' responses</a>
+            </>
+          )}
           {" · "}
           <a href={`/runs/${run.id}/recipients.csv`} download>Export CSV</a>
         </p>

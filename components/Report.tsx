@@ -101,8 +101,13 @@ export function RecipientReport(
                     {[d.providerId, d.providerStatus].filter(Boolean).join(" · ")}
                     {d.errorCode && <div class="error">{`${d.errorCode}: ${r.meaning || d.error || ""}`}</div>}
                   </td>
-                  <td title={attempts.join("\n")}>
-                    {`${d.attempts}${attempts.length ? ` (last ${attempts.at(-1)})` : ""}`}
+                  <td>
+                    {d.attempts}
+                    {attempts.length > 0 && (
+                      <ol class="attempts">
+                        {attempts.map((at, i) => <li key={i}>{at}</li>)}
+                      </ol>
+                    )}
                   </td>
                 </tr>
               );

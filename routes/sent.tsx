@@ -139,6 +139,11 @@ export const sentRoutes = new Hono<AppEnv>()
       { status: Object.keys(errors).length ? 400 : 200 },
     );
   })
+  // The Sent Message Log's address for a run's Recipient Report.
+  .get("/sent/:runId", (c) => {
+    const search = new URL(c.req.url).search;
+    return c.redirect(`/runs/${encodeURIComponent(c.req.param("runId"))}/recipients${search}`, 302);
+  })
   .get("/outbox", async (c) => {
     if (!currentUser(c).rights.admin) {
       return problem(c, 403, "Outbox", "Only administrators can read the outbox.");

@@ -159,3 +159,12 @@ Deno.test("a large export streams: the first rows arrive while most are still un
   t.close();
   sending.close();
 });
+
+Deno.test("/sent/:runId leads to the Recipient Report, keeping its filters", async () => {
+  const t = await testApp();
+  const office = await signedIn(t, "office");
+  const res = await office.get("/sent/R7K3Q9XD2M4P?state=failed");
+  assert.equal(res.status, 302);
+  assert.equal(res.headers.get("Location"), "/runs/R7K3Q9XD2M4P/recipients?state=failed");
+  t.close();
+});
