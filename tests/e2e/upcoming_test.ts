@@ -228,9 +228,15 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
       await page.getByRole("link", { name: `View Details: ${GYM}` }).click();
       await page.waitForURL((url) => url.pathname === `/runs/${GYM_RUN_ID}`);
       await page.getByRole("heading", { name: GYM, level: 1 }).waitFor();
-      const id = await page.locator("dt", { hasText: "Message ID" }).locator("xpath=following-sibling::dd[1]")
-        .textContent();
-      assert.equal(id?.trim(), GYM_RUN_ID);
+      const idCell = page.locator("dt", { hasText: "Message ID" }).locator("xpath=following-sibling::dd[1]");
+      assert.equal((await idCell.locator("code").textContent())?.trim(), GYM_RUN_ID);
+      // One click copies it for support (the page grants the clipboard in this test's context).
+      await page.context().grantPermissions(["clipboard-read", "clipboard-write"], {
+        origin: new URL(page.url()).origin,
+      });
+      await idCell.getByRole("button", { name: "Copy Message ID" }).click();
+      await idCell.getByRole("button", { name: "Copied" }).waitFor();
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), GYM_RUN_ID);
       await page.getByRole("heading", { name: "Why it failed" }).waitFor();
       const reason = await page.locator("dt", { hasText: "Error reason" }).locator("xpath=following-sibling::dd[1]")
         .textContent();
