@@ -19,6 +19,7 @@ import type { AppEnv, Deps } from "./routes/env.ts";
 import { messageRoutes } from "./routes/messages.tsx";
 import { composeRoutes } from "./routes/compose.tsx";
 import { sentRoutes } from "./routes/sent.tsx";
+import { adminRoutes } from "./routes/admin.tsx";
 import { problem } from "./routes/render.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -139,6 +140,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", composeRoutes);
   app.route("/", messageRoutes);
   app.route("/", sentRoutes);
+  app.route("/", adminRoutes);
 
   app.notFound((c) =>
     c.get("district") ? problem(c, 404, "Not found", "There is no page at this address.") : c.text("Not found", 404)

@@ -1,0 +1,93 @@
+/** Staff accounts and their tool rights, as administrators manage them. Every change is audited. */
+import { z } from "zod";
+import { hashPassword } from "./auth.ts";
+import { MESSAGE_TYPES, MODES, RECIPIENT_TYPES, type ToolRights, type User } from "./model.ts";
+import { MIN_PASSWORD } from "./setup.ts";
+import { type Db, newId } from "./store/kv.ts";
+import { createUser, getUser, getUserByLogin, updateUser } from "./store/users.ts";
+
+const list = (values: readonly string[], label: string) =>
+  z.preprocess(
+    (v) => (v === undefined || v === "" ? [] : Array.isArray(v) ? v : [v]),
+    z.array(z.string().refine((x) => values.includes(x), `is not a ${label}`)),
+  );
+const bool = z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean());
+
+export const UserForm = z.object({
+  name: z.string().trim().min(1, "Enter a name").max(100, "at most 100 characters"),
+  title: z.string().trim().max(100, "at most 100 characters").default(""),
+  modes: list(MODES, "delivery mode"),
+  messageTypes: list(MESSAGE_TYPES, "message type"),
+  recipientTypes: list(RECIPIENT_TYPES, "recipient type"),
+  viewEditAll: bool,
+  admin: bool,
+  allCalendars: bool,
+  calendars: z.preprocess(
+    (v) => (v === undefined || v === "" ? [] : Array.isArray(v) ? v : [v]),
+    z.array(z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, "is not a calendar id")),
+  ),
+  disabled: bool,
+});
+export type UserForm = z.infer<typeof UserForm>;
+
+export const NewUserForm = UserForm.extend({
+  login: z.string().trim().regex(/^[a-z0-9._-]{2,40}$/i, "2 to 40 letters, digits, dots, dashes or underscores"),
+  password: z.string().min(MIN_PASSWORD, `at least ${MIN_PASSWORD} characters`).max(200, "at most 200 characters"),
+});
+
+export const PasswordForm = z.object({
+  password: z.string().min(MIN_PASSWORD, `at least ${MIN_PASSWORD} characters`).max(200, "at most 200 characters"),
+});
+
+function rightsOf(f: UserForm): ToolRights {
+  return {
+    modes: f.modes as ToolRights["modes"],
+    messageTypes: f.messageTypes as ToolRights["messageTypes"],
+    recipientTypes: f.recipientTypes as ToolRights["recipientTypes"],
+    viewEditAll: f.viewEditAll,
+    admin: f.admin,
+    calendars: f.allCalendars ? "all" : f.calendars,
+  };
+}
+
+async function audit(db: Db, by: User, action: string, target: User) {
+  await db.kv.set([db.districtId, "admin_audit", Date.now(), newId()], {
+    by: by.name,
+    action,
+    user: target.login,
+  });
+}
+
+export async function addUser(db: Db, by: User, f: z.infer<typeof NewUserForm>): Promise<User | "taken"> {
+  if (await getUserByLogin(db, f.login)) return "taken";
+  const user: User = {
+    id: `usr-${newId().toLowerCase()}`,
+    login: f.login,
+    name: f.name,
+    title: f.title,
+    passwordHash: await hashPassword(f.password),
+    rights: rightsOf(f),
+    disabled: f.disabled,
+  };
+  await createUser(db, user);
+  await audit(db, by, "created", user);
+  return user;
+}
+
+/** Changes apply on the user's next request: sessions read the user afresh each time. */
+export async function changeUser(db: Db, by: User, id: string, f: UserForm): Promise<User | null> {
+  const current = await getUser(db, id);
+  if (!current) return null;
+  const next: User = { ...current.value, name: f.name, title: f.title, rights: rightsOf(f), disabled: f.disabled };
+  await updateUser(db, current, next);
+  await audit(db, by, f.disabled && !current.value.disabled ? "disabled" : "changed rights of", next);
+  return next;
+}
+
+export async function resetPassword(db: Db, by: User, id: string, password: string): Promise<boolean> {
+  const current = await getUser(db, id);
+  if (!current) return false;
+  await updateUser(db, current, { ...current.value, passwordHash: await hashPassword(password) });
+  await audit(db, by, "reset the password of", current.value);
+  return true;
+}
