@@ -20,6 +20,7 @@ import { messageRoutes } from "./routes/messages.tsx";
 import { composeRoutes } from "./routes/compose.tsx";
 import { sentRoutes } from "./routes/sent.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
+import { peopleRoutes } from "./routes/people.tsx";
 import { problem } from "./routes/render.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -141,6 +142,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", messageRoutes);
   app.route("/", sentRoutes);
   app.route("/", adminRoutes);
+  app.route("/", peopleRoutes);
 
   app.notFound((c) =>
     c.get("district") ? problem(c, 404, "Not found", "There is no page at this address.") : c.text("Not found", 404)

@@ -37,6 +37,7 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
               <a href="/sent">Sent</a>
               {user.rights.admin && <a href="/outbox">Outbox</a>}
               {user.rights.admin && <a href="/admin/users">Users</a>}
+              {user.rights.admin && <a href="/admin/people">People</a>}
               <span class="who">{user.name}</span>
               <form method="post" action="/signout" class="inline">
                 <CsrfField token={csrf} />

@@ -1,5 +1,5 @@
 /** /admin/users: staff accounts and tool rights. Only administrators reach /admin; everyone else gets 403. */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { CsrfField } from "../components/Layout.tsx";
 import {
   type Calendar,
@@ -176,13 +176,16 @@ async function userPage(c: Ctx, user: User, values: Values, errors: Record<strin
   );
 }
 
+/** Only administrators reach /admin; everyone else gets 403. */
+export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!currentUser(c).rights.admin) {
+    return problem(c, 403, "Administrators only", "Only district administrators can open this page.");
+  }
+  await next();
+};
+
 export const adminRoutes = new Hono<AppEnv>()
-  .use("/admin/*", async (c, next) => {
-    if (!currentUser(c).rights.admin) {
-      return problem(c, 403, "Administrators only", "Only district administrators can open this page.");
-    }
-    await next();
-  })
+  .use("/admin/*", adminOnly)
   .get("/admin/users", (c) => usersPage(c, { allCalendars: "on" }, {}))
   .post("/admin/users", async (c) => {
     const body = await c.req.parseBody({ all: true }) as Values;

@@ -115,6 +115,8 @@ export const Person = z.object({
   grade: z.string().optional(),
   /** For guardians: the students they are a contact for. */
   studentIds: z.array(id).default([]),
+  /** Preferred language (BCP 47, e.g. "es"), as the family chose it. */
+  language: z.string().max(20).optional(),
   devices: z.array(Device),
 });
 export type Person = z.infer<typeof Person>;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Client, signedIn, subjects, testApp } from "./support/app.ts";
 import { getUserByLogin } from "../services/store/users.ts";
+import { getPerson } from "../services/store/people.ts";
 
 const rights = {
   name: "Rosa Park",
@@ -67,5 +68,26 @@ Deno.test("rights changes apply on the next request; disabling ends access; a pa
   const self = await admin.post(`/admin/users/${me}`, { ...rights, name: "Dana Whitfield" });
   assert.equal(self.status, 400);
   assert.match(await self.text(), /cannot disable yourself or take away your own administrator right/);
+  t.close();
+});
+
+Deno.test("contact preferences: an administrator sets what reaches each device and the language; bad input changes nothing", async () => {
+  const t = await testApp();
+  const office = await signedIn(t, "office");
+  assert.equal((await office.get("/admin/people?q=ava")).status, 403);
+  assert.equal((await office.post("/admin/people/gdn1", { language: "es" })).status, 403);
+  const admin = await signedIn(t, "admin");
+  const before = (await getPerson(t.db, "gdn1"))!.value;
+  const found = await (await admin.get(`/admin/people?q=${encodeURIComponent(before.firstName)}`)).text();
+  assert.match(found, /href="\/admin\/people\/gdn1"/);
+  // Turn every device off for General, keep Emergency on; Spanish.
+  const fields: Record<string, string> = { language: "es" };
+  for (const d of before.devices) fields[`${d.id}:emergency`] = "on";
+  assert.equal((await admin.post("/admin/people/gdn1", fields)).status, 303);
+  const after = (await getPerson(t.db, "gdn1"))!.value;
+  assert.equal(after.language, "es");
+  assert.ok(after.devices.every((d) => !d.general && !d.priority && d.emergency));
+  assert.equal((await admin.post("/admin/people/gdn1", { language: "not a language!" })).status, 400);
+  assert.equal((await getPerson(t.db, "gdn1"))!.value.language, "es", "nothing changed");
   t.close();
 });
