@@ -13,7 +13,7 @@ import { describeSchedule } from "../services/recurrence.ts";
 import { formatClock, formatDate, formatInstant } from "../services/time.ts";
 import { CsrfField } from "./Layout.tsx";
 import { Island } from "./Island.tsx";
-import { AttachmentIcon, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
+import { AttachmentIcon, ColumnHeads, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
 
 function Stamps(
   { m, district }: {
@@ -63,15 +63,7 @@ export function RecipientSummary({ preview }: { preview: RecipientPreview }) {
       </table>
       <table class="counts">
         <caption>By delivery mode</caption>
-        <thead>
-          <tr>
-            <th scope="col">Mode</th>
-            <th scope="col">People reached</th>
-            <th scope="col">Devices</th>
-            <th scope="col">Excluded: no device</th>
-            <th scope="col">Excluded: opted out</th>
-          </tr>
-        </thead>
+        <ColumnHeads labels={["Mode", "People reached", "Devices", "Excluded: no device", "Excluded: opted out"]} />
         <tbody>
           {(Object.entries(preview.byMode) as [
             Mode,
@@ -211,13 +203,7 @@ export function MessageDetailsView(
                 {`${formatInstant(a.at, district.timeZone)}: ${a.action} by ${a.name}`}
                 {a.changes.length > 0 && (
                   <table class="changes">
-                    <thead>
-                      <tr>
-                        <th scope="col">Changed</th>
-                        <th scope="col">Before</th>
-                        <th scope="col">After</th>
-                      </tr>
-                    </thead>
+                    <ColumnHeads labels={["Changed", "Before", "After"]} />
                     <tbody>
                       {a.changes.map((ch) => (
                         <tr key={ch.field}>
@@ -304,17 +290,7 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
       {Object.keys(run.counts).length > 0 && (
         <table class="counts">
           <caption>{finished ? "Final counts" : "Progress so far"}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Mode</th>
-              <th scope="col">Pending</th>
-              <th scope="col">Sent</th>
-              <th scope="col">Delivered</th>
-              <th scope="col">Failed</th>
-              <th scope="col">Canceled</th>
-              <th scope="col">Redial pending</th>
-            </tr>
-          </thead>
+          <ColumnHeads labels={["Mode", "Pending", "Sent", "Delivered", "Failed", "Canceled", "Redial pending"]} />
           <tbody>
             {(Object.entries(run.counts) as [
               Mode,

@@ -78,3 +78,14 @@ export function CountsLine(
   });
   return parts.length ? <span class="counts-line">{parts.join(" · ")}</span> : null;
 }
+
+/** A table's header row of column names. */
+export function ColumnHeads({ labels }: { labels: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {labels.map((l) => <th key={l} scope="col">{l}</th>)}
+      </tr>
+    </thead>
+  );
+}

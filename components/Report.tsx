@@ -1,3 +1,4 @@
+import { ColumnHeads } from "./Labels.tsx";
 import type { Run } from "../services/model.ts";
 import { MODE_LABEL, MODES } from "../services/model.ts";
 import type { ReportQuery, ReportRow } from "../services/report.ts";
@@ -75,17 +76,7 @@ export function RecipientReport(
       </form>
       {page.items.length === 0 ? <p class="empty">No recipients match.</p> : (
         <table class="counts report-table">
-          <thead>
-            <tr>
-              <th scope="col">Person</th>
-              <th scope="col">Relationship</th>
-              <th scope="col">Device</th>
-              <th scope="col">Mode</th>
-              <th scope="col">State</th>
-              <th scope="col">Provider</th>
-              <th scope="col">Attempts</th>
-            </tr>
-          </thead>
+          <ColumnHeads labels={["Person", "Relationship", "Device", "Mode", "State", "Provider", "Attempts"]} />
           <tbody>
             {page.items.map((r) => {
               const d = r.delivery;

@@ -1,4 +1,5 @@
 /** /admin/users: staff accounts and tool rights. Only administrators reach /admin; everyone else gets 403. */
+import { ColumnHeads } from "../components/Labels.tsx";
 import { Hono, type MiddlewareHandler } from "hono";
 import { CsrfField } from "../components/Layout.tsx";
 import {
@@ -98,14 +99,7 @@ async function usersPage(c: Ctx, values: Values, errors: Record<string, string>,
     <section>
       <h1>Users and tool rights</h1>
       <table class="counts">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Login</th>
-            <th scope="col">Rights</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <ColumnHeads labels={["Name", "Login", "Rights", "State"]} />
         <tbody>
           {users.map((u) => (
             <tr key={u.id}>

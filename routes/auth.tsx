@@ -1,3 +1,4 @@
+import { ColumnHeads } from "../components/Labels.tsx";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -82,13 +83,7 @@ function SignInPage(
         <aside class="demo-accounts">
           <h2>Demo accounts</h2>
           <table>
-            <thead>
-              <tr>
-                <th>Login</th>
-                <th>Password</th>
-                <th>Who</th>
-              </tr>
-            </thead>
+            <ColumnHeads labels={["Login", "Password", "Who"]} />
             <tbody>
               {DEMO_ACCOUNTS.map((a) => (
                 <tr key={a.login}>

@@ -1,6 +1,6 @@
 /** The Sent list (finished runs with their counts) and, for administrators, the dev outbox. */
 import { Hono } from "hono";
-import { CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "../components/Labels.tsx";
+import { ColumnHeads, CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "../components/Labels.tsx";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Run } from "../services/model.ts";
 import { listOutbox } from "../services/providers/outbox.ts";
 import { mayUseCalendar } from "../services/rights.ts";
@@ -164,14 +164,7 @@ export const sentRoutes = new Hono<AppEnv>()
         </p>
         {entries.items.length === 0 ? <p class="empty">The outbox is empty.</p> : (
           <table class="counts outbox">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Kind</th>
-                <th scope="col">To</th>
-                <th scope="col">Subject / text</th>
-              </tr>
-            </thead>
+            <ColumnHeads labels={["When", "Kind", "To", "Subject / text"]} />
             <tbody>
               {entries.items.map((e) => (
                 <tr key={e.id}>
