@@ -118,6 +118,12 @@ export const Person = z.object({
   /** Preferred language (BCP 47, e.g. "es"), as the family chose it. */
   language: z.string().max(20).optional(),
   devices: z.array(Device),
+  /**
+   * Set when the roster import no longer lists the person: they receive
+   * nothing more (no school or phone index entries), but the record stays
+   * so the Sent Message Log and Recipient Reports still name them.
+   */
+  removedAt: z.string().optional(),
 });
 export type Person = z.infer<typeof Person>;
 

@@ -14,15 +14,17 @@ import {
 const personDef: EntityDef<Person> = {
   schema: Person,
   key: (db, p) => [db.districtId, "person", p.id],
-  indexes: (db, p) => [
-    ...p.schoolIds.map((s) => ({ key: [db.districtId, "person_by_school", s, p.kind, p.id], value: p })),
-    // Who has a number: a STOP reply names only the number.
-    ...[...new Set(p.devices.filter((d) => d.kind === "phone").map((d) => d.address))].map((address) => ({
-      key: [db.districtId, "person_by_phone", address, p.id],
-      value: p.id,
-    })),
-  ],
+  indexes: (db, p) =>
+    p.removedAt ? [] : [
+      ...p.schoolIds.map((s) => ({ key: [db.districtId, "person_by_school", s, p.kind, p.id], value: p })),
+      // Who has a number: a STOP reply names only the number.
+      ...[...new Set(p.devices.filter((d) => d.kind === "phone").map((d) => d.address))].map((address) => ({
+        key: [db.districtId, "person_by_phone", address, p.id],
+        value: p.id,
+      })),
+    ],
 };
+export { personDef };
 
 /** Many people by id, ten keys a read (KV's getMany limit), all reads at once. */
 export async function getPeople(db: Db, ids: string[]): Promise<Map<string, Person>> {
