@@ -8,9 +8,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { CsrfField } from "../components/Layout.tsx";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Person } from "../services/model.ts";
-import { listSchools } from "../services/store/district.ts";
+import { findPeople } from "../services/people.ts";
 import { ConflictError } from "../services/store/kv.ts";
-import { getPerson, listPeopleInSchool, savePerson } from "../services/store/people.ts";
+import { getPerson, savePerson } from "../services/store/people.ts";
 import { formatInstant } from "../services/time.ts";
 import { adminOnly } from "./admin.tsx";
 import type { AppEnv, Ctx } from "./env.ts";
@@ -68,18 +68,7 @@ export const peopleRoutes = new Hono<AppEnv>()
   .use("/admin/people/*", adminOnly)
   .get("/admin/people", async (c) => {
     const q = (c.req.query("q") ?? "").trim().toLowerCase().slice(0, 100);
-    const found: Person[] = [];
-    if (q.length >= 2) {
-      for (const school of await listSchools(c.var.deps.db)) {
-        for (const kind of ["student", "guardian", "staff"] as const) {
-          for (const p of await listPeopleInSchool(c.var.deps.db, school.id, kind)) {
-            if (`${p.firstName} ${p.lastName}`.toLowerCase().includes(q) && !found.some((f) => f.id === p.id)) {
-              found.push(p);
-            }
-          }
-        }
-      }
-    }
+    const found = q.length >= 2 ? await findPeople(c.var.deps.db, q) : [];
     return page(
       c,
       "People",
