@@ -26,6 +26,7 @@ import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { setupRoutes } from "./routes/setup.tsx";
+import { preferenceRoutes } from "./routes/preferences.tsx";
 
 export const CSRF_COOKIE = "messenger_csrf";
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -112,7 +113,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
         );
       }
     }
+    await next();
+  });
+  // After CSRF, before the session and the sign-in guard: families have no
+  // account, the signed link admits them, and their form still needs the token.
+  app.route("/", preferenceRoutes);
 
+  app.use(async (c, next) => {
     c.set(
       "user",
       await userForSession(deps.db, getCookie(c, SESSION_COOKIE), deps.clock),

@@ -171,6 +171,7 @@ const app = createApp({
   dispatcher,
   providerNames: providers.names,
   publicUrl,
+  publicUrlConfigured: config.PUBLIC_URL !== undefined,
   twilioAuthToken: config.TWILIO_AUTH_TOKEN,
 });
 

@@ -51,3 +51,28 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
     </html>
   );
 }
+
+/**
+ * A page for families, who have no account: the district's name, no staff
+ * navigation, no script (its forms are plain HTML), kept out of search engines.
+ */
+export function PublicLayout({ title, district, children }: Omit<PageProps, "user" | "csrf">) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>{`${title} · ${district.name}`}</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/static/app.css" />
+      </head>
+      <body>
+        <header class="top">
+          <span class="brand">{district.name}</span>
+        </header>
+        <main id="main" class="public">{children}</main>
+      </body>
+    </html>
+  );
+}

@@ -17,6 +17,8 @@ export interface Deps {
   dispatcher: Dispatcher;
   /** The address providers call back, as they see it (signatures cover it). */
   publicUrl: string;
+  /** PUBLIC_URL was set: links for people to open use publicUrl, else the request's own origin. */
+  publicUrlConfigured?: boolean;
   /** Set when Twilio is configured: its webhooks are verified with it. */
   twilioAuthToken?: string;
   /** Provider names for /healthz and /outbox ("outbox", "smtp", "twilio"). */

@@ -6,9 +6,11 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { Island } from "../components/Island.tsx";
 import { CsrfField } from "../components/Layout.tsx";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Person } from "../services/model.ts";
 import { findPeople } from "../services/people.ts";
+import { preferencesPath } from "../services/preferences.ts";
 import { ConflictError } from "../services/store/kv.ts";
 import { getPerson, savePerson } from "../services/store/people.ts";
 import { formatInstant } from "../services/time.ts";
@@ -18,7 +20,18 @@ import { page, problem } from "./render.tsx";
 
 const Language = z.string().trim().regex(/^([a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*)?$/, "a language code such as en or es");
 
-function PersonPage({ c, person, error }: { c: Ctx; person: Person; error?: string }) {
+/**
+ * The guardian's own preferences link, absolute so the office can paste it
+ * into an email: PUBLIC_URL when configured, else the address this page was
+ * reached at. Only guardians on the roster have one.
+ */
+async function familyLink(c: Ctx, person: Person): Promise<string | undefined> {
+  if (person.kind !== "guardian" || person.removedAt) return undefined;
+  const { db, publicUrl, publicUrlConfigured } = c.var.deps;
+  return `${publicUrlConfigured ? publicUrl : new URL(c.req.url).origin}${await preferencesPath(db, person.id)}`;
+}
+
+function PersonPage({ c, person, link, error }: { c: Ctx; person: Person; link?: string; error?: string }) {
   const tz = c.var.district.timeZone;
   return (
     <section>
@@ -27,6 +40,19 @@ function PersonPage({ c, person, error }: { c: Ctx; person: Person; error?: stri
       </p>
       <h1>{`${person.firstName} ${person.lastName}`}</h1>
       <p>{person.kind}</p>
+      {link && (
+        <div class="field family-link">
+          <label>
+            Family's preferences link
+            <input readOnly value={link} id="family-link" />
+          </label>
+          <p class="hint">
+            Send this link to the family: it opens a page where they choose which messages reach each device and their
+            language, without signing in. They cannot change addresses or whether a phone takes texts.
+          </p>
+          <Island name="CopyButton" props={{ value: link, label: "Copy link" }} />
+        </div>
+      )}
       {error && <p class="error" role="alert">{error}</p>}
       <form method="post" action={`/admin/people/${person.id}`} class="stack wide">
         <CsrfField token={c.var.csrf} />
@@ -95,7 +121,8 @@ export const peopleRoutes = new Hono<AppEnv>()
   .get("/admin/people/:id", async (c) => {
     const person = await getPerson(c.var.deps.db, c.req.param("id"));
     if (!person) return problem(c, 404, "Not found", "There is no such person.");
-    return page(c, "Contact preferences", <PersonPage c={c} person={person.value} />);
+    const link = await familyLink(c, person.value);
+    return page(c, "Contact preferences", <PersonPage c={c} person={person.value} link={link} />);
   })
   .post("/admin/people/:id", async (c) => {
     const { db } = c.var.deps;
@@ -107,7 +134,12 @@ export const peopleRoutes = new Hono<AppEnv>()
       return page(
         c,
         "Contact preferences",
-        <PersonPage c={c} person={current.value} error={`Preferred language: ${language.error.issues[0].message}`} />,
+        <PersonPage
+          c={c}
+          person={current.value}
+          link={await familyLink(c, current.value)}
+          error={`Preferred language: ${language.error.issues[0].message}`}
+        />,
         {
           status: 400 as 200,
         },
@@ -135,6 +167,7 @@ export const peopleRoutes = new Hono<AppEnv>()
         <PersonPage
           c={c}
           person={current.value}
+          link={await familyLink(c, current.value)}
           error="Someone changed this person meanwhile: reload and try again."
         />,
         {

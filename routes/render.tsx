@@ -1,6 +1,6 @@
 import type { ComponentChildren, VNode } from "preact";
 import { render } from "preact-render-to-string";
-import { Layout } from "../components/Layout.tsx";
+import { Layout, PublicLayout } from "../components/Layout.tsx";
 import { type Ctx, isFragment } from "./env.ts";
 
 /** A full page, or with HX-Request only `fragment` (the same component). */
@@ -26,6 +26,13 @@ export function page(
     </Layout>,
   );
   return c.html(`<!DOCTYPE html>${html}`, status);
+}
+
+/** A page for families (no account): the public layout, never stored by caches. */
+export function publicPage(c: Ctx, title: string, body: ComponentChildren, status = 200): Response {
+  c.header("Cache-Control", "no-store");
+  const html = render(<PublicLayout title={title} district={c.get("district")}>{body}</PublicLayout>);
+  return c.html(`<!DOCTYPE html>${html}`, status as 200);
 }
 
 export function problem(

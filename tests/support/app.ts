@@ -35,6 +35,7 @@ export async function testApp(
     demo?: boolean;
     providers?: Providers;
     publicUrl?: string;
+    publicUrlConfigured?: boolean;
     twilioAuthToken?: string;
     redial?: { attempts: number; intervalMs: number };
   } = {},
@@ -55,6 +56,7 @@ export async function testApp(
     dispatcher,
     providerNames: providers.names,
     publicUrl,
+    publicUrlConfigured: opts.publicUrlConfigured,
     twilioAuthToken: opts.twilioAuthToken,
   });
   return { db, clock, app, dispatcher, close: () => kv.close() };

@@ -1,0 +1,161 @@
+/**
+ * A guardian's own contact preferences, reached through a signed link the
+ * school office sends them: no account, no sign-in. The link is the
+ * person's id and an HMAC-SHA256 of it under a per-district secret, so
+ * nobody can forge one for another person, and it never expires (deleting
+ * the secret from KV revokes every link at once).
+ */
+import { Buffer } from "node:buffer";
+import { timingSafeEqual } from "node:crypto";
+import { type Device, MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Person } from "./model.ts";
+import { maskAddress } from "./report.ts";
+import { ConflictError, type Db, type Versioned } from "./store/kv.ts";
+import { getPerson, savePerson } from "./store/people.ts";
+
+/** The languages a family can pick, each named in itself; "" is no preference. */
+export const LANGUAGES: readonly { code: string; name: string }[] = [
+  { code: "", name: "No preference (English)" },
+  { code: "en", name: "English" },
+  { code: "es", name: "Español (Spanish)" },
+  { code: "so", name: "Soomaali (Somali)" },
+  { code: "hmn", name: "Hmoob (Hmong)" },
+  { code: "vi", name: "Tiếng Việt (Vietnamese)" },
+  { code: "ar", name: "العربية (Arabic)" },
+  { code: "zh", name: "中文 (Chinese)" },
+  { code: "fr", name: "Français (French)" },
+  { code: "ht", name: "Kreyòl ayisyen (Haitian Creole)" },
+  { code: "pt", name: "Português (Portuguese)" },
+  { code: "ru", name: "Русский (Russian)" },
+  { code: "ko", name: "한국어 (Korean)" },
+  { code: "tl", name: "Tagalog" },
+];
+
+/** The languages offered to this person: the list, plus whatever the office recorded for them. */
+export function languagesFor(person: Person): { code: string; name: string }[] {
+  const current = person.language ?? "";
+  return LANGUAGES.some((l) => l.code === current) ? [...LANGUAGES] : [...LANGUAGES, { code: current, name: current }];
+}
+
+const secretKey = (db: Db): Deno.KvKey => [db.districtId, "secret", "preferences"];
+
+/**
+ * The district's signing secret, made on first use. The create is checked
+ * against "no value yet", so two instances starting at once agree on one.
+ */
+export async function preferencesSecret(db: Db): Promise<Uint8Array> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const entry = await db.kv.get<Uint8Array>(secretKey(db));
+    if (entry.value instanceof Uint8Array && entry.value.length === 32) return entry.value;
+    if (entry.value !== null) throw new Error("the preferences link secret in KV is not 32 bytes");
+    const fresh = crypto.getRandomValues(new Uint8Array(32));
+    const result = await db.kv.atomic().check({ key: secretKey(db), versionstamp: null }).set(secretKey(db), fresh)
+      .commit();
+    if (result.ok) return fresh;
+  }
+  throw new Error("could not create the preferences link secret");
+}
+
+/** The link's signature: base64url HMAC-SHA256 of the person id. */
+export async function preferencesSig(db: Db, personId: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    await preferencesSecret(db) as Uint8Array<ArrayBuffer>,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(personId));
+  return Buffer.from(mac).toString("base64url");
+}
+
+/** The path of a person's preferences page (prefix it with the site's address). */
+export async function preferencesPath(db: Db, personId: string): Promise<string> {
+  return `/preferences/${encodeURIComponent(personId)}/${await preferencesSig(db, personId)}`;
+}
+
+/**
+ * The guardian a link opens, or null for a bad signature, an unknown or
+ * removed person, or anyone who is not a guardian: the caller answers all
+ * of these the same way, so the page reveals nothing.
+ */
+export async function guardianForLink(db: Db, personId: string, sig: string): Promise<Versioned<Person> | null> {
+  const expected = Buffer.from(await preferencesSig(db, personId));
+  const given = Buffer.from(sig);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  const person = await getPerson(db, personId);
+  return person && person.value.kind === "guardian" && !person.value.removedAt ? person : null;
+}
+
+/** A device as the Recipient Report shows it: `***-***-1234`, `a***@example.org`. */
+export function maskDevice(d: Device): string {
+  return maskAddress(d.kind === "email" ? "email" : "text", d.address);
+}
+
+/** What a family may change: which message types reach each device, and the language. */
+export interface FamilyChoices {
+  language: string;
+  /** Device id → the message types ticked for it. */
+  devices: Record<string, Record<(typeof MESSAGE_TYPES)[number], boolean>>;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; field: string; reason: string };
+
+/**
+ * Reads the form: a box is ticked when sent as "on"; anything else, or a
+ * language not offered, is an error naming the field.
+ */
+export function parseFamilyChoices(person: Person, body: Record<string, unknown>): Parsed<FamilyChoices> {
+  const devices: FamilyChoices["devices"] = {};
+  for (const d of person.devices) {
+    const types = { general: false, priority: false, emergency: false };
+    for (const t of MESSAGE_TYPES) {
+      const v = body[`${d.id}:${t}`];
+      if (v !== undefined && v !== "on") {
+        return { ok: false, field: `${MESSAGE_TYPE_LABEL[t]} for ${maskDevice(d)}`, reason: "is not a checkbox value" };
+      }
+      types[t] = v === "on";
+    }
+    devices[d.id] = types;
+  }
+  const language = body.language ?? "";
+  if (typeof language !== "string" || !languagesFor(person).some((l) => l.code === language)) {
+    return { ok: false, field: "Preferred language", reason: "is not one of the languages offered" };
+  }
+  return { ok: true, value: { language, devices } };
+}
+
+/** The person with the family's choices applied; texts and addresses stay as the school's roster has them. */
+export function withFamilyChoices(person: Person, choices: FamilyChoices): Person {
+  return {
+    ...person,
+    language: choices.language || undefined,
+    devices: person.devices.map((d) => ({ ...d, ...(choices.devices[d.id] ?? {}) })),
+  };
+}
+
+/**
+ * Saves the family's choices on the person as last read; if the record
+ * moved meanwhile (a STOP reply, an office edit), it is read again and the
+ * choices applied once more. "gone" when the person is no longer a
+ * guardian on the roster, "conflict" when it moved again.
+ */
+export async function saveFamilyChoices(
+  db: Db,
+  current: Versioned<Person>,
+  choices: FamilyChoices,
+): Promise<Person | "gone" | "conflict"> {
+  let person = current;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const next = withFamilyChoices(person.value, choices);
+    try {
+      await savePerson(db, person, next);
+      return next;
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      const again = await getPerson(db, current.value.id);
+      if (!again || again.value.kind !== "guardian" || again.value.removedAt) return "gone";
+      person = again;
+    }
+  }
+  return "conflict";
+}
