@@ -47,6 +47,9 @@ import {
 } from "./jobs.ts";
 import { Message as MessageSchema } from "../model.ts";
 import { newId } from "../store/kv.ts";
+import type { Stamp } from "../model.ts";
+import type { CountryCode } from "libphonenumber-js";
+import { applyImport, buildPreview, failImport, startApply, type StartResult } from "../roster/import.ts";
 
 export const SEND_CONCURRENCY = 8;
 /** A delivery left "sending" this long was cut off by a crash: send it again. */
@@ -69,7 +72,12 @@ export interface DispatchOptions {
   timing?: { leaseMs: number; sendTimeoutMs: number };
   /** Busy / no-answer calls: how many calls in all, and how long between them. */
   redial?: { attempts: number; intervalMs: number };
+  /** Phone numbers in a roster without a country code are read as this country's. */
+  phoneCountry?: CountryCode;
 }
+
+/** A roster job that threw this many times marks its import failed instead of trying again. */
+const ROSTER_ATTEMPTS = 3;
 
 export const DEFAULT_REDIAL = { attempts: 3, intervalMs: 10 * 60 * 1000 };
 
@@ -254,12 +262,64 @@ export class Dispatcher {
         case "cancel":
           await this.cancel(job);
           break;
+        case "roster_preview":
+        case "roster_apply":
+          await this.roster(job);
+          break;
       }
     } catch (e) {
       // Unexpected (storage down, a bug): leave the job to be re-driven after its lease.
       console.error(`dispatch: ${job.value.kind} job ${id} for run ${job.value.runId} failed:`, e);
     }
     return true;
+  }
+
+  // ---- Roster imports ------------------------------------------------------
+
+  /** Starts building a roster import's preview. */
+  async previewRoster(importId: string): Promise<void> {
+    const job = newJob("roster_preview", importId, this.now());
+    await stageNewJob(this.db.kv.atomic(), this.db, job).commit();
+    this.o.enqueue?.(job.id);
+  }
+
+  /** Confirms a previewed roster import: it is applied by a job, in batches. */
+  async applyRoster(importId: string, by: Stamp, skipProblems: boolean): Promise<StartResult> {
+    const job = newJob("roster_apply", importId, this.now());
+    const result = await startApply(this.db, importId, by, { skipProblems }, (op) => stageNewJob(op, this.db, job));
+    if (result === "started") this.o.enqueue?.(job.id);
+    return result;
+  }
+
+  private async roster(job: Versioned<Job>) {
+    const id = job.value.runId;
+    const iso = () => new Date(this.now()).toISOString();
+    try {
+      if (job.value.kind === "roster_preview") {
+        await buildPreview(this.db, id, { country: this.o.phoneCountry });
+      } else {
+        let held = job;
+        await applyImport(this.db, id, iso, job.value.progress, async (next) => {
+          const renewed = await renewLease(
+            this.db,
+            { ...held, value: { ...held.value, progress: next } },
+            this.now(),
+            this.leaseMs,
+          );
+          if (renewed) held = renewed;
+          return renewed !== null;
+        });
+        job = held;
+      }
+    } catch (e) {
+      if (job.value.attempts < ROSTER_ATTEMPTS) throw e;
+      await failImport(
+        this.db,
+        id,
+        `${job.value.kind === "roster_preview" ? "Preview" : "Apply"} stopped: ${(e as Error).message}`,
+      );
+    }
+    await this.done(job);
   }
 
   private async reschedule(job: Versioned<Job>, dueAt: number, extra: Partial<Job> = {}) {

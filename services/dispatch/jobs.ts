@@ -11,7 +11,8 @@ import { type Db, newId, type Versioned } from "../store/kv.ts";
 
 export const Job = z.object({
   id: z.string(),
-  kind: z.enum(["process", "send", "finish", "cancel"]),
+  kind: z.enum(["process", "send", "finish", "cancel", "roster_preview", "roster_apply"]),
+  /** The run the job works on; for roster jobs, the roster import's id. */
   runId: z.string(),
   mode: Mode.optional(),
   dueAt: z.number(),

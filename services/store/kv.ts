@@ -173,3 +173,10 @@ export async function listAll<T>(
   }
   return out;
 }
+
+/** `getMany` for any number of keys: KV reads ten keys at a time, so the reads go out in parallel tens. */
+export async function getManyAll<T>(db: Db, keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+  const reads: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
+  for (let i = 0; i < keys.length; i += 10) reads.push(db.kv.getMany<T[]>(keys.slice(i, i + 10)));
+  return (await Promise.all(reads)).flat();
+}
