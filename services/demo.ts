@@ -6,12 +6,14 @@
  */
 import { hashPassword } from "./auth.ts";
 import { ADMIN_RIGHTS } from "./rights.ts";
-import type { Attachment, Calendar, District, Message, Person, Run, ToolRights, User } from "./model.ts";
-import { getDistrict, saveCalendar, saveDistrict, saveSchool } from "./store/district.ts";
+import type { Attachment, Calendar, District, Message, Run, ToolRights, User } from "./model.ts";
+import { getDistrict, saveCalendar, saveDistrict } from "./store/district.ts";
 import type { Db } from "./store/kv.ts";
 import { saveAttachmentBytes } from "./store/attachments.ts";
 import { saveMessage, summarize } from "./store/messages.ts";
-import { createPeople } from "./store/people.ts";
+import { getPerson, savePerson } from "./store/people.ts";
+import { importNow } from "./roster/import.ts";
+import { z } from "zod";
 import { saveRun } from "./store/runs.ts";
 import { setRunCounts } from "./store/deliveries.ts";
 import { runMessageKey } from "./dispatch/dispatcher.ts";
@@ -45,72 +47,6 @@ export const DEMO_ACCOUNTS = [
     title: "District communications",
   },
 ] as const;
-
-/** Mulberry32: a small seeded PRNG so the demo is the same every time. */
-function seeded(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const FIRST = [
-  "Ava",
-  "Liam",
-  "Sofia",
-  "Noah",
-  "Mia",
-  "Elijah",
-  "Isabella",
-  "Mateo",
-  "Amara",
-  "Lucas",
-  "Zoe",
-  "Ethan",
-  "Layla",
-  "Jayden",
-  "Nora",
-  "Diego",
-  "Hana",
-  "Caleb",
-  "Aaliyah",
-  "Owen",
-  "Maya",
-  "Samuel",
-  "Leah",
-  "Kai",
-  "Grace",
-  "Omar",
-  "Chloe",
-  "Wyatt",
-  "Fatima",
-  "Julian",
-];
-const LAST = [
-  "Johnson",
-  "Garcia",
-  "Nguyen",
-  "Smith",
-  "Hernandez",
-  "Okafor",
-  "Patel",
-  "Kowalski",
-  "Brown",
-  "Martinez",
-  "Kim",
-  "Anderson",
-  "Lopez",
-  "Haddad",
-  "Wilson",
-  "Thompson",
-  "Rossi",
-  "Clark",
-  "Yamamoto",
-  "Baker",
-];
 
 const SCHOOLS = [
   {
@@ -167,11 +103,73 @@ const FLYER = new TextEncoder().encode(
     "3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
 );
 
+/** The demo district's roster: a OneRoster 1.1 CSV set, made by scripts/demo_roster.ts. */
+export const DEMO_ROSTER = new URL("../scripts/demo-roster/", import.meta.url);
+const DEMO_FILES = [
+  "manifest.csv",
+  "orgs.csv",
+  "academicSessions.csv",
+  "users.csv",
+  "courses.csv",
+  "classes.csv",
+  "enrollments.csv",
+];
+/** Files that name the school year: moved to the current one when seeding. */
+const DATED = new Set(["academicSessions.csv", "courses.csv", "classes.csv", "enrollments.csv"]);
+
+/** Family choices OneRoster cannot carry, set after the import as a family would. */
+const DemoPrefs = z.record(
+  z.string(),
+  z.record(
+    z.string(),
+    z.object({
+      general: z.boolean().optional(),
+      priority: z.boolean().optional(),
+      emergency: z.boolean().optional(),
+      textOptOutDaysAgo: z.number().optional(),
+    }),
+  ),
+);
+
+/**
+ * Imports the demo roster through the same path an administrator's upload
+ * takes (parse, check, preview, apply), with its 2026-27 school year moved
+ * to the one `startYear` begins, then applies the families' preferences.
+ */
+async function importDemoRoster(db: Db, startYear: number, now: number): Promise<void> {
+  const shift = (text: string) => text.replace(/20(26|27)/g, (y) => String(startYear + Number(y) - 2026));
+  const uploads = await Promise.all(DEMO_FILES.map(async (name) => {
+    const text = await Deno.readTextFile(new URL(name, DEMO_ROSTER));
+    return { name, bytes: new TextEncoder().encode(DATED.has(name) ? shift(text) : text) };
+  }));
+  const at = new Date(now).toISOString();
+  const result = await importNow(db, uploads, { userId: "system", name: "Demo set-up", at }, { now: () => at });
+  if (result.summary?.problems) throw new Error(`the demo roster has ${result.summary.problems} problem rows`);
+  const prefs = DemoPrefs.parse(JSON.parse(await Deno.readTextFile(new URL("prefs.json", DEMO_ROSTER))));
+  for (const [personId, devices] of Object.entries(prefs)) {
+    const current = await getPerson(db, personId);
+    if (!current) continue;
+    await savePerson(db, current, {
+      ...current.value,
+      devices: current.value.devices.map((d) => {
+        const p = devices[d.id];
+        if (!p) return d;
+        const { textOptOutDaysAgo, ...flags } = p;
+        return {
+          ...d,
+          ...flags,
+          textOptOutAt: textOptOutDaysAgo === undefined
+            ? d.textOptOutAt
+            : new Date(now - textOptOutDaysAgo * 86_400_000).toISOString(),
+        };
+      }),
+    });
+  }
+}
+
 /** Seeds the demo district unless the database already has one. */
 export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
   if (await getDistrict(db)) return false;
-  const rand = seeded(20261126);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const now = clock.now();
   const district: District = {
     id: db.districtId,
@@ -193,122 +191,10 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
     endDate: nthWeekday(startYear + 1, 5, 5, 4),
     noSchoolDays: noSchoolDays(startYear),
   }));
-  for (const s of SCHOOLS) await saveSchool(db, { id: s.id, name: s.name });
-  for (const c of calendars) await saveCalendar(db, c);
 
-  const people: Person[] = [];
-  const phone = () => `+1612555${String(Math.floor(rand() * 10000)).padStart(4, "0")}`;
-  let deviceSeq = 0;
-  const device = (
-    kind: "email" | "phone",
-    address: string,
-    extra: Partial<Person["devices"][number]> = {},
-  ) => ({
-    id: `dev${++deviceSeq}`,
-    kind,
-    address,
-    text: false,
-    general: true,
-    priority: true,
-    emergency: true,
-    ...extra,
-  });
-  let guardianSeq = 0;
-  let studentSeq = 0;
-  const guardians: Person[] = [];
-  for (const school of SCHOOLS) {
-    for (let i = 0; i < 100; i++) {
-      const last = pick(LAST);
-      const first = pick(FIRST);
-      const student: Person = {
-        id: `stu${++studentSeq}`,
-        kind: "student",
-        firstName: first,
-        lastName: last,
-        schoolIds: [school.id],
-        grade: school.grades[i % school.grades.length],
-        studentIds: [],
-        devices: school.id === "roosevelt"
-          ? [
-            device(
-              "email",
-              `${first}.${last}${studentSeq}@students.maplevalley.example`
-                .toLowerCase(),
-            ),
-          ]
-          : [],
-      };
-      people.push(student);
-      // About one family in six already has a child here: siblings share guardians.
-      const sibling = guardians.length > 4 && rand() < 0.17 ? guardians[Math.floor(rand() * guardians.length)] : null;
-      if (sibling) {
-        sibling.studentIds.push(student.id);
-        if (!sibling.schoolIds.includes(school.id)) {
-          sibling.schoolIds.push(school.id);
-        }
-        continue;
-      }
-      for (let g = 0; g < (rand() < 0.6 ? 2 : 1); g++) {
-        const gFirst = pick(FIRST);
-        const devices: Person["devices"] = [];
-        const r = rand();
-        if (r > 0.08) {
-          devices.push(
-            device(
-              "email",
-              `${gFirst}.${last}${guardianSeq + 1}@mail.example`.toLowerCase(),
-            ),
-          );
-        }
-        if (r > 0.04) {
-          devices.push(device("phone", phone(), {
-            text: rand() < 0.8,
-            general: rand() > 0.1,
-            textOptOutAt: rand() < 0.05 ? new Date(now - 20 * 86_400_000).toISOString() : undefined,
-          }));
-        }
-        if (rand() < 0.3) {
-          devices.push(
-            device("phone", phone(), { general: false, priority: false }),
-          );
-        }
-        if (devices.length > 0 && rand() < 0.06) {
-          for (const d of devices) d.general = false;
-        }
-        const guardian: Person = {
-          id: `gdn${++guardianSeq}`,
-          kind: "guardian",
-          firstName: gFirst,
-          lastName: last,
-          schoolIds: [school.id],
-          studentIds: [student.id],
-          devices,
-        };
-        guardians.push(guardian);
-      }
-    }
-    for (let i = 0; i < 12; i++) {
-      const first = pick(FIRST);
-      const last = pick(LAST);
-      people.push({
-        id: `stf-${school.id}-${i + 1}`,
-        kind: "staff",
-        firstName: first,
-        lastName: last,
-        schoolIds: [school.id],
-        studentIds: [],
-        devices: [
-          device(
-            "email",
-            `${first}.${last}.${school.id}${i}@maplevalley.example`
-              .toLowerCase(),
-          ),
-          device("phone", phone(), { text: true }),
-        ],
-      });
-    }
-  }
-  await createPeople(db, [...people, ...guardians]);
+  await importDemoRoster(db, startYear, now);
+  // The roster import gives each calendar its school year; the demo's own term dates and no-school days go on top.
+  for (const c of calendars) await saveCalendar(db, c);
 
   const users: User[] = [];
   const lincoln = calendars[0].id;

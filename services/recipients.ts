@@ -82,7 +82,8 @@ export async function resolveRecipients(
   if (types.has("individuals")) {
     for (const id of sel.personIds) {
       const p = await getPerson(db, id);
-      if (p) add({ person: p.value, as: "individuals", studentIds: [] });
+      // Someone the roster no longer lists receives nothing, even when picked by name before.
+      if (p && !p.value.removedAt) add({ person: p.value, as: "individuals", studentIds: [] });
     }
   }
   return { recipients, limited };
