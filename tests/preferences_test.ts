@@ -3,7 +3,15 @@ import { Client, signedIn, testApp } from "./support/app.ts";
 import { getPerson, savePerson, setTextOptOut } from "../services/store/people.ts";
 import { preferencesPath, preferencesSecret, saveFamilyChoices } from "../services/preferences.ts";
 
-// gdn1 (demo): Kai Clark, email kai.clark1@mail.example (dev1), phone +16125553170 (dev2, takes texts).
+// gdn1 (demo): Kai Clark, an email kai.clark1@mail.example and a phone +16125553170 that takes texts.
+
+/** gdn1's email and phone device ids, which name the form's checkboxes. */
+async function kaiDevices(t: Awaited<ReturnType<typeof testApp>>): Promise<[string, string]> {
+  const [email, phone] = (await getPerson(t.db, "gdn1"))!.value.devices;
+  assert.equal(email.kind, "email");
+  assert.equal(phone.address, "+16125553170");
+  return [email.id, phone.id];
+}
 
 /** An anonymous visitor who opened the page once, so holds the CSRF cookie the form repeats. */
 async function family(t: Awaited<ReturnType<typeof testApp>>, path: string) {
@@ -14,6 +22,7 @@ async function family(t: Awaited<ReturnType<typeof testApp>>, path: string) {
 
 Deno.test("preferences link: a guardian's link opens their page without signing in, devices masked", async () => {
   const t = await testApp();
+  const [, dev2] = await kaiDevices(t);
   const path = await preferencesPath(t.db, "gdn1");
   assert.match(path, /^\/preferences\/gdn1\/[A-Za-z0-9_-]{43}$/);
   const { client, res, html } = await family(t, path);
@@ -24,10 +33,10 @@ Deno.test("preferences link: a guardian's link opens their page without signing 
   assert.match(html, /Phone \*\*\*-\*\*\*-3170/);
   assert.doesNotMatch(html, /kai\.clark1|16125553170/, "no full address on the page");
   assert.doesNotMatch(html, /Sign out|Upcoming Messages/, "no staff navigation");
-  assert.match(html, /name="dev2:emergency" checked/);
+  assert.match(html, new RegExp(`name="${dev2}:emergency" checked`));
   assert.match(html, /emergency/i);
   assert.match(html, /<select name="language">/);
-  assert.doesNotMatch(html, /name="dev2:text"/, "the text flag is not the family's to change");
+  assert.doesNotMatch(html, new RegExp(`name="${dev2}:text"`), "the text flag is not the family's to change");
   assert.ok(client.csrf.length === 43, "an anonymous visitor gets the CSRF cookie");
   assert.match(html, new RegExp(`name="_csrf" value="${client.csrf}"`));
   t.close();
@@ -68,20 +77,21 @@ Deno.test("preferences link: tampered, unknown, student, staff and removed links
 
 Deno.test("preferences link: Save stores the types per device and the language, never the text flag", async () => {
   const t = await testApp();
+  const [dev1, dev2] = await kaiDevices(t);
   const path = await preferencesPath(t.db, "gdn1");
   const { client } = await family(t, path);
   const res = await client.post(path, {
     language: "es",
-    "dev1:general": "on",
-    "dev2:emergency": "on",
-    "dev2:text": "", // not a field of this form: ignored
+    [`${dev1}:general`]: "on",
+    [`${dev2}:emergency`]: "on",
+    [`${dev2}:text`]: "", // not a field of this form: ignored
   });
   assert.equal(res.status, 200);
   const html = await res.text();
   assert.match(html, /Saved/);
   assert.match(html, /<option\s+value="es"\s+selected>/);
-  assert.match(html, /name="dev1:general" checked/);
-  assert.doesNotMatch(html, /name="dev1:priority" checked/);
+  assert.match(html, new RegExp(`name="${dev1}:general" checked`));
+  assert.doesNotMatch(html, new RegExp(`name="${dev1}:priority" checked`));
   const after = (await getPerson(t.db, "gdn1"))!.value;
   assert.equal(after.language, "es");
   const [email, phone] = after.devices;
@@ -110,16 +120,17 @@ Deno.test("preferences link: a POST without the CSRF token is 403 and changes no
 
 Deno.test("preferences link: bad input is 400 with the field and reason, the form filled in, nothing changed", async () => {
   const t = await testApp();
+  const [dev1, dev2] = await kaiDevices(t);
   const path = await preferencesPath(t.db, "gdn1");
   const before = (await getPerson(t.db, "gdn1"))!.value;
   const { client } = await family(t, path);
-  const bad = await client.post(path, { language: "klingon", "dev1:general": "on" });
+  const bad = await client.post(path, { language: "klingon", [`${dev1}:general`]: "on" });
   assert.equal(bad.status, 400);
   const html = await bad.text();
   assert.match(html, /Preferred language: is not one of the languages offered/);
-  assert.match(html, /name="dev1:general" checked/, "the boxes come back as sent");
-  assert.doesNotMatch(html, /name="dev2:general" checked/);
-  const odd = await client.post(path, { language: "es", "dev2:priority": "yes" });
+  assert.match(html, new RegExp(`name="${dev1}:general" checked`), "the boxes come back as sent");
+  assert.doesNotMatch(html, new RegExp(`name="${dev2}:general" checked`));
+  const odd = await client.post(path, { language: "es", [`${dev2}:priority`]: "yes" });
   assert.equal(odd.status, 400);
   assert.match(await odd.text(), /Priority for \*\*\*-\*\*\*-3170: is not a checkbox value/);
   assert.deepEqual((await getPerson(t.db, "gdn1"))!.value, before);
@@ -134,18 +145,20 @@ Deno.test("preferences link: a STOP reply shows as opted out of texts with its d
   assert.match(html, /Opted out of texts on Fri, Nov 20, 2026, 9:30 AM CST/);
   assert.match(html, /text START/);
   // Saving keeps the opt-out: only START clears it.
-  assert.equal((await client.post(path, { "dev2:general": "on" })).status, 200);
+  const [, dev2] = await kaiDevices(t);
+  assert.equal((await client.post(path, { [`${dev2}:general`]: "on" })).status, 200);
   assert.equal((await getPerson(t.db, "gdn1"))!.value.devices[1].textOptOutAt, "2026-11-20T15:30:00Z");
   t.close();
 });
 
 Deno.test("preferences link: a save that races another change reads the person again and keeps both", async () => {
   const t = await testApp();
+  const [dev1] = await kaiDevices(t);
   const stale = (await getPerson(t.db, "gdn1"))!;
   await setTextOptOut(t.db, "+16125553170", "2026-11-20T15:30:00Z");
   const saved = await saveFamilyChoices(t.db, stale, {
     language: "so",
-    devices: { dev1: { general: false, priority: true, emergency: true } },
+    devices: { [dev1]: { general: false, priority: true, emergency: true } },
   });
   assert.notEqual(typeof saved, "string");
   const after = (await getPerson(t.db, "gdn1"))!.value;
