@@ -8,13 +8,25 @@ import {
   MESSAGE_TYPES,
   MODE_LABEL,
   MODES,
+  type Person,
   RECIPIENT_TYPE_LABEL,
   RECIPIENT_TYPES,
+  type School,
   type User,
 } from "../services/model.ts";
-import { listCalendars } from "../services/store/district.ts";
+import { findPeople } from "../services/people.ts";
+import { listCalendars, listSchools } from "../services/store/district.ts";
+import { getPeople } from "../services/store/people.ts";
 import { getUser, listUsers } from "../services/store/users.ts";
-import { addUser, changeUser, NewUserForm, PasswordForm, resetPassword, UserForm } from "../services/users.ts";
+import {
+  addUser,
+  changeUser,
+  NewUserForm,
+  PasswordForm,
+  resetPassword,
+  staffRecordProblem,
+  UserForm,
+} from "../services/users.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
 import { fieldErrors, page, problem } from "./render.tsx";
 
@@ -33,10 +45,67 @@ function valuesOf(u: User): Values {
     allCalendars: r.calendars === "all" ? "on" : "",
     calendars: r.calendars === "all" ? [] : r.calendars,
     disabled: u.disabled ? "on" : "",
+    personId: u.personId ?? "",
   };
 }
 
-function RightsFields({ v, errors, calendars }: { v: Values; errors: Record<string, string>; calendars: Calendar[] }) {
+/** What the form's pieces need besides the values: calendars, and the roster's staff to link to. */
+interface Choices {
+  calendars: Calendar[];
+  staff: Person[];
+  schools: School[];
+}
+
+async function choicesOf(c: Ctx): Promise<Choices> {
+  const { db } = c.var.deps;
+  const [calendars, staff, schools] = await Promise.all([
+    listCalendars(db),
+    findPeople(db, "", ["staff"]),
+    listSchools(db),
+  ]);
+  staff.sort((a, b) => `${a.lastName} ${a.firstName}`.localeCompare(`${b.lastName} ${b.firstName}`));
+  return { calendars, staff, schools };
+}
+
+/** "Sofia Haddad (Lincoln Elementary)": a staff record as a person reads it. */
+function staffLabel(p: Person, schools: School[]): string {
+  const names = p.schoolIds.map((id) => schools.find((s) => s.id === id)?.name ?? id);
+  return `${p.firstName} ${p.lastName}${names.length ? ` (${names.join(", ")})` : ""}`;
+}
+
+/** A user's linked record in the users list; a record the roster import has since removed says so. */
+function linkedLabel(personId: string, person: Person | undefined, schools: School[]): string {
+  return person && !person.removedAt ? staffLabel(person, schools) : `${personId} (no longer on the roster)`;
+}
+
+function StaffRecordField({ v, errors, choices }: { v: Values; errors: Record<string, string>; choices: Choices }) {
+  const value = String(v.personId ?? "");
+  const linked = choices.staff.find((p) => p.id === value);
+  return (
+    <label>
+      Roster staff record
+      <input
+        name="personId"
+        value={value}
+        list="staff-records"
+        maxLength={64}
+        autocomplete="off"
+        aria-invalid={errors.personId ? "true" : undefined}
+      />
+      <span class="hint">
+        {linked
+          ? `Linked to ${staffLabel(linked, choices.schools)}. Empty the field to unlink.`
+          : "The staff member's id on the roster (type a name to choose from the list); empty for none."}
+      </span>
+      {errors.personId && <span class="error">{`Roster staff record: ${errors.personId}`}</span>}
+      <datalist id="staff-records">
+        {choices.staff.map((p) => <option key={p.id} value={p.id}>{staffLabel(p, choices.schools)}</option>)}
+      </datalist>
+    </label>
+  );
+}
+
+function RightsFields({ v, errors, choices }: { v: Values; errors: Record<string, string>; choices: Choices }) {
   const has = (k: string, x: string) => [v[k] ?? []].flat().includes(x);
   const checks = (name: string, legend: string, options: readonly string[], label: (x: string) => string) => (
     <fieldset>
@@ -67,6 +136,7 @@ function RightsFields({ v, errors, calendars }: { v: Values; errors: Record<stri
         Title
         <input name="title" value={String(v.title ?? "")} maxLength={100} />
       </label>
+      <StaffRecordField v={v} errors={errors} choices={choices} />
       {checks("modes", "Delivery modes", MODES, (m) => MODE_LABEL[m as keyof typeof MODE_LABEL])}
       {checks("messageTypes", "Message types", MESSAGE_TYPES, (t) =>
         MESSAGE_TYPE_LABEL[t as keyof typeof MESSAGE_TYPE_LABEL])}
@@ -77,7 +147,7 @@ function RightsFields({ v, errors, calendars }: { v: Values; errors: Record<stri
       <fieldset>
         <legend>Calendar rights</legend>
         {flag("allCalendars", "Every calendar")}
-        {calendars.map((c) => (
+        {choices.calendars.map((c) => (
           <label key={c.id} class="check">
             <input type="checkbox" name="calendars" value={c.id} checked={has("calendars", c.id)} />
             {c.name}
@@ -92,14 +162,15 @@ function RightsFields({ v, errors, calendars }: { v: Values; errors: Record<stri
 
 async function usersPage(c: Ctx, values: Values, errors: Record<string, string>, status = 200) {
   const users = await listUsers(c.var.deps.db);
-  const calendars = await listCalendars(c.var.deps.db);
+  const choices = await choicesOf(c);
+  const linked = await getPeople(c.var.deps.db, users.flatMap((u) => u.personId ?? []));
   return page(
     c,
     "Users",
     <section>
       <h1>Users and tool rights</h1>
       <table class="counts">
-        <ColumnHeads labels={["Name", "Login", "Rights", "State"]} />
+        <ColumnHeads labels={["Name", "Login", "Roster staff record", "Rights", "State"]} />
         <tbody>
           {users.map((u) => (
             <tr key={u.id}>
@@ -107,6 +178,7 @@ async function usersPage(c: Ctx, values: Values, errors: Record<string, string>,
                 <a href={`/admin/users/${u.id}`}>{u.name}</a>
               </th>
               <td>{u.login}</td>
+              <td>{u.personId && linkedLabel(u.personId, linked.get(u.personId), choices.schools)}</td>
               <td>
                 {[
                   u.rights.admin && "Administrator",
@@ -132,7 +204,7 @@ async function usersPage(c: Ctx, values: Values, errors: Record<string, string>,
           <input name="password" type="password" required autocomplete="new-password" />
           {errors.password && <span class="error">{errors.password}</span>}
         </label>
-        <RightsFields v={values} errors={errors} calendars={calendars} />
+        <RightsFields v={values} errors={errors} choices={choices} />
         <button type="submit">Create user</button>
       </form>
     </section>,
@@ -141,7 +213,7 @@ async function usersPage(c: Ctx, values: Values, errors: Record<string, string>,
 }
 
 async function userPage(c: Ctx, user: User, values: Values, errors: Record<string, string>, status = 200) {
-  const calendars = await listCalendars(c.var.deps.db);
+  const choices = await choicesOf(c);
   return page(
     c,
     user.name,
@@ -152,7 +224,7 @@ async function userPage(c: Ctx, user: User, values: Values, errors: Record<strin
       <h1>{`${user.name} (${user.login})`}</h1>
       <form method="post" action={`/admin/users/${user.id}`} class="stack wide">
         <CsrfField token={c.var.csrf} />
-        <RightsFields v={values} errors={errors} calendars={calendars} />
+        <RightsFields v={values} errors={errors} choices={choices} />
         <button type="submit">Save</button>
       </form>
       <h2>Reset password</h2>
@@ -185,6 +257,8 @@ export const adminRoutes = new Hono<AppEnv>()
     const body = await c.req.parseBody({ all: true }) as Values;
     const form = NewUserForm.safeParse(body);
     if (!form.success) return usersPage(c, body, fieldErrors(form.error.issues), 400);
+    const unlinkable = await staffRecordProblem(c.var.deps.db, form.data.personId);
+    if (unlinkable) return usersPage(c, body, { personId: unlinkable }, 400);
     const created = await addUser(c.var.deps.db, currentUser(c), form.data);
     if (created === "taken") return usersPage(c, body, { login: "is already used by another user" }, 409);
     return c.redirect("/admin/users", 303);
@@ -207,6 +281,8 @@ export const adminRoutes = new Hono<AppEnv>()
         form: "You cannot disable yourself or take away your own administrator right: ask another administrator.",
       }, 400);
     }
+    const unlinkable = await staffRecordProblem(db, form.data.personId);
+    if (unlinkable) return userPage(c, user.value, body, { personId: unlinkable }, 400);
     await changeUser(db, me, user.value.id, form.data);
     return c.redirect(`/admin/users/${user.value.id}`, 303);
   })

@@ -89,6 +89,8 @@ export const User = z.object({
   passwordHash: z.string(),
   rights: ToolRights,
   disabled: z.boolean().default(false),
+  /** The user's own record on the roster (a Person of kind "staff"), when an administrator linked it. */
+  personId: z.string().min(1).max(64).optional(),
 });
 export type User = z.infer<typeof User>;
 

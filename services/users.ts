@@ -4,6 +4,7 @@ import { hashPassword } from "./auth.ts";
 import { MESSAGE_TYPES, MODES, RECIPIENT_TYPES, type ToolRights, type User } from "./model.ts";
 import { MIN_PASSWORD } from "./setup.ts";
 import { type Db, newId } from "./store/kv.ts";
+import { getPerson } from "./store/people.ts";
 import { createUser, getUser, getUserByLogin, updateUser } from "./store/users.ts";
 
 const list = (values: readonly string[], label: string) =>
@@ -27,6 +28,8 @@ export const UserForm = z.object({
     z.array(z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, "is not a calendar id")),
   ),
   disabled: bool,
+  /** The roster staff record to link; "" for none. */
+  personId: z.string().trim().max(64, "at most 64 characters").default(""),
 });
 export type UserForm = z.infer<typeof UserForm>;
 
@@ -50,12 +53,30 @@ function rightsOf(f: UserForm): ToolRights {
   };
 }
 
+/**
+ * Why a user cannot be linked to roster record `personId`, or null when it
+ * can ("" is no link): it must be a staff member still on the roster.
+ */
+export async function staffRecordProblem(db: Db, personId: string): Promise<string | null> {
+  if (!personId) return null;
+  const person = await getPerson(db, personId);
+  return person && person.value.kind === "staff" && !person.value.removedAt
+    ? null
+    : `no staff member with id ${personId}`;
+}
+
 async function audit(db: Db, by: User, action: string, target: User) {
   await db.kv.set([db.districtId, "admin_audit", Date.now(), newId()], {
     by: by.name,
     action,
     user: target.login,
   });
+}
+
+async function auditLink(db: Db, by: User, before: string | undefined, user: User) {
+  if (before === user.personId) return;
+  if (before) await audit(db, by, `unlinked roster staff record ${before} from`, user);
+  if (user.personId) await audit(db, by, `linked roster staff record ${user.personId} to`, user);
 }
 
 export async function addUser(db: Db, by: User, f: z.infer<typeof NewUserForm>): Promise<User | "taken"> {
@@ -68,9 +89,11 @@ export async function addUser(db: Db, by: User, f: z.infer<typeof NewUserForm>):
     passwordHash: await hashPassword(f.password),
     rights: rightsOf(f),
     disabled: f.disabled,
+    ...(f.personId ? { personId: f.personId } : {}),
   };
   await createUser(db, user);
   await audit(db, by, "created", user);
+  await auditLink(db, by, undefined, user);
   return user;
 }
 
@@ -78,9 +101,18 @@ export async function addUser(db: Db, by: User, f: z.infer<typeof NewUserForm>):
 export async function changeUser(db: Db, by: User, id: string, f: UserForm): Promise<User | null> {
   const current = await getUser(db, id);
   if (!current) return null;
-  const next: User = { ...current.value, name: f.name, title: f.title, rights: rightsOf(f), disabled: f.disabled };
+  const { personId: _, ...rest } = current.value;
+  const next: User = {
+    ...rest,
+    name: f.name,
+    title: f.title,
+    rights: rightsOf(f),
+    disabled: f.disabled,
+    ...(f.personId ? { personId: f.personId } : {}),
+  };
   await updateUser(db, current, next);
   await audit(db, by, f.disabled && !current.value.disabled ? "disabled" : "changed rights of", next);
+  await auditLink(db, by, current.value.personId, next);
   return next;
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Client, signedIn, subjects, testApp } from "./support/app.ts";
 import { getUserByLogin } from "../services/store/users.ts";
-import { getPerson } from "../services/store/people.ts";
+import { getPerson, savePerson } from "../services/store/people.ts";
 
 const rights = {
   name: "Rosa Park",
@@ -89,5 +89,62 @@ Deno.test("contact preferences: an administrator sets what reaches each device a
   assert.ok(after.devices.every((d) => !d.general && !d.priority && d.emergency));
   assert.equal((await admin.post("/admin/people/gdn1", { language: "not a language!" })).status, 400);
   assert.equal((await getPerson(t.db, "gdn1"))!.value.language, "es", "nothing changed");
+  t.close();
+});
+
+Deno.test("a user is linked to their roster staff record, shown in the list; a bad id is 400 and changes nothing", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const teacher = (await getUserByLogin(t.db, "teacher"))!.value;
+  const form = { ...rights, name: teacher.name };
+  const page = await (await admin.get(`/admin/users/${teacher.id}`)).text();
+  assert.match(page, /Roster staff record/);
+  assert.match(page, /<option\s+value="stf-lincoln-1"\s*>Sofia Haddad \(Lincoln Elementary\)<\/option>/);
+
+  assert.equal((await admin.post(`/admin/users/${teacher.id}`, { ...form, personId: "stf-lincoln-1" })).status, 303);
+  assert.equal((await getUserByLogin(t.db, "teacher"))!.value.personId, "stf-lincoln-1");
+  const list = await (await admin.get("/admin/users")).text();
+  assert.match(list, /<td>Sofia Haddad \(Lincoln Elementary\)<\/td>/);
+  const linked = await (await admin.get(`/admin/users/${teacher.id}`)).text();
+  assert.match(linked, /Linked to Sofia Haddad \(Lincoln Elementary\)/);
+
+  const before = (await getUserByLogin(t.db, "teacher"))!;
+  for (const [personId, why] of [["stf-nobody", "unknown"], ["stu1", "a student"], ["gdn1", "a guardian"]]) {
+    const res = await admin.post(`/admin/users/${teacher.id}`, { ...form, name: "Changed", personId });
+    assert.equal(res.status, 400, why);
+    const html = await res.text();
+    assert.match(html, new RegExp(`Roster staff record: no staff member with id ${personId}`), why);
+    assert.match(html, new RegExp(`name="personId" value="${personId}"`), "the form comes back filled in");
+    assert.match(html, /value="Changed"/);
+  }
+  const gone = (await getPerson(t.db, "stf-lincoln-2"))!;
+  await savePerson(t.db, gone, { ...gone.value, removedAt: new Date().toISOString() });
+  assert.equal((await admin.post(`/admin/users/${teacher.id}`, { ...form, personId: "stf-lincoln-2" })).status, 400);
+  assert.equal((await getUserByLogin(t.db, "teacher"))!.versionstamp, before.versionstamp, "nothing changed");
+
+  // A new user can be linked at once; a bad link refuses the whole user.
+  const bad = await admin.post("/admin/users", {
+    ...rights,
+    login: "rpark",
+    password: "a-long-password",
+    personId: "stu1",
+  });
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /Roster staff record: no staff member with id stu1/);
+  assert.equal(await getUserByLogin(t.db, "rpark"), null);
+  const ok = { ...rights, login: "rpark", password: "a-long-password", personId: "stf-roosevelt-3" };
+  assert.equal((await admin.post("/admin/users", ok)).status, 303);
+  assert.equal((await getUserByLogin(t.db, "rpark"))!.value.personId, "stf-roosevelt-3");
+
+  // Empty unlinks; every link change is audited.
+  assert.equal((await admin.post(`/admin/users/${teacher.id}`, { ...form, personId: "" })).status, 303);
+  assert.equal((await getUserByLogin(t.db, "teacher"))!.value.personId, undefined);
+  const actions: string[] = [];
+  for await (const e of t.db.kv.list<{ action: string; user: string }>({ prefix: ["demo", "admin_audit"] })) {
+    actions.push(`${e.value.action} ${e.value.user}`);
+  }
+  assert.ok(actions.includes("linked roster staff record stf-lincoln-1 to teacher"), actions.join("; "));
+  assert.ok(actions.includes("unlinked roster staff record stf-lincoln-1 from teacher"));
+  assert.ok(actions.includes("linked roster staff record stf-roosevelt-3 to rpark"));
   t.close();
 });
