@@ -21,6 +21,8 @@ import { composeRoutes } from "./routes/compose.tsx";
 import { sentRoutes } from "./routes/sent.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
 import { peopleRoutes } from "./routes/people.tsx";
+import { rosterRoutes } from "./routes/roster.tsx";
+import { MAX_UPLOAD_BYTES } from "./services/roster/import.ts";
 import { problem } from "./routes/render.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -59,7 +61,16 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   // attachments (10 MB) plus the text; every other form is small.
   const wizardLimit = bodyLimit({ maxSize: MAX_ATTACHMENT_BYTES + 1024 * 1024, onError: tooLarge });
   const formLimit = bodyLimit({ maxSize: 256 * 1024, onError: tooLarge });
-  app.use((c, next) => (c.req.path.startsWith("/compose/") ? wizardLimit : formLimit)(c, next));
+  // A roster export is one upload of up to MAX_UPLOAD_BYTES (a 50,000-student district is about 30 MB).
+  const rosterLimit = bodyLimit({ maxSize: MAX_UPLOAD_BYTES, onError: tooLarge });
+  app.use((c, next) => {
+    const limit = c.req.path.startsWith("/compose/")
+      ? wizardLimit
+      : c.req.path === "/admin/roster" && c.req.method === "POST"
+      ? rosterLimit
+      : formLimit;
+    return limit(c, next);
+  });
   app.use(secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
@@ -150,6 +161,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", sentRoutes);
   app.route("/", adminRoutes);
   app.route("/", peopleRoutes);
+  app.route("/", rosterRoutes);
 
   app.notFound((c) =>
     c.get("district") ? problem(c, 404, "Not found", "There is no page at this address.") : c.text("Not found", 404)

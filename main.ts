@@ -3,6 +3,7 @@
  * environment) → KV → demo data → app → Deno.serve.
  */
 import { z } from "zod";
+import type { CountryCode } from "libphonenumber-js";
 import { createApp } from "./app.ts";
 import { seedDemo } from "./services/demo.ts";
 import { systemClock } from "./services/time.ts";
@@ -28,6 +29,8 @@ const Config = z.object({
   DISTRICT_TIME_ZONE: z.string().refine(isTimeZone, "not an IANA time zone such as America/Chicago").default(
     "America/Chicago",
   ),
+  /** Roster phone numbers without a country code are read as this country's (ISO 3166 alpha-2). */
+  ROSTER_PHONE_COUNTRY: z.string().regex(/^[A-Z]{2}$/, "a two-letter country code such as US").default("US"),
   ADMIN_LOGIN: z.string().regex(/^[a-z0-9._-]{2,40}$/i, "2 to 40 letters, digits, dots, dashes or underscores")
     .optional(),
   ADMIN_NAME: z.string().min(1).default("District administrator"),
@@ -134,6 +137,7 @@ const dispatcher = new Dispatcher({
   providers,
   publicUrl,
   redial: { attempts: config.REDIAL_ATTEMPTS, intervalMs: config.REDIAL_MINUTES * 60_000 },
+  phoneCountry: config.ROSTER_PHONE_COUNTRY as CountryCode,
   timing: { leaseMs: config.LEASE_SECONDS * 1000, sendTimeoutMs: config.SEND_TIMEOUT_SECONDS * 1000 },
   enqueue: config.MESSENGER_QUEUE === "on"
     ? (jobId) => kv.enqueue({ districtId: db.districtId, jobId }).catch((e) => console.error("enqueue failed:", e))

@@ -38,6 +38,7 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
               {user.rights.admin && <a href="/outbox">Outbox</a>}
               {user.rights.admin && <a href="/admin/users">Users</a>}
               {user.rights.admin && <a href="/admin/people">People</a>}
+              {user.rights.admin && <a href="/admin/roster">Roster</a>}
               <span class="who">{user.name}</span>
               <form method="post" action="/signout" class="inline">
                 <CsrfField token={csrf} />

@@ -100,6 +100,17 @@ export class Client {
     });
   }
 
+  /** Posts multipart form data with files, as a browser's file input does. */
+  postFiles(path: string, fields: Record<string, string>, files: { name: string; bytes: Uint8Array; type?: string }[]) {
+    const form = new FormData();
+    form.set("_csrf", this.csrf);
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    for (const f of files) {
+      form.append("files", new File([f.bytes as BlobPart], f.name, { type: f.type ?? "text/csv" }));
+    }
+    return this.request(path, { method: "POST", body: form });
+  }
+
   async signIn(login: string, password: string): Promise<Response> {
     if (!this.csrf) await this.get("/signin");
     return this.post("/signin", { login, password });

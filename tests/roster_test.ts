@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { strToU8, zipSync } from "fflate";
+import { signedIn, testApp } from "./support/app.ts";
+import { getPerson, listPeopleInSchool } from "../services/store/people.ts";
+import { DEMO_ROSTER } from "../services/demo.ts";
+
+const FILES = [
+  "manifest.csv",
+  "orgs.csv",
+  "academicSessions.csv",
+  "users.csv",
+  "courses.csv",
+  "classes.csv",
+  "enrollments.csv",
+];
+
+async function demoFiles(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const n of FILES) out[n] = await Deno.readTextFile(new URL(n, DEMO_ROSTER));
+  return out;
+}
+
+const zip = (files: Record<string, string>) => ({
+  name: "oneroster.zip",
+  type: "application/zip",
+  bytes: zipSync(Object.fromEntries(Object.entries(files).map(([n, t]) => [n, strToU8(t)]))),
+});
+
+const NEW_GUARDIAN =
+  "gdn-new,,,true,lincoln,guardian,wen@mail.example,,Wen,Okoro,,,wen@mail.example,(612) 555-0199,,stu1,,";
+
+Deno.test("only administrators reach /admin/roster", async () => {
+  const t = await testApp();
+  const files = await demoFiles();
+  for (const login of ["office", "teacher", "comms"]) {
+    const c = await signedIn(t, login);
+    assert.equal((await c.get("/admin/roster")).status, 403, login);
+    const res = await c.postFiles("/admin/roster", {}, [zip(files)]);
+    assert.equal(res.status, 403, login);
+  }
+  const admin = await signedIn(t, "admin");
+  assert.match(await (await admin.get("/admin/roster")).text(), /Upload and preview/);
+  t.close();
+});
+
+Deno.test("upload → preview (nothing changed yet) → apply: a new guardian is a recipient at their student's school", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const files = await demoFiles();
+  files["users.csv"] += NEW_GUARDIAN + "\n";
+  const up = await admin.postFiles("/admin/roster", {}, [zip(files)]);
+  assert.equal(up.status, 303);
+  const url = up.headers.get("Location")!;
+  assert.match(await (await admin.get(url)).text(), /Checking the files/);
+  await t.dispatcher.drain();
+  const preview = await (await admin.get(url)).text();
+  assert.match(preview, /Ready to apply/);
+  assert.match(preview, /<th scope="row">Guardians<\/th><td>1<\/td><td>0<\/td><td>0<\/td>/);
+  assert.match(preview, /Wen Okoro \(guardian, gdn-new\)/);
+  assert.match(preview, /736 people unchanged/);
+  assert.equal(await getPerson(t.db, "gdn-new"), null, "the preview changes nothing");
+
+  const applied = await admin.post(`${url}/apply`, {});
+  assert.equal(applied.status, 303);
+  await t.dispatcher.drain();
+  const done = await (await admin.get(url)).text();
+  assert.match(done, /Applied by Dana Whitfield/);
+  const wen = (await getPerson(t.db, "gdn-new"))!.value;
+  assert.deepEqual(wen.devices.map((d) => d.address), ["wen@mail.example", "+16125550199"]);
+  assert.ok((await listPeopleInSchool(t.db, "lincoln", "guardian")).some((g) => g.id === "gdn-new"));
+  // Applying twice is refused.
+  assert.equal((await admin.post(`${url}/apply`, {})).status, 409);
+  t.close();
+});
+
+Deno.test("problem rows: shown with file, line and reason; apply needs the skip choice; the CSV lists them all", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const files = await demoFiles();
+  files["users.csv"] += NEW_GUARDIAN + "\n" +
+    "gdn-bad,,,true,lincoln,guardian,x,,Bad,Mail,,,not-an-email,,,stu1,,\n" +
+    "gdn-bad2,,,true,atlantis,guardian,y,,Lost,Org,,,,,,stu1,,\n";
+  const url = (await admin.postFiles("/admin/roster", {}, [zip(files)])).headers.get("Location")!;
+  await t.dispatcher.drain();
+  const preview = await (await admin.get(url)).text();
+  assert.match(preview, /Problem rows: 2/);
+  assert.match(
+    preview,
+    /<td>users.csv<\/td><td>739<\/td><td>gdn-bad<\/td><td>email &quot;not-an-email&quot; is not an email address<\/td>/,
+  );
+  assert.match(preview, /unknown org atlantis in orgSourcedIds/);
+
+  const refused = await admin.post(`${url}/apply`, {});
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /Skip problem rows: this import has problem rows/);
+  assert.equal(await getPerson(t.db, "gdn-new"), null);
+
+  const csv = await (await admin.get(`${url}/problems.csv`)).text();
+  assert.deepEqual(csv.trim().split("\r\n"), [
+    "file,line,sourcedId,reason",
+    'users.csv,739,gdn-bad,"email ""not-an-email"" is not an email address"',
+    "users.csv,740,gdn-bad2,unknown org atlantis in orgSourcedIds",
+  ]);
+
+  assert.equal((await admin.post(`${url}/apply`, { skipProblems: "on" })).status, 303);
+  await t.dispatcher.drain();
+  assert.ok(await getPerson(t.db, "gdn-new"));
+  assert.equal(await getPerson(t.db, "gdn-bad"), null);
+  t.close();
+});
+
+Deno.test("upload errors are 400 on the page and store nothing; discard; no CSRF token is 403", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const none = await admin.postFiles("/admin/roster", {}, []);
+  assert.equal(none.status, 400);
+  assert.match(await none.text(), /Files: choose the OneRoster zip or its CSV files/);
+  const wrong = await admin.postFiles("/admin/roster", {}, [{ name: "notes.txt", bytes: strToU8("hello") }]);
+  assert.equal(wrong.status, 400);
+  assert.match(await wrong.text(), /none of the files is a OneRoster CSV \(notes.txt\)/);
+  const broken = await admin.postFiles("/admin/roster", {}, [{
+    name: "r.zip",
+    bytes: new Uint8Array([0x50, 0x4b, 3, 4, 0]),
+  }]);
+  assert.equal(broken.status, 400);
+  assert.match(await broken.text(), /r.zip is not a readable zip file/);
+  assert.doesNotMatch(await (await admin.get("/admin/roster")).text(), /Checking the files|Ready to apply/);
+
+  const files = await demoFiles();
+  const url = (await admin.postFiles("/admin/roster", {}, [zip(files)])).headers.get("Location")!;
+  await t.dispatcher.drain();
+  assert.equal((await admin.post(`${url}/discard`, {})).status, 303);
+  assert.match(await (await admin.get(url)).text(), /Roster import: Discarded/);
+  assert.equal((await admin.post(`${url}/apply`, {})).status, 409);
+
+  const form = new FormData();
+  form.append("files", new File([strToU8("x")], "users.csv"));
+  const forged = await admin.request("/admin/roster", { method: "POST", body: form });
+  assert.equal(forged.status, 403);
+  t.close();
+});
