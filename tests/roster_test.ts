@@ -139,3 +139,21 @@ Deno.test("upload errors are 400 on the page and store nothing; discard; no CSRF
   assert.equal(forged.status, 403);
   t.close();
 });
+
+Deno.test("a roster apply runs beside dispatch: the sweep returns while it is still writing", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const files = await demoFiles();
+  // Every guardian's email changes: 400 people to write.
+  files["users.csv"] = files["users.csv"].replaceAll("@mail.example", "@mail2.example");
+  const url = (await admin.postFiles("/admin/roster", {}, [zip(files)])).headers.get("Location")!;
+  await t.dispatcher.drain();
+  assert.equal((await admin.post(`${url}/apply`, {})).status, 303);
+  await t.dispatcher.sweep();
+  assert.match(await (await admin.get(url)).text(), /Roster import: Applying/);
+  await t.dispatcher.idle();
+  const done = await (await admin.get(url)).text();
+  assert.match(done, /Roster import: Applied/);
+  assert.match(done, /<th scope="row">Guardians<\/th><td>0<\/td><td>\d+<\/td><td>0<\/td>/);
+  t.close();
+});

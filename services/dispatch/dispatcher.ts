@@ -128,6 +128,8 @@ export class Dispatcher {
   private get db() {
     return this.o.db;
   }
+  private readonly background = new Set<Promise<void>>();
+
   private get leaseMs() {
     return this.o.timing?.leaseMs ?? LEASE_MS;
   }
@@ -241,8 +243,14 @@ export class Dispatcher {
   async drain(maxRounds = 50): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
       await this.tick();
+      await this.idle();
       if ((await dueJobIds(this.db, this.now(), 1)).length === 0) return;
     }
+  }
+
+  /** Roster jobs run beside dispatch (see runJob); this waits for those under way. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
   async runJob(id: string): Promise<boolean> {
@@ -263,9 +271,18 @@ export class Dispatcher {
           await this.cancel(job);
           break;
         case "roster_preview":
-        case "roster_apply":
-          await this.roster(job);
+        case "roster_apply": {
+          // A large roster takes a minute or more: it must not hold up the sweep
+          // (an Emergency message due meanwhile), so it runs beside it, its lease
+          // renewed as it goes; a crash leaves the lease to run out and resume.
+          const work: Promise<void> = this.roster(job)
+            .catch((e) =>
+              console.error(`dispatch: ${job.value.kind} job ${id} for import ${job.value.runId} failed:`, e)
+            )
+            .finally(() => this.background.delete(work));
+          this.background.add(work);
           break;
+        }
       }
     } catch (e) {
       // Unexpected (storage down, a bug): leave the job to be re-driven after its lease.
