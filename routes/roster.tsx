@@ -77,7 +77,7 @@ function RosterHome({ c, imports, error }: { c: Ctx; imports: RosterImport[]; er
       <UploadForm c={c} error={error} />
       <h2>Recent imports</h2>
       {imports.length === 0 ? <p class="empty">No roster has been imported yet.</p> : (
-        <table>
+        <table class="counts">
           <ColumnHeads labels={["Uploaded", "By", "Files", "Status"]} />
           <tbody>
             {imports.map((i) => (
@@ -146,7 +146,7 @@ function ProblemTable({ problems, total, id }: { problems: Problem[]; total: num
         {"People whose row has a problem are left exactly as they are. "}
         <a href={`/admin/roster/${id}/problems.csv`} download>Download all problem rows (CSV)</a>
       </p>
-      <table>
+      <table class="counts">
         <ColumnHeads labels={["File", "Line", "sourcedId", "Reason"]} />
         <tbody>
           {problems.map((p, i) => (
@@ -250,7 +250,7 @@ function ImportView(
           <Samples s={s} />
           {s.problems > 0 && <ProblemTable problems={problems} total={s.problems} id={i.id} />}
           {i.status === "ready" && (
-            <div class="bar">
+            <div class="bar actions">
               <form method="post" action={`/admin/roster/${i.id}/apply`} class="stack">
                 <CsrfField token={c.var.csrf} />
                 {s.problems > 0 && (
