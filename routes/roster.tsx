@@ -189,7 +189,11 @@ function ImportView(
   const s = i.summary;
   const working = i.status === "previewing" || i.status === "applying";
   const removing = s ? s.remove.student + s.remove.guardian + s.remove.staff : 0;
-  const changes = s ? removing + KINDS.reduce((n, [k]) => n + s.add[k] + s.update[k], 0) : 0;
+  // Schools and calendars are written by Apply too: a new school year or a renamed school is a change.
+  const orgChanges = s
+    ? s.schools.add.length + s.schools.update.length + s.calendars.add.length + s.calendars.update.length
+    : 0;
+  const changes = s ? removing + orgChanges + KINDS.reduce((n, [k]) => n + s.add[k] + s.update[k], 0) : 0;
   return (
     <section
       id="roster-import"

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { strToU8, zipSync } from "fflate";
 import { signedIn, testApp } from "./support/app.ts";
 import { getPerson, listPeopleInSchool } from "../services/store/people.ts";
+import { listCalendars, listSchools } from "../services/store/district.ts";
 import { DEMO_ROSTER } from "../services/demo.ts";
 
 const FILES = [
@@ -106,6 +107,25 @@ Deno.test("problem rows: shown with file, line and reason; apply needs the skip 
   await t.dispatcher.drain();
   assert.ok(await getPerson(t.db, "gdn-new"));
   assert.equal(await getPerson(t.db, "gdn-bad"), null);
+  t.close();
+});
+
+Deno.test("a renamed school with no people changed can be applied: the school and its calendar take the name", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const files = await demoFiles();
+  files["orgs.csv"] = files["orgs.csv"].replace("Lincoln Elementary,school", "Lincoln Elementary School,school");
+  const url = (await admin.postFiles("/admin/roster", {}, [zip(files)])).headers.get("Location")!;
+  await t.dispatcher.drain();
+  const preview = await (await admin.get(url)).text();
+  assert.match(preview, /736 people unchanged/);
+  assert.match(preview, /Renamed schools: Lincoln Elementary School\./);
+  assert.match(preview, /<button type="submit">Apply: 2 changes<\/button>/);
+  assert.equal((await admin.post(`${url}/apply`, {})).status, 303);
+  await t.dispatcher.drain();
+  assert.match(await (await admin.get(url)).text(), /Applied by Dana Whitfield/);
+  assert.ok((await listSchools(t.db)).some((s) => s.id === "lincoln" && s.name === "Lincoln Elementary School"));
+  assert.match((await listCalendars(t.db)).find((c) => c.schoolId === "lincoln")!.name, / Lincoln Elementary School$/);
   t.close();
 });
 
