@@ -37,6 +37,7 @@ const STATUS_LABEL: Record<RosterImport["status"], string> = {
 };
 
 const when = (c: Ctx, iso: string) => formatInstant(Date.parse(iso), c.var.district.timeZone);
+const people = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "person" : "people"}`;
 const size = (n: number) => n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 function UploadForm({ c, error }: { c: Ctx; error?: string }) {
@@ -219,9 +220,9 @@ function ImportView(
       {error && <p class="error" role="alert">{error}</p>}
       {i.status === "applied" && i.applied && (
         <p class="notice done" role="status">
-          {`Applied by ${i.applied.name}, finished ${
-            i.finishedAt ? when(c, i.finishedAt) : ""
-          }: ${i.progress.total} people written.`}
+          {`Applied by ${i.applied.name}, finished ${i.finishedAt ? when(c, i.finishedAt) : ""}: ${
+            people(i.progress.total)
+          } written.`}
         </p>
       )}
       {s && (
@@ -229,7 +230,7 @@ function ImportView(
           <h2>{i.status === "applied" ? "What changed" : "What will change"}</h2>
           <Counts s={s} />
           <p>
-            {`${s.unchanged.toLocaleString("en-US")} people unchanged`}
+            {`${people(s.unchanged)} unchanged`}
             {s.skipped > 0 && ` · ${s.skipped} left as they are because of problem rows`}
             {` · files: ${Object.entries(s.modes).map(([f, m]) => `${f} ${m}`).join(", ")}`}
             {` · ${s.classes} classes, ${s.enrollments} enrollments checked`}
@@ -260,11 +261,13 @@ function ImportView(
                 {s.problems > 0 && (
                   <label class="check">
                     <input type="checkbox" name="skipProblems" value="on" required />
-                    {`Apply the good rows; leave the ${s.skipped} people with problem rows as they are`}
+                    {`Apply the good rows; leave the ${people(s.skipped)} with problem rows as they are`}
                   </label>
                 )}
                 <button type="submit" disabled={changes === 0 && s.problems === 0}>
-                  {changes === 0 ? "Nothing to change" : `Apply: ${changes.toLocaleString("en-US")} changes`}
+                  {changes === 0
+                    ? "Nothing to change"
+                    : `Apply: ${changes.toLocaleString("en-US")} change${changes === 1 ? "" : "s"}`}
                 </button>
               </form>
               <form method="post" action={`/admin/roster/${i.id}/discard`}>
