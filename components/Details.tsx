@@ -44,7 +44,9 @@ export function RecipientSummary({ preview }: { preview: RecipientPreview }) {
     <section aria-labelledby="recipients-h">
       <h2 id="recipients-h">Recipients</h2>
       <p>
-        {`${preview.people} people, ${preview.copies} copies`}
+        {`${preview.people} ${preview.people === 1 ? "person" : "people"}, ${preview.copies} ${
+          preview.copies === 1 ? "copy" : "copies"
+        }`}
         {preview.limited > 0 &&
           `; ${preview.limited} extra copies not sent because of the contacts message limit`}
       </p>

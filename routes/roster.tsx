@@ -78,7 +78,7 @@ function RosterHome({ c, imports, error }: { c: Ctx; imports: RosterImport[]; er
       <UploadForm c={c} error={error} />
       <h2>Recent imports</h2>
       {imports.length === 0 ? <p class="empty">No roster has been imported yet.</p> : (
-        <table class="counts">
+        <table class="counts text">
           <ColumnHeads labels={["Uploaded", "By", "Files", "Status"]} />
           <tbody>
             {imports.map((i) => (
@@ -117,13 +117,18 @@ function Counts({ s }: { s: NonNullable<RosterImport["summary"]> }) {
 }
 
 function Samples({ s }: { s: NonNullable<RosterImport["summary"]> }) {
+  const total = (key: "add" | "update" | "remove") => s[key].student + s[key].guardian + s[key].staff;
   const groups = [["add", "Added"], ["update", "Updated"], ["remove", "Removed"]] as const;
   return (
     <div class="samples">
       {groups.map(([key, label]) =>
         s.samples[key].length === 0 ? null : (
           <details key={key}>
-            <summary>{`${label}: the first ${s.samples[key].length}`}</summary>
+            <summary>
+              {total(key) > s.samples[key].length
+                ? `${label}: the first ${s.samples[key].length} of ${total(key).toLocaleString("en-US")}`
+                : `${label} (${total(key)})`}
+            </summary>
             <ul>
               {s.samples[key].map((p) => (
                 <li key={p.id}>
@@ -147,7 +152,7 @@ function ProblemTable({ problems, total, id }: { problems: Problem[]; total: num
         {"People whose row has a problem are left exactly as they are. "}
         <a href={`/admin/roster/${id}/problems.csv`} download>Download all problem rows (CSV)</a>
       </p>
-      <table class="counts">
+      <table class="counts text">
         <ColumnHeads labels={["File", "Line", "sourcedId", "Reason"]} />
         <tbody>
           {problems.map((p, i) => (
@@ -244,7 +249,7 @@ function ImportView(
           {(s.calendars.add.length > 0 || s.calendars.update.length > 0) && (
             <p>
               {s.calendars.add.length > 0 && `New calendars: ${s.calendars.add.join(", ")}. `}
-              {s.calendars.update.length > 0 && `Calendars with new dates: ${s.calendars.update.join(", ")}.`}
+              {s.calendars.update.length > 0 && `Updated calendars (name or dates): ${s.calendars.update.join(", ")}.`}
             </p>
           )}
           {i.status === "ready" && removing > 0 && removing * 10 > s.existing && (
@@ -264,7 +269,7 @@ function ImportView(
                     {`Apply the good rows; leave the ${people(s.skipped)} with problem rows as they are`}
                   </label>
                 )}
-                <button type="submit" disabled={changes === 0 && s.problems === 0}>
+                <button type="submit" disabled={changes === 0}>
                   {changes === 0
                     ? "Nothing to change"
                     : `Apply: ${changes.toLocaleString("en-US")} change${changes === 1 ? "" : "s"}`}

@@ -138,7 +138,7 @@ Deno.test("admin: upload the demo roster (no change), then one with a new guardi
         await upload(page, app.baseUrl, zip);
         await expectCounts(page, { Students: [0, 0, 0], Guardians: [1, 0, 0], Staff: [0, 0, 0] });
         await page.getByText(/^736 people unchanged · 1 left as they are because of problem rows · files: /).waitFor();
-        const added = page.locator("details", { has: page.getByText("Added: the first 1", { exact: true }) });
+        const added = page.locator("details", { has: page.getByText("Added (1)", { exact: true }) });
         await added.locator("summary").click();
         assert.deepEqual(await texts(added.getByRole("listitem")), ["Ines Quispe (guardian, gdn-e2e)"]);
         assert.equal(await page.locator("details", { hasText: /^(Updated|Removed):/ }).count(), 0);
@@ -212,7 +212,7 @@ Deno.test("admin: upload the demo roster (no change), then one with a new guardi
         await types.getByRole("checkbox", { name: "Guardians / contacts", exact: true }).setChecked(false);
         await types.getByRole("checkbox", { name: "Individual people", exact: true }).setChecked(true);
         const summary = page.locator("#recipient-preview section[aria-labelledby=recipients-h] > p");
-        await expectText(summary, /^1 people, 1 copies$/, "the preview of Ines alone");
+        await expectText(summary, /^1 person, 1 copy$/, "the preview of Ines alone");
         const byMode = page.locator("#recipient-preview").getByRole("table", { name: "By delivery mode" });
         for (const mode of ["Email", "Text", "Voice"]) {
           assert.deepEqual(
