@@ -25,6 +25,7 @@
 import { parse } from "csv-parse/sync";
 import { unzipSync, zipSync } from "fflate";
 import type { Person } from "../services/model.ts";
+import { nthWeekday, SCHOOLS } from "../services/demo.ts";
 
 const OUT = new URL("demo-roster/", import.meta.url);
 
@@ -98,35 +99,6 @@ const LAST = [
 ];
 
 const DISTRICT = { id: "maple-valley", name: "Maple Valley School District" };
-
-const SCHOOLS = [
-  {
-    id: "lincoln",
-    name: "Lincoln Elementary",
-    grades: ["K", "1", "2", "3", "4", "5"],
-  },
-  {
-    id: "washington",
-    name: "Washington Middle School",
-    grades: ["6", "7", "8"],
-  },
-  {
-    id: "roosevelt",
-    name: "Roosevelt High School",
-    grades: ["9", "10", "11", "12"],
-  },
-];
-
-function nthWeekday(
-  year: number,
-  month: number,
-  weekday: number,
-  n: number,
-): string {
-  const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
-  const day = 1 + ((weekday - first + 7) % 7) + (n - 1) * 7;
-  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
-}
 
 /**
  * The people of `seedDemo`, in the order it creates them: per school its

@@ -13,6 +13,7 @@ import { saveAttachmentBytes } from "./store/attachments.ts";
 import { saveMessage, summarize } from "./store/messages.ts";
 import { getPerson, savePerson } from "./store/people.ts";
 import { importNow } from "./roster/import.ts";
+import { ROSTER_FILES, type RosterFileName } from "./roster/csv.ts";
 import { z } from "zod";
 import { saveRun } from "./store/runs.ts";
 import { setRunCounts } from "./store/deliveries.ts";
@@ -48,7 +49,7 @@ export const DEMO_ACCOUNTS = [
   },
 ] as const;
 
-const SCHOOLS = [
+export const SCHOOLS = [
   {
     id: "lincoln",
     name: "Lincoln Elementary",
@@ -66,7 +67,8 @@ const SCHOOLS = [
   },
 ];
 
-function nthWeekday(
+/** The n-th given weekday (0 = Sunday) of a month, as YYYY-MM-DD. */
+export function nthWeekday(
   year: number,
   month: number,
   weekday: number,
@@ -105,15 +107,11 @@ const FLYER = new TextEncoder().encode(
 
 /** The demo district's roster: a OneRoster 1.1 CSV set, made by scripts/demo_roster.ts. */
 export const DEMO_ROSTER = new URL("../scripts/demo-roster/", import.meta.url);
-const DEMO_FILES = [
-  "manifest.csv",
-  "orgs.csv",
-  "academicSessions.csv",
-  "users.csv",
-  "courses.csv",
-  "classes.csv",
-  "enrollments.csv",
-];
+/** The demo's OneRoster files, as text, by name. */
+export async function readDemoRoster(): Promise<Record<RosterFileName, string>> {
+  const texts = await Promise.all(ROSTER_FILES.map((name) => Deno.readTextFile(new URL(name, DEMO_ROSTER))));
+  return Object.fromEntries(ROSTER_FILES.map((name, i) => [name, texts[i]])) as Record<RosterFileName, string>;
+}
 /** Files that name the school year: moved to the current one when seeding. */
 const DATED = new Set(["academicSessions.csv", "courses.csv", "classes.csv", "enrollments.csv"]);
 
@@ -138,9 +136,9 @@ const DemoPrefs = z.record(
  */
 async function importDemoRoster(db: Db, startYear: number, now: number): Promise<void> {
   const shift = (text: string) => text.replace(/20(26|27)/g, (y) => String(startYear + Number(y) - 2026));
-  const uploads = await Promise.all(DEMO_FILES.map(async (name) => {
-    const text = await Deno.readTextFile(new URL(name, DEMO_ROSTER));
-    return { name, bytes: new TextEncoder().encode(DATED.has(name) ? shift(text) : text) };
+  const uploads = Object.entries(await readDemoRoster()).map(([name, text]) => ({
+    name,
+    bytes: new TextEncoder().encode(DATED.has(name) ? shift(text) : text),
   }));
   const at = new Date(now).toISOString();
   const result = await importNow(db, uploads, { userId: "system", name: "Demo set-up", at }, { now: () => at });

@@ -3,23 +3,9 @@ import { strToU8, zipSync } from "fflate";
 import { signedIn, testApp } from "./support/app.ts";
 import { getPerson, listPeopleInSchool } from "../services/store/people.ts";
 import { listCalendars, listSchools } from "../services/store/district.ts";
-import { DEMO_ROSTER } from "../services/demo.ts";
+import { readDemoRoster } from "../services/demo.ts";
 
-const FILES = [
-  "manifest.csv",
-  "orgs.csv",
-  "academicSessions.csv",
-  "users.csv",
-  "courses.csv",
-  "classes.csv",
-  "enrollments.csv",
-];
-
-async function demoFiles(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const n of FILES) out[n] = await Deno.readTextFile(new URL(n, DEMO_ROSTER));
-  return out;
-}
+const demoFiles = (): Promise<Record<string, string>> => readDemoRoster();
 
 const zip = (files: Record<string, string>) => ({
   name: "oneroster.zip",

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { strToU8, zipSync } from "fflate";
 import type { Db } from "../store/kv.ts";
+import { readDemoRoster } from "../demo.ts";
+import { withDb } from "../../tests/support/fixtures.ts";
 import { getPerson, listPeopleInSchool, savePerson } from "../store/people.ts";
 import { getCalendar, listSchools } from "../store/district.ts";
 import { collectFiles, UploadError } from "./csv.ts";
@@ -16,15 +18,9 @@ import {
   startApply,
 } from "./import.ts";
 
-const DEMO = new URL("../../scripts/demo-roster/", import.meta.url);
-const NAMES = ["manifest.csv", "orgs.csv", "academicSessions.csv", "users.csv", "courses.csv", "classes.csv"];
 const by = { userId: "usr-admin", name: "Dana Whitfield", at: "2026-11-26T16:00:00.000Z" };
 
-async function demoFiles(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const n of [...NAMES, "enrollments.csv"]) out[n] = await Deno.readTextFile(new URL(n, DEMO));
-  return out;
-}
+const demoFiles = (): Promise<Record<string, string>> => readDemoRoster();
 
 /** users.csv without one person: their row gone and their id out of everyone's agentSourcedIds. */
 function withoutUser(csv: string, id: string): string {
@@ -39,15 +35,6 @@ function withoutUser(csv: string, id: string): string {
 
 const upload = (files: Record<string, string>) =>
   Object.entries(files).map(([name, text]) => ({ name, bytes: strToU8(text) }));
-
-async function withDb(fn: (db: Db) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn({ kv, districtId: "d1" });
-  } finally {
-    kv.close();
-  }
-}
 
 /** Upload + preview, without applying. */
 async function preview(db: Db, files: Record<string, string>): Promise<RosterImport> {
@@ -114,7 +101,7 @@ Deno.test("the demo OneRoster set imports whole: schools, calendars, people, lin
     assert.ok(gdn1.schoolIds.includes("lincoln"));
     assert.equal((await listPeopleInSchool(db, "lincoln", "student")).length, 100);
     // Every phone is stored E.164, also those written "(612) 555-…" in the file.
-    const users = await Deno.readTextFile(new URL("users.csv", DEMO));
+    const users = (await readDemoRoster())["users.csv"];
     const human = users.split("\n").find((l) => l.includes("(612)"))!;
     const person = (await getPerson(db, human.split(",")[0]))!.value;
     assert.ok(person.devices.some((d) => d.kind === "phone"));

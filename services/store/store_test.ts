@@ -1,17 +1,8 @@
 import assert from "node:assert/strict";
-import { audit, messageFixture, runFixture } from "../../tests/support/fixtures.ts";
+import { audit, messageFixture, runFixture, withDb } from "../../tests/support/fixtures.ts";
 import { ConflictError, type Db } from "./kv.ts";
 import { getMessage, listAudit, saveMessage, scheduledIndex } from "./messages.ts";
 import { activeIndex, getRun, saveRun } from "./runs.ts";
-
-async function withDb(fn: (db: Db) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn({ kv, districtId: "d1" });
-  } finally {
-    kv.close();
-  }
-}
 
 async function keys(db: Db, prefix: Deno.KvKey): Promise<Deno.KvKey[]> {
   const out: Deno.KvKey[] = [];

@@ -7,18 +7,8 @@
 import assert from "node:assert/strict";
 import { strToU8, zipSync } from "fflate";
 import type { Locator, Page, Request } from "playwright-core";
-import { eventually, expectText, ROOT, screenshot, signIn, withApp } from "./support.ts";
-
-const DEMO_ROSTER = new URL("scripts/demo-roster/", ROOT);
-const FILES = [
-  "manifest.csv",
-  "orgs.csv",
-  "academicSessions.csv",
-  "users.csv",
-  "courses.csv",
-  "classes.csv",
-  "enrollments.csv",
-];
+import { DEMO_ROSTER, readDemoRoster } from "../../services/demo.ts";
+import { eventually, expectText, screenshot, signIn, withApp } from "./support.ts";
 
 /** A guardian of Maya Clark (stu1, Lincoln, K) who is not in the demo roster. */
 const INES =
@@ -96,8 +86,7 @@ async function guardiansOfLincoln(page: Page): Promise<number> {
 Deno.test("admin: upload the demo roster (no change), then one with a new guardian and a problem row; apply; she is a recipient", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "roster-e2e-" });
   try {
-    const files: Record<string, string> = {};
-    for (const name of FILES) files[name] = await Deno.readTextFile(new URL(name, DEMO_ROSTER));
+    const files: Record<string, string> = await readDemoRoster();
     assert.ok(files["users.csv"].endsWith("\n"));
     // Line 1 is the header: the appended rows are on the lines after the last one.
     const inesLine = files["users.csv"].split("\n").length;

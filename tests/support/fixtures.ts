@@ -1,3 +1,4 @@
+import type { Db } from "../../services/store/kv.ts";
 /** Small builders for unit tests that do not need the whole demo district. */
 import type { Message, Run, User } from "../../services/model.ts";
 import { summarize } from "../../services/store/messages.ts";
@@ -54,3 +55,13 @@ export function runFixture(id: string, message: Message, extra: Partial<Run> = {
 }
 
 export const audit = (action = "created") => ({ at: 1, userId: "u1", name: "User u1", action, changes: [] });
+
+/** Runs `fn` on an empty in-memory KV as district "d1". */
+export async function withDb(fn: (db: Db) => Promise<void>) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn({ kv, districtId: "d1" });
+  } finally {
+    kv.close();
+  }
+}
