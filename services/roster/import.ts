@@ -336,7 +336,10 @@ export async function buildPreview(db: Db, id: string, opts: ParseOptions = {}):
 
   await deletePrefix(db, changePrefix(db, id));
   await deletePrefix(db, problemPrefix(db, id));
-  const changeChunks = chunked(changes);
+  // Applied in sourcedId order, not the file's: then a 50-person commit writes neighbouring person and
+  // roster_hash keys, a few B-tree pages of the KV file instead of one page per key: 134,000 people
+  // apply in about 45 s instead of 65 s (bench/roster_bench.ts). The samples keep the file's order.
+  const changeChunks = chunked([...changes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   await writeChunks(db, changePrefix(db, id), changeChunks);
   await writeChunks(db, problemPrefix(db, id), chunked(roster.problems));
   // Schools and calendars ride along in the record's own chunk 0 of a separate key.
