@@ -102,9 +102,15 @@ export async function* rows(bytes: Uint8Array, onHeader: (h: Header) => void): A
     for (let i = 0; i < bytes.length && !parser.destroyed; i += CHUNK) {
       const text = decoder.decode(bytes.subarray(i, i + CHUNK), { stream: true });
       if (!parser.write(text)) {
-        await new Promise((r) => {
-          parser.once("drain", r);
-          parser.once("close", r);
+        // Whichever comes first; the other listener goes too, or one is left behind per wait.
+        await new Promise<void>((r) => {
+          const go = () => {
+            parser.off("drain", go);
+            parser.off("close", go);
+            r();
+          };
+          parser.once("drain", go);
+          parser.once("close", go);
         });
       }
     }
