@@ -11,6 +11,7 @@ import { randomToken } from "./services/auth.ts";
 import { Dispatcher } from "./services/dispatch/dispatcher.ts";
 import { buildProviders } from "./services/providers/index.ts";
 import { DEFAULT_RETENTION_DAYS, enforceRetention } from "./services/retention.ts";
+import { KEEP_IMPORTS_DAYS, pruneImports } from "./services/roster/import.ts";
 import { createFirstAdmin, ensureDistrict, MIN_PASSWORD, needsFirstAdmin } from "./services/setup.ts";
 
 const Config = z.object({
@@ -154,6 +155,8 @@ Deno.cron("messenger dispatch", "* * * * *", tick);
 Deno.cron("messenger retention", "30 8 * * *", async () => {
   const { deleted } = await enforceRetention(db, Date.now(), config.RETENTION_DAYS);
   if (deleted) console.log(`Retention: deleted ${deleted} runs older than ${config.RETENTION_DAYS} days.`);
+  const pruned = await pruneImports(db, Date.now());
+  if (pruned) console.log(`Retention: deleted ${pruned} roster imports older than ${KEEP_IMPORTS_DAYS} days.`);
 });
 if (config.DISPATCH_SECONDS < 60) {
   let ticking = false;

@@ -28,6 +28,7 @@ import {
   type ParseOptions,
   parseRoster,
   type Problem,
+  type RosterCalendar,
   rosterHash,
   type RosterPerson,
 } from "./oneroster.ts";
@@ -447,7 +448,7 @@ export async function applyImport(
   const current = await getImport(db, id);
   if (!current || current.value.status !== "applying") return current?.value as RosterImport;
   if (from === 0) {
-    const orgs = (await db.kv.get<{ schools: { id: string; name: string }[]; calendars: RosterCalendarValue[] }>(
+    const orgs = (await db.kv.get<{ schools: { id: string; name: string }[]; calendars: RosterCalendar[] }>(
       [db.districtId, "roster_orgs", id],
     )).value;
     for (const s of orgs?.schools ?? []) await saveSchool(db, s);
@@ -475,15 +476,6 @@ export async function applyImport(
   await deletePrefix(db, changePrefix(db, id));
   return finished;
 }
-
-type RosterCalendarValue = {
-  id: string;
-  schoolId: string;
-  name: string;
-  schoolYear: string;
-  startDate: string;
-  endDate: string;
-};
 
 /** Drops a previewed import that will not be applied. */
 export async function discardImport(db: Db, id: string): Promise<boolean> {
@@ -518,4 +510,24 @@ export async function importNow(
   if (started !== "started") throw new Error(`roster import ${created.id} could not be applied: ${started}`);
   void previewed;
   return await applyImport(db, created.id, opts.now ?? (() => new Date().toISOString()));
+}
+
+/** Imports are kept this long (their summary and problem rows), then pruned by the daily retention cron. */
+export const KEEP_IMPORTS_DAYS = 180;
+
+/** Deletes finished imports older than `keepDays`, with their problem rows; the last applied one always stays. */
+export async function pruneImports(db: Db, now: number, keepDays = KEEP_IMPORTS_DAYS): Promise<number> {
+  const cutoff = new Date(now - keepDays * 86_400_000).toISOString();
+  const last = (await db.kv.get<{ last?: string }>(stateKey(db))).value?.last;
+  let pruned = 0;
+  for await (const e of db.kv.list({ prefix: [db.districtId, "roster_import"] })) {
+    const i = RosterImport.parse(e.value);
+    if (i.created.at >= cutoff || i.id === last || i.status === "previewing" || i.status === "applying") continue;
+    for (const prefix of [problemPrefix(db, i.id), changePrefix(db, i.id), blobPrefix(db, i.id)]) {
+      await deletePrefix(db, prefix);
+    }
+    await db.kv.atomic().check(e).delete(e.key).delete([db.districtId, "roster_orgs", i.id]).commit();
+    pruned++;
+  }
+  return pruned;
 }

@@ -14,6 +14,7 @@ import {
   getImport,
   importNow,
   problemsOf,
+  pruneImports,
   type RosterImport,
   startApply,
 } from "./import.ts";
@@ -305,4 +306,18 @@ Deno.test("a delta users.csv updates and removes only the rows it names", () =>
     const p = await preview(db, { "manifest.csv": manifest, "users.csv": delta });
     assert.deepEqual(p.summary!.remove, { student: 0, guardian: 1, staff: 0 });
     assert.equal(p.summary!.unchanged, 0);
+  }));
+
+Deno.test("old finished imports are pruned with their problem rows; the last applied one stays", () =>
+  withDb(async (db) => {
+    const files = await demoFiles();
+    const applied = await importNow(db, upload(files), by);
+    const bad = await preview(db, { ...files, "users.csv": files["users.csv"] + "x1,,,true,lincoln,wizard,x,,A,B\n" });
+    assert.equal((await problems(db, bad.id)).length > 0, true);
+    const now = Date.parse(by.at);
+    assert.equal(await pruneImports(db, now + 10 * 86_400_000), 0, "recent imports stay");
+    assert.equal(await pruneImports(db, now + 200 * 86_400_000), 1);
+    assert.equal(await getImport(db, bad.id), null);
+    assert.deepEqual(await problems(db, bad.id), []);
+    assert.ok(await getImport(db, applied.id), "the last applied import is kept");
   }));
