@@ -130,21 +130,15 @@ export const peopleRoutes = new Hono<AppEnv>()
     if (!current) return problem(c, 404, "Not found", "There is no such person.");
     const body = await c.req.parseBody();
     const language = Language.safeParse(body.language ?? "");
-    if (!language.success) {
-      return page(
+    // The page again, as stored, with what stopped the save.
+    const refused = async (error: string, status: 400 | 409) =>
+      page(
         c,
         "Contact preferences",
-        <PersonPage
-          c={c}
-          person={current.value}
-          link={await familyLink(c, current.value)}
-          error={`Preferred language: ${language.error.issues[0].message}`}
-        />,
-        {
-          status: 400 as 200,
-        },
+        <PersonPage c={c} person={current.value} link={await familyLink(c, current.value)} error={error} />,
+        { status },
       );
-    }
+    if (!language.success) return refused(`Preferred language: ${language.error.issues[0].message}`, 400);
     const on = (key: string) => body[key] === "on";
     const next: Person = {
       ...current.value,
@@ -161,19 +155,7 @@ export const peopleRoutes = new Hono<AppEnv>()
       await savePerson(db, current, next);
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
-      return page(
-        c,
-        "Contact preferences",
-        <PersonPage
-          c={c}
-          person={current.value}
-          link={await familyLink(c, current.value)}
-          error="Someone changed this person meanwhile: reload and try again."
-        />,
-        {
-          status: 409 as 200,
-        },
-      );
+      return refused("Someone changed this person meanwhile: reload and try again.", 409);
     }
     return c.redirect(`/admin/people/${current.value.id}`, 303);
   });

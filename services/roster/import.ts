@@ -343,7 +343,7 @@ export async function buildPreview(db: Db, id: string, opts: ParseOptions = {}):
   const changeChunks = chunked([...changes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   await writeChunks(db, changePrefix(db, id), changeChunks);
   await writeChunks(db, problemPrefix(db, id), chunked(roster.problems));
-  // Schools and calendars ride along in the record's own chunk 0 of a separate key.
+  // Schools and calendars (a few hundred at most) in one value beside the changes.
   await db.kv.set([db.districtId, "roster_orgs", id], { schools: roster.schools, calendars: roster.calendars });
   const existing = [...hashes.values()].filter((h) => h !== "-").length;
   const next = await updateImport(db, id, (i) => ({
@@ -505,10 +505,9 @@ export async function importNow(
   opts: ParseOptions & { skipProblems?: boolean; now?: () => string } = {},
 ): Promise<RosterImport> {
   const created = await createImport(db, uploads, by);
-  const previewed = await buildPreview(db, created.id, opts);
+  await buildPreview(db, created.id, opts);
   const started = await startApply(db, created.id, by, { skipProblems: opts.skipProblems ?? false });
   if (started !== "started") throw new Error(`roster import ${created.id} could not be applied: ${started}`);
-  void previewed;
   return await applyImport(db, created.id, opts.now ?? (() => new Date().toISOString()));
 }
 
