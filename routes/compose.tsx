@@ -6,6 +6,7 @@ import {
   buildSendOptions,
   cancelScheduled,
   checkContent,
+  checkIndividuals,
   checkRecipients,
   commitDraft,
   ContentForm,
@@ -27,7 +28,7 @@ import {
 } from "../services/compose.ts";
 import { MERGE_FIELDS, MergeFieldError, renderMerge } from "../services/merge.ts";
 import type { Calendar, Person } from "../services/model.ts";
-import { previewRecipients, resolveRecipients } from "../services/recipients.ts";
+import { chosenIndividuals, previewRecipients, resolveRecipients } from "../services/recipients.ts";
 import { describeSchedule, occurrences } from "../services/recurrence.ts";
 import { maySeeMessage, mayUseCalendar } from "../services/rights.ts";
 import { saveAttachmentBytes } from "../services/store/attachments.ts";
@@ -46,12 +47,23 @@ async function calendarsFor(c: Ctx): Promise<Calendar[]> {
   return (await listCalendars(c.var.deps.db)).filter((cal) => mayUseCalendar(user, cal.id));
 }
 
+/** The draft's calendar, if the user may use it. */
+async function usableCalendar(c: Ctx, draft: Draft): Promise<Calendar | null> {
+  const calendar = draft.recipients.calendarId ? await getCalendar(c.var.deps.db, draft.recipients.calendarId) : null;
+  return calendar && mayUseCalendar(currentUser(c), calendar.id) ? calendar : null;
+}
+
+/** Find, the preview and a reload say so too when a chosen person is refused, not only Next. */
+async function shownErrors(c: Ctx, draft: Draft, step: Step): Promise<Errors> {
+  if (step !== "recipients") return {};
+  return checkIndividuals(c.var.deps.db, draft.recipients, await usableCalendar(c, draft));
+}
+
 /** Everything a step needs besides the draft: preview, found people, a merge sample, next dates. */
 async function stepExtras(c: Ctx, draft: Draft, step: Step): Promise<Partial<WizardProps>> {
   const { db, clock } = c.var.deps;
   const district = c.var.district;
-  const calendar = draft.recipients.calendarId ? await getCalendar(db, draft.recipients.calendarId) : null;
-  const usable = calendar && mayUseCalendar(currentUser(c), calendar.id) ? calendar : null;
+  const usable = await usableCalendar(c, draft);
   if (step === "recipients") {
     const recipients = { ...draft.recipients, types: draft.recipients.types.filter((t) => t !== "") };
     const selection = RecipientsForm.parse(recipients);
@@ -62,8 +74,7 @@ async function stepExtras(c: Ctx, draft: Draft, step: Step): Promise<Partial<Wiz
         type: (draft.send.type || "general") as never,
       }, usable)
       : null;
-    const chosen = (await Promise.all(draft.recipients.personIds.slice(0, 100).map((id) => getPerson(db, id))))
-      .flatMap((p) => (p ? [p.value] : []));
+    const chosen = usable ? (await chosenIndividuals(db, draft.recipients.personIds, usable)).people : [];
     let found: Person[] = [];
     const needle = draft.recipients.find.trim().toLowerCase();
     if (usable && needle.length >= 2) {
@@ -171,7 +182,7 @@ async function checkStep(c: Ctx, draft: Draft, step: Step): Promise<Errors> {
   const { db, clock } = c.var.deps;
   const user = currentUser(c);
   const calendar = draft.recipients.calendarId ? await getCalendar(db, draft.recipients.calendarId) : null;
-  if (step === "recipients") return checkRecipients(draft.recipients, user, calendar);
+  if (step === "recipients") return checkRecipients(db, draft.recipients, user, calendar);
   if (step === "content") return checkContent(draft.content, draft.recipients);
   const built = buildSendOptions(draft.send, draft.content, user, c.var.district, calendar, clock.now());
   return "errors" in built ? built.errors : {};
@@ -194,13 +205,14 @@ export const composeRoutes = new Hono<AppEnv>()
     const { draft: id, step } = c.req.param();
     const draft = await getDraft(c.var.deps.db, currentUser(c), id);
     if (!draft || !STEPS.includes(step as Step)) return draftGone(c);
-    return renderStep(c, draft, step as Step);
+    return renderStep(c, draft, step as Step, await shownErrors(c, draft, step as Step));
   })
   .post("/compose/:draft/preview", async (c) => {
     const draft = await getDraft(c.var.deps.db, currentUser(c), c.req.param("draft"));
     if (!draft) return draftGone(c);
     draft.recipients = RecipientsForm.parse(await c.req.parseBody({ all: true }));
-    return renderStep(c, draft, "recipients");
+    const errors = await shownErrors(c, draft, "recipients");
+    return renderStep(c, draft, "recipients", errors, Object.keys(errors).length ? 400 : 200);
   })
   .post("/compose/:draft/:step", async (c) => {
     const { draft: id, step: raw } = c.req.param();
@@ -216,7 +228,10 @@ export const composeRoutes = new Hono<AppEnv>()
     if (Object.keys(absorbErrors).length) {
       return renderStep(c, draft, step, absorbErrors, absorbErrors.attachments ? 413 : 400);
     }
-    if (go === "preview" || go === "find") return renderStep(c, draft, step);
+    if (go === "preview" || go === "find") {
+      const errors = await shownErrors(c, draft, step);
+      return renderStep(c, draft, step, errors, Object.keys(errors).length ? 400 : 200);
+    }
     const forward = go === "commit" || STEPS.indexOf(go as Step) > STEPS.indexOf(step);
     if (forward) {
       const errors = await checkStep(c, draft, step);

@@ -23,6 +23,7 @@ import {
   type Schedule,
   type User,
 } from "./model.ts";
+import { chosenIndividuals } from "./recipients.ts";
 import { describeSchedule, nextDelivery } from "./recurrence.ts";
 import { maySeeMessage, mayUseCalendar } from "./rights.ts";
 import { getCalendar } from "./store/district.ts";
@@ -250,13 +251,34 @@ export function refusedForRights(errors: Errors): boolean {
   return Object.values(errors).some((m) => m.startsWith(NO_RIGHT));
 }
 
+/**
+ * Said the same for an unknown id as for someone elsewhere, and without a
+ * name: a refused id must not tell whether, or where, a person exists.
+ * The page lists only the people the calendar allows, so Next leaves the
+ * others out.
+ */
+export const NOT_IN_SCHOOL =
+  "One or more chosen people are not in this calendar's school, so they are not listed: check who is chosen and continue";
+
+/** The individual people's check, for Find and the preview as well as Next. */
+export async function checkIndividuals(db: Db, form: RecipientsForm, calendar: Calendar | null): Promise<Errors> {
+  if (!calendar || form.personIds.length === 0) return {};
+  const { refused } = await chosenIndividuals(db, form.personIds, calendar);
+  return refused > 0 ? { personIds: NOT_IN_SCHOOL } : {};
+}
+
 /** Step 1's rules; the checks that need rights and the calendar. */
-export function checkRecipients(form: RecipientsForm, user: User, calendar: Calendar | null): Errors {
+export async function checkRecipients(
+  db: Db,
+  form: RecipientsForm,
+  user: User,
+  calendar: Calendar | null,
+): Promise<Errors> {
   const errors: Errors = {};
   if (!form.calendarId) errors.calendarId = "Choose a calendar";
   else if (!calendar || !mayUseCalendar(user, form.calendarId)) {
     errors.calendarId = `${NO_RIGHT} to use this calendar`;
-  }
+  } else Object.assign(errors, await checkIndividuals(db, form, calendar));
   if (form.types.length === 0) errors.types = "Choose at least one recipient type";
   for (const t of form.types) {
     const parsed = RecipientType.safeParse(t);
@@ -523,7 +545,7 @@ export async function commitDraft(
   now: number,
 ): Promise<{ errors: Errors; step: Step } | { message: Message; sendNow: boolean }> {
   const calendar = await getCalendar(db, draft.recipients.calendarId);
-  const r = checkRecipients(draft.recipients, user, calendar);
+  const r = await checkRecipients(db, draft.recipients, user, calendar);
   if (Object.keys(r).length) return { errors: r, step: "recipients" };
   const c = checkContent(draft.content, draft.recipients);
   if (Object.keys(c).length) return { errors: c, step: "content" };

@@ -4,7 +4,7 @@
  */
 import type { Calendar, Device, Message, MessageType, Mode, Person, RecipientType } from "./model.ts";
 import type { Db } from "./store/kv.ts";
-import { getPerson, listPeopleInSchool } from "./store/people.ts";
+import { getPeople, listPeopleInSchool } from "./store/people.ts";
 
 export interface Recipient {
   person: Person;
@@ -27,6 +27,38 @@ export function devicesFor(
   if (candidates.length === 0) return "noDevice";
   const allowed = candidates.filter((d) => d[type] && !(mode === "text" && d.textOptOutAt));
   return allowed.length === 0 ? "optedOut" : allowed;
+}
+
+/**
+ * Individual people are picked by id, and an id alone must not reach past
+ * the message's calendar: a person may be chosen while one of their schools
+ * is the calendar's school. Calendar rights are checked on the calendar, so
+ * this keeps every individual within them; it is checked again at
+ * Processing, for a message saved before, or a person who moved schools.
+ */
+export function inCalendarSchool(person: Person, calendar: Pick<Calendar, "schoolId">): boolean {
+  return !person.removedAt && person.schoolIds.includes(calendar.schoolId);
+}
+
+/**
+ * The chosen people a calendar allows, in the order chosen, and how many
+ * ids it refuses: unknown ids count as refused too, so a refusal tells
+ * nothing about whether, or where, a person exists.
+ */
+export async function chosenIndividuals(
+  db: Db,
+  personIds: string[],
+  calendar: Pick<Calendar, "schoolId">,
+): Promise<{ people: Person[]; refused: number }> {
+  const found = await getPeople(db, personIds);
+  const people: Person[] = [];
+  let refused = 0;
+  for (const id of new Set(personIds)) {
+    const p = found.get(id);
+    if (p && inCalendarSchool(p, calendar)) people.push(p);
+    else refused++;
+  }
+  return { people, refused };
 }
 
 export async function resolveRecipients(
@@ -80,10 +112,8 @@ export async function resolveRecipients(
     }
   }
   if (types.has("individuals")) {
-    for (const id of sel.personIds) {
-      const p = await getPerson(db, id);
-      // Someone the roster no longer lists receives nothing, even when picked by name before.
-      if (p && !p.value.removedAt) add({ person: p.value, as: "individuals", studentIds: [] });
+    for (const person of (await chosenIndividuals(db, sel.personIds, calendar)).people) {
+      add({ person, as: "individuals", studentIds: [] });
     }
   }
   return { recipients, limited };

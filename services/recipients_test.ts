@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Calendar, Device, Person } from "./model.ts";
-import { devicesFor, previewRecipients } from "./recipients.ts";
+import { devicesFor, previewRecipients, resolveRecipients } from "./recipients.ts";
 import { createPeople } from "./store/people.ts";
 
 const calendar: Calendar = {
@@ -108,4 +108,18 @@ Deno.test("students, staff and individuals, without duplicates; emergency reache
   assert.deepEqual(p.byType, { students: 3, staff: 1, individuals: 1 });
   assert.equal(p.people, 5);
   assert.deepEqual(p.byMode.email, { people: 2, devices: 2, noDevice: 3, optedOut: 0 });
+});
+
+Deno.test("individuals: only people of the calendar's school are resolved, whenever the message was saved", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const db = { kv, districtId: "d" };
+  await createPeople(db, [
+    person("elsewhere", "student", { schoolIds: ["s2"], devices: [dev("ee", "email")] }),
+    person("both", "guardian", { schoolIds: ["s2", "s1"], devices: [dev("be", "email")] }),
+  ]);
+  const { recipients } = await resolveRecipients(db, {
+    recipients: { types: ["individuals"], grades: [], personIds: ["elsewhere", "both"], oneCopyPerGuardian: true },
+  }, calendar);
+  kv.close();
+  assert.deepEqual(recipients.map((r) => r.person.id), ["both"]);
 });

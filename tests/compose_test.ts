@@ -325,3 +325,68 @@ Deno.test("a request body over the limit is refused with 413 before it is read w
   assert.equal(small.status, 413);
   t.close();
 });
+
+Deno.test("individual people: one outside the calendar's school is refused by id at find, preview, Next and commit, never named", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  // stu201 is Ava Haddad, a Roosevelt student; office has Lincoln's calendar only.
+  const outside = { calendarId: "lincoln-2026", types: "individuals", personIds: "stu201" };
+  const refused = /One or more chosen people are not in this calendar.s school/;
+  const unnamed = (html: string) => {
+    assert.doesNotMatch(html, /Ava Haddad \(student/);
+    assert.doesNotMatch(html, /stu201/);
+  };
+  for (const go of ["find", "preview", "content"]) {
+    const res = await post(c, draft, "recipients", { ...outside, find: "Haddad" }, go);
+    assert.equal(res.status, 400, go);
+    const html = await res.text();
+    assert.match(html, refused, go);
+    unnamed(html);
+  }
+  const htmx = await c.post(`/compose/${draft}/preview`, outside);
+  assert.equal(htmx.status, 400);
+  unnamed(await htmx.text());
+  const page = await c.get(`/compose/${draft}/recipients`);
+  assert.equal(page.status, 200);
+  unnamed(await page.text());
+
+  const inside = await post(c, draft, "recipients", { ...outside, personIds: ["stu1", "stu201"] }, "preview");
+  assert.equal(inside.status, 400);
+  const insideHtml = await inside.text();
+  assert.match(insideHtml, /Maya Clark \(student\)/, "the Lincoln student stays chosen");
+  unnamed(insideHtml);
+
+  const individualContent = { ...content, emailHtml: "<p>Dear {{recipient.firstName}}</p>", text: "" };
+  assert.equal((await post(c, draft, "content", individualContent, "send")).status, 303);
+  const commit = await post(c, draft, "send", { ...weekly, subject: "Science fair" }, "commit");
+  assert.equal(commit.status, 400, "a draft holding the id is refused at Send");
+  const commitHtml = await commit.text();
+  assert.match(commitHtml, refused);
+  unnamed(commitHtml);
+  assert.ok(!subjects(await (await c.get("/messages")).text()).includes("Science fair"), "nothing was saved");
+
+  assert.equal((await post(c, draft, "recipients", { ...outside, personIds: "stu1" }, "content")).status, 303);
+  t.close();
+});
+
+Deno.test("individual people: the calendar's school decides, for an administrator too", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "admin");
+  const draft = await startDraft(c);
+  const lincoln = await post(c, draft, "recipients", {
+    calendarId: "lincoln-2026",
+    types: "individuals",
+    personIds: "stu201",
+  }, "content");
+  assert.equal(lincoln.status, 400);
+  assert.doesNotMatch(await lincoln.text(), /Ava Haddad/);
+  const roosevelt = await post(c, draft, "recipients", {
+    calendarId: "roosevelt-2026",
+    types: "individuals",
+    personIds: "stu201",
+  }, "preview");
+  assert.equal(roosevelt.status, 200);
+  assert.match(await roosevelt.text(), /Ava Haddad \(student\)/);
+  t.close();
+});

@@ -151,3 +151,19 @@ Deno.test("a number or address shared by two guardians gets one copy", async () 
   assert.equal(new Set(emails).size, emails.length, "no address twice in one mode");
   t.close();
 });
+
+Deno.test("Processing leaves out an individual outside the calendar's school (saved before the check, or moved away)", async () => {
+  const t = await testApp();
+  await makeDue(t.db, "msg-early-release", {
+    calendarId: "lincoln-2026",
+    recipients: { types: ["individuals"], grades: [], personIds: ["stu201", "gdn1"], oneCopyPerGuardian: true },
+    content: { emailHtml: "<p>Hi {{recipient.firstName}}</p>", emailText: "", text: "", voice: "", inbox: "x" },
+  });
+  await settle(t);
+  const [run] = await runsOf(t.db, "msg-early-release");
+  assert.equal(run.status, "completed");
+  const people = new Set<string>();
+  for await (const d of deliveriesOf(t.db, run.id)) people.add(d.value.personId);
+  assert.deepEqual([...people], ["gdn1"]);
+  t.close();
+});
