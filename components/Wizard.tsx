@@ -193,7 +193,7 @@ function ContentStep({ draft, errors, mergeSample }: WizardProps) {
       <details class="merge-fields">
         <summary>Merge fields</summary>
         <ul>
-          {Object.entries(MERGE_FIELDS).map(([f, d]) => (
+          {[...MERGE_FIELDS].map(([f, d]) => (
             <li key={f}>
               <code>{`{{${f}}}`}</code> {d.label}
               {mergeSample?.fields[f] !== undefined && (

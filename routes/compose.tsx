@@ -98,7 +98,7 @@ async function stepExtras(c: Ctx, draft: Draft, step: Step): Promise<Partial<Wiz
       : (await Promise.all(sample.studentIds.map((id) => getPerson(db, id)))).flatMap((p) => (p ? [p.value] : []));
     const school = (await listSchools(db)).find((s) => s.id === usable.schoolId) ?? { id: usable.schoolId, name: "" };
     const fields: Record<string, string> = {};
-    for (const [f, def] of Object.entries(MERGE_FIELDS)) {
+    for (const [f, def] of MERGE_FIELDS) {
       if (!def.needsStudent || students.length) {
         fields[f] = def.value({ recipient: sample.person, students, school, district });
       }

@@ -362,7 +362,7 @@ export function checkContent(form: ContentForm, recipients: RecipientsForm): Err
       errors[f] = `${CONTENT_LABEL[f]} uses ${unknown.map((u) => `{{${u}}}`).join(", ")}, which ${
         unknown.length > 1 ? "are not merge fields" : "is not a merge field"
       } Messenger knows`;
-    } else if (studentless && mergeFieldsIn(form[f]).some((m) => MERGE_FIELDS[m].needsStudent)) {
+    } else if (studentless && mergeFieldsIn(form[f]).some((m) => MERGE_FIELDS.get(m)?.needsStudent)) {
       errors[f] = `${CONTENT_LABEL[f]} uses a student field, but the recipients are staff or individuals`;
     }
   }

@@ -18,30 +18,41 @@ const names = (people: Person[], pick: (p: Person) => string) => {
   return values.length <= 2 ? values.join(" and ") : `${values.slice(0, -1).join(", ")} and ${values.at(-1)}`;
 };
 
-export const MERGE_FIELDS: Record<
-  string,
-  { label: string; needsStudent: boolean; value: (c: MergeContext) => string }
-> = {
-  "recipient.firstName": { label: "Recipient's first name", needsStudent: false, value: (c) => c.recipient.firstName },
-  "recipient.lastName": { label: "Recipient's last name", needsStudent: false, value: (c) => c.recipient.lastName },
-  "student.firstName": {
+export interface MergeField {
+  label: string;
+  needsStudent: boolean;
+  value: (c: MergeContext) => string;
+}
+
+/**
+ * A Map, not an object: the names come from what staff type, and a plain
+ * object would also answer to `constructor`, `toString` or `__proto__`.
+ */
+export const MERGE_FIELDS: ReadonlyMap<string, MergeField> = new Map([
+  ["recipient.firstName", {
+    label: "Recipient's first name",
+    needsStudent: false,
+    value: (c) => c.recipient.firstName,
+  }],
+  ["recipient.lastName", { label: "Recipient's last name", needsStudent: false, value: (c) => c.recipient.lastName }],
+  ["student.firstName", {
     label: "Student's first name",
     needsStudent: true,
     value: (c) => names(c.students, (s) => s.firstName),
-  },
-  "student.lastName": {
+  }],
+  ["student.lastName", {
     label: "Student's last name",
     needsStudent: true,
     value: (c) => names(c.students, (s) => s.lastName),
-  },
-  "student.grade": {
+  }],
+  ["student.grade", {
     label: "Student's grade",
     needsStudent: true,
     value: (c) => names(c.students, (s) => s.grade ?? ""),
-  },
-  "school.name": { label: "School name", needsStudent: false, value: (c) => c.school.name },
-  "district.name": { label: "District name", needsStudent: false, value: (c) => c.district.name },
-};
+  }],
+  ["school.name", { label: "School name", needsStudent: false, value: (c) => c.school.name }],
+  ["district.name", { label: "District name", needsStudent: false, value: (c) => c.district.name }],
+]);
 
 const FIELD = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
@@ -51,7 +62,7 @@ export function mergeFieldsIn(text: string): string[] {
 }
 
 export function unknownMergeFields(text: string): string[] {
-  return mergeFieldsIn(text).filter((f) => !(f in MERGE_FIELDS));
+  return mergeFieldsIn(text).filter((f) => !MERGE_FIELDS.has(f));
 }
 
 export class MergeFieldError extends Error {
@@ -64,7 +75,7 @@ export class MergeFieldError extends Error {
 /** Fills the fields for one recipient; `escape` is applied to each value (HTML). */
 export function renderMerge(text: string, ctx: MergeContext, escape: (s: string) => string = (s) => s): string {
   return text.replaceAll(FIELD, (_, field: string) => {
-    const def = MERGE_FIELDS[field];
+    const def = MERGE_FIELDS.get(field);
     if (!def || (def.needsStudent && ctx.students.length === 0)) throw new MergeFieldError(field, ctx.recipient.id);
     return escape(def.value(ctx));
   });

@@ -49,3 +49,12 @@ Deno.test("a field that cannot be filled is an error, not a blank", () => {
   assert.throws(() => renderMerge("{{student.homeroom}}", ctx), MergeFieldError);
   assert.throws(() => renderMerge("Hi {{student.firstName}}", { ...ctx, students: [] }), /student.firstName/);
 });
+
+Deno.test("names of object internals are unknown fields, never looked up on Object.prototype", () => {
+  const internals = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"];
+  const text = internals.map((f) => `{{${f}}}`).join(" ");
+  assert.deepEqual(unknownMergeFields(text), internals);
+  for (const f of internals) {
+    assert.throws(() => renderMerge(`Hi {{${f}}}`, ctx), MergeFieldError, f);
+  }
+});

@@ -390,3 +390,27 @@ Deno.test("individual people: the calendar's school decides, for an administrato
   assert.match(await roosevelt.text(), /Ava Haddad \(student\)/);
   t.close();
 });
+
+Deno.test("merge fields named like object internals are unknown fields at the Content step (400), never a 500", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  await post(c, draft, "recipients", recipients, "content");
+  for (const field of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+    const typed = { ...content, text: `Hi {{${field}}}` };
+    for (const go of ["preview", "send"]) {
+      const res = await post(c, draft, "content", typed, go);
+      const html = await res.text();
+      if (go === "send") {
+        assert.equal(res.status, 400, field);
+        assert.match(html, new RegExp(`\\{\\{${field}\\}\\}, which is not a merge field`), field);
+      } else assert.ok(res.status < 500, `${field} preview: ${res.status}`);
+    }
+    assert.equal((await c.get(`/compose/${draft}/content`)).status, 200, field);
+    const commit = await post(c, draft, "send", weekly, "commit");
+    assert.equal(commit.status, 400, `${field} at Send`);
+    await commit.body?.cancel();
+  }
+  assert.ok(!subjects(await (await c.get("/messages")).text()).includes("Science fair"), "nothing was saved");
+  t.close();
+});

@@ -55,6 +55,12 @@ export const SEND_CONCURRENCY = 8;
 /** A delivery left "sending" this long was cut off by a crash: send it again. */
 export const SEND_TIMEOUT_MS = 5 * 60 * 1000;
 export const MAX_ATTEMPTS = 5;
+/**
+ * Processing that throws something other than a Failure (a bug, a record
+ * that no longer reads) is tried again after each lease this many times in
+ * all, then its run is Failed: it would otherwise stay Processing for ever.
+ */
+export const PROCESS_ATTEMPTS = 3;
 /** Texts and calls wait this long for the provider's final status before "sent" counts as final. */
 export const CALLBACK_GRACE_MS = 30 * 60 * 1000;
 const BATCH = 250;
@@ -373,7 +379,8 @@ export class Dispatcher {
     };
     const op = stageJobUpdate(this.db.kv.atomic(), this.db, job, null);
     stageRun(op, this.db, run, next);
-    await op.commit();
+    // Batches written before the failure would otherwise show as pending on a run that sends nothing.
+    if ((await op.commit()).ok) await deleteRunDeliveries(this.db, run.value.id);
   }
 
   /** Recipients → per-device deliveries, written in batches of BATCH exactly once each. */
@@ -382,9 +389,9 @@ export class Dispatcher {
     if (!run) return this.done(job);
     if (run.value.status === "canceling") return this.finishCancel(run, job);
     if (run.value.status !== "processing") return this.done(job);
+    let current = job;
     try {
       const { deliveries, excluded } = await this.plan(run.value);
-      let current = job;
       for (let batch = current.value.progress; batch * BATCH < deliveries.length; batch++) {
         const op = this.db.kv.atomic();
         for (const d of deliveries.slice(batch * BATCH, (batch + 1) * BATCH)) stageNewDelivery(op, this.db, d);
@@ -419,8 +426,20 @@ export class Dispatcher {
       for (const j of [...jobs, newJob("finish", run.value.id, now)]) stageNewJob(op, this.db, j);
       if ((await op.commit()).ok) { for (const j of jobs) if (j.dueAt <= now) this.o.enqueue?.(j.id); }
     } catch (e) {
-      if (e instanceof Failure) return this.fail(run, e, job);
-      throw e;
+      if (e instanceof Failure) return this.fail(run, e, current);
+      if (current.value.attempts < PROCESS_ATTEMPTS) throw e;
+      console.error(`dispatch: Processing run ${run.value.id} threw ${PROCESS_ATTEMPTS} times; it is Failed:`, e);
+      const error = e instanceof Error ? e : new Error(String(e));
+      return this.fail(
+        run,
+        new Failure(
+          `Processing stopped after ${PROCESS_ATTEMPTS} attempts on an unexpected error, and nothing was sent. ` +
+            "Retry the message; if it fails again, give support the Message ID.",
+          "Processing",
+          `${error.name}: ${error.message}`.slice(0, 1000),
+        ),
+        current,
+      );
     }
   }
 

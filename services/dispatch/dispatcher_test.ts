@@ -6,7 +6,9 @@ import { deliveriesOf, runCounts } from "../store/deliveries.ts";
 import { listOutbox, type OutboxEntry } from "../providers/outbox.ts";
 import { getDistrict } from "../store/district.ts";
 import { getPerson, savePerson } from "../store/people.ts";
-import { nextDialingWindow } from "./dispatcher.ts";
+import { nextDialingWindow, PROCESS_ATTEMPTS, runMessageKey } from "./dispatcher.ts";
+import { jobsOfRun, LEASE_MS } from "./jobs.ts";
+import type { TestApp } from "../../tests/support/app.ts";
 import type { Db } from "../store/kv.ts";
 import { toWall } from "../time.ts";
 
@@ -165,5 +167,51 @@ Deno.test("Processing leaves out an individual outside the calendar's school (sa
   const people = new Set<string>();
   for await (const d of deliveriesOf(t.db, run.id)) people.add(d.value.personId);
   assert.deepEqual([...people], ["gdn1"]);
+  t.close();
+});
+
+/** The per-minute sweep, run once a lease has passed each time, as after a crash or a throw. */
+async function sweepPastLeases(t: TestApp, rounds: number) {
+  for (let i = 0; i < rounds; i++) {
+    await t.dispatcher.sweep();
+    t.clock.at += LEASE_MS + 1;
+  }
+}
+
+Deno.test("content holding {{constructor}} (written past the wizard) fails Processing with the field named", async () => {
+  const t = await testApp();
+  await makeDue(t.db, "msg-staff-meeting", {
+    content: { emailHtml: "<p>x</p>", emailText: "x", text: "", voice: "", inbox: "Hi {{constructor}}" },
+  });
+  const run = (await t.dispatcher.startOccurrence("msg-staff-meeting", NOW))!;
+  await sweepPastLeases(t, PROCESS_ATTEMPTS + 2);
+  const failed = (await getRun(t.db, run.id))!.value;
+  assert.equal(failed.status, "failed");
+  assert.match(failed.error!.reason, /merge field \{\{constructor\}\} cannot be filled/);
+  assert.equal((await listOutbox(t.db)).items.length, 0);
+  t.close();
+});
+
+Deno.test("a Processing that keeps throwing ends Failed after PROCESS_ATTEMPTS attempts, with its reason", async () => {
+  const t = await testApp();
+  const message = await makeDue(t.db, "msg-early-release");
+  const run = (await t.dispatcher.startOccurrence("msg-early-release", NOW))!;
+  // A content copy that no longer reads back: plan() throws a ZodError, not a Failure, on every attempt.
+  await t.db.kv.set(runMessageKey(t.db, run.id), { ...message, modes: [] });
+  await sweepPastLeases(t, PROCESS_ATTEMPTS - 1);
+  assert.equal((await getRun(t.db, run.id))!.value.status, "processing", "retried while under the bound");
+  await sweepPastLeases(t, 1);
+  const failed = (await getRun(t.db, run.id))!.value;
+  assert.equal(failed.status, "failed");
+  assert.match(failed.error!.reason, new RegExp(`stopped after ${PROCESS_ATTEMPTS} attempts`));
+  assert.equal(failed.error!.stage, "Processing");
+  assert.match(failed.error!.detail, /^ZodError: /);
+  assert.deepEqual(await jobsOfRun(t.db, run.id), [], "nothing left to re-drive");
+  await sweepPastLeases(t, 3);
+  assert.equal((await getRun(t.db, run.id))!.value.status, "failed", "and it stays Failed");
+  assert.equal((await listOutbox(t.db)).items.length, 0);
+  let n = 0;
+  for await (const _ of deliveriesOf(t.db, run.id)) n++;
+  assert.equal(n, 0, "no delivery is left behind");
   t.close();
 });
