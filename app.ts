@@ -4,15 +4,16 @@
  * dependencies and serves it; tests call `app.request()` directly.
  */
 import { Hono } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import { compress } from "hono/compress";
 import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import { formatBytes, MAX_ATTACHMENT_BYTES } from "./services/attachments.ts";
 import { secureHeaders } from "hono/secure-headers";
-import { timingSafeEqual } from "node:crypto";
-import { Buffer } from "node:buffer";
-import { randomToken, userForSession } from "./services/auth.ts";
+import { userForSession } from "./services/auth.ts";
+import { csrf } from "./middleware/csrf.ts";
+import { readableForm } from "./middleware/form_body.ts";
+import { noStore } from "./middleware/no_store.ts";
 import { getDistrict } from "./services/store/district.ts";
 import { authRoutes, SESSION_COOKIE } from "./routes/auth.tsx";
 import type { AppEnv, Deps } from "./routes/env.ts";
@@ -30,15 +31,7 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 import { setupRoutes } from "./routes/setup.tsx";
 import { preferenceRoutes } from "./routes/preferences.tsx";
 
-export const CSRF_COOKIE = "messenger_csrf";
-const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const PUBLIC_PATHS = ["/signin", "/setup", "/static/", "/healthz"];
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 function tooLarge(c: Context) {
   return c.text(
@@ -81,7 +74,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       frameAncestors: ["'none'"],
     },
   }));
+  app.use(readableForm);
   app.route("/", staticRoutes);
+  app.use(noStore);
   app.route("/", healthRoutes);
   // Before the session and CSRF middleware: Twilio signs its requests instead.
   app.route("/", webhookRoutes);
@@ -96,36 +91,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     }
     c.set("district", district);
     c.set("user", null);
-
-    // Double-submit token: a random cookie the page repeats in every form
-    // (and htmx in a header). Another site can neither read nor set it.
-    let csrf = getCookie(c, CSRF_COOKIE);
-    if (!csrf || csrf.length !== 43) {
-      csrf = randomToken();
-      setCookie(c, CSRF_COOKIE, csrf, {
-        httpOnly: true,
-        sameSite: "Lax",
-        secure: deps.secureCookies,
-        path: "/",
-      });
-    }
-    c.set("csrf", csrf);
-    if (UNSAFE.has(c.req.method)) {
-      const sent = c.req.header("X-CSRF-Token") ??
-        (await c.req.parseBody().catch(() => ({})) as Record<string, unknown>)
-          ._csrf;
-      if (typeof sent !== "string" || !sameToken(sent, csrf)) {
-        return problem(
-          c,
-          403,
-          "Form expired",
-          "This form could not be accepted because its security token is missing or out of date. " +
-            "Go back, reload the page and try again. Nothing was changed.",
-        );
-      }
-    }
     await next();
   });
+  app.use(csrf);
   // After CSRF, before the session and the sign-in guard: families have no
   // account, the signed link admits them, and their form still needs the token.
   app.route("/", preferenceRoutes);

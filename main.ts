@@ -2,7 +2,6 @@
  * The composition root: configuration (the only place that reads the
  * environment) → KV → demo data → app → Deno.serve.
  */
-import { z } from "zod";
 import type { CountryCode } from "libphonenumber-js";
 import { createApp } from "./app.ts";
 import { seedDemo } from "./services/demo.ts";
@@ -10,81 +9,17 @@ import { systemClock } from "./services/time.ts";
 import { randomToken } from "./services/auth.ts";
 import { Dispatcher } from "./services/dispatch/dispatcher.ts";
 import { buildProviders } from "./services/providers/index.ts";
-import { DEFAULT_RETENTION_DAYS, enforceRetention } from "./services/retention.ts";
+import { enforceRetention } from "./services/retention.ts";
 import { KEEP_IMPORTS_DAYS, pruneImports } from "./services/roster/import.ts";
-import { createFirstAdmin, ensureDistrict, MIN_PASSWORD, needsFirstAdmin } from "./services/setup.ts";
+import { createFirstAdmin, ensureDistrict, needsFirstAdmin } from "./services/setup.ts";
+import { listenHostname, loadConfig } from "./config.ts";
 
-const Config = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(8000),
-  HOSTNAME: z.string().default("0.0.0.0"),
-  KV_PATH: z.string().optional(),
-  /** Set by Deno Deploy: there the platform's KV is used when KV_PATH is unset. */
-  DENO_DEPLOYMENT_ID: z.string().optional(),
-  MESSENGER_ENV: z.enum(["demo", "production"]).default("demo"),
-  DISTRICT_ID: z.string().regex(
-    /^[a-z0-9-]{1,40}$/,
-    "lowercase letters, digits and dashes",
-  ).default("demo"),
-  PUBLIC_URL: z.url().optional(),
-  DISTRICT_NAME: z.string().min(1).default("School District"),
-  DISTRICT_TIME_ZONE: z.string().refine(isTimeZone, "not an IANA time zone such as America/Chicago").default(
-    "America/Chicago",
-  ),
-  /** Roster phone numbers without a country code are read as this country's (ISO 3166 alpha-2). */
-  ROSTER_PHONE_COUNTRY: z.string().regex(/^[A-Z]{2}$/, "a two-letter country code such as US").default("US"),
-  ADMIN_LOGIN: z.string().regex(/^[a-z0-9._-]{2,40}$/i, "2 to 40 letters, digits, dots, dashes or underscores")
-    .optional(),
-  ADMIN_NAME: z.string().min(1).default("District administrator"),
-  ADMIN_PASSWORD: z.string().min(MIN_PASSWORD, `at least ${MIN_PASSWORD} characters`).optional(),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, "an smtp:// or smtps:// URL").optional(),
-  SMTP_FROM: z.string().min(3).default("Messenger <messenger@localhost>"),
-  SMTP_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(10),
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "AC followed by 32 hex digits").optional(),
-  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
-  TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, "an E.164 number or a Messaging Service SID")
-    .optional(),
-  /** Tests and staging: a Twilio-compatible API at another address. */
-  TWILIO_API_BASE: z.url().optional(),
-  REDIAL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  REDIAL_MINUTES: z.coerce.number().min(0.01).max(240).default(10),
-  RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(DEFAULT_RETENTION_DAYS),
-  OUTBOX_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-  /** How often dispatch looks for due work; under 60 adds a timer to the per-minute cron. */
-  DISPATCH_SECONDS: z.coerce.number().min(0.1).max(60).default(60),
-  LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
-  /** Must exceed the longest provider call (SMTP: up to 90 s): a live send older than this is resent. */
-  SEND_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
-  /** "off" runs dispatch from the cron sweep alone (Deno Deploy, remote KV). */
-  MESSENGER_QUEUE: z.enum(["on", "off"]).default("on"),
-  REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-});
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const parsed = Config.superRefine((c, ctx) => {
-  const twilio = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, c.TWILIO_FROM];
-  if (twilio.some(Boolean) && !twilio.every(Boolean)) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["TWILIO_ACCOUNT_SID"],
-      message: "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM together",
-    });
-  }
-}).safeParse(Deno.env.toObject());
-if (!parsed.success) {
-  for (const issue of parsed.error.issues) {
-    console.error(`Configuration: ${issue.path.join(".")}: ${issue.message}`);
-  }
+const loaded = loadConfig(Deno.env.toObject());
+if ("problems" in loaded) {
+  for (const problem of loaded.problems) console.error(problem);
   Deno.exit(1);
 }
-const config = parsed.data;
+const { config } = loaded;
 
 const kvPath = config.KV_PATH ?? (config.DENO_DEPLOYMENT_ID ? undefined : "./data/messenger.kv");
 if (kvPath && kvPath !== ":memory:" && !kvPath.includes("://")) {
@@ -94,7 +29,13 @@ if (kvPath && kvPath !== ":memory:" && !kvPath.includes("://")) {
 const kv = await Deno.openKv(kvPath);
 const db = { kv, districtId: config.DISTRICT_ID };
 const demo = config.MESSENGER_ENV === "demo";
-if (demo && await seedDemo(db, systemClock)) console.log("Created the demo district.");
+if (demo) {
+  console.log(
+    "This is the DEMO: its accounts' passwords are shown on the sign-in page. " +
+      "For a real district set MESSENGER_ENV=production (see the README's Deploy section).",
+  );
+  if (await seedDemo(db, systemClock)) console.log("Created the demo district.");
+}
 let setupToken: string | undefined;
 if (!demo) {
   await ensureDistrict(db, {
@@ -173,6 +114,7 @@ const app = createApp({
   clock: systemClock,
   demo,
   secureCookies: config.PUBLIC_URL?.startsWith("https:") ?? false,
+  trustProxy: config.TRUST_PROXY === "on",
   refreshMs: config.REFRESH_SECONDS * 1000,
   setupToken,
   dispatcher,
@@ -184,6 +126,7 @@ const app = createApp({
 
 Deno.serve({
   port: config.PORT,
-  hostname: config.HOSTNAME,
-  onListen: ({ hostname, port }) => console.log(`Messenger listening on http://${hostname}:${port}/`),
-}, app.fetch);
+  hostname: listenHostname(config),
+  onListen: ({ hostname, port }) =>
+    console.log(`Messenger${demo ? " (demo)" : ""} listening on http://${hostname}:${port}/`),
+}, (request, info) => app.fetch(request, info));

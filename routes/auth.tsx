@@ -3,11 +3,13 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { CsrfField } from "../components/Layout.tsx";
-import { createSession, endSession, SESSION_TTL_MS, signIn } from "../services/auth.ts";
+import { createSession, endSession, SESSION_TTL_MS } from "../services/auth.ts";
+import { signIn } from "../services/sign_in.ts";
+import { rotateCsrf } from "../middleware/csrf.ts";
 import { needsFirstAdmin } from "../services/setup.ts";
 import { DEMO_ACCOUNTS } from "../services/demo.ts";
 import { formatInstant } from "../services/time.ts";
-import type { AppEnv, Ctx } from "./env.ts";
+import { type AppEnv, clientAddress, type Ctx } from "./env.ts";
 import { fieldErrors, page } from "./render.tsx";
 
 export const SESSION_COOKIE = "messenger_session";
@@ -24,12 +26,23 @@ const SignInForm = z.object({
   next: z.string().default("/messages"),
 });
 
-/** Only same-site paths: never an open redirect to another host. */
-function safeNext(next: string | undefined): string {
-  return next && next.startsWith("/") && !next.startsWith("//") &&
-      !next.startsWith("/\\")
-    ? next
-    : "/messages";
+const HERE = "http://messenger.invalid";
+
+/**
+ * Only a path of this site, judged as a browser reads it: browsers drop tabs
+ * and newlines and read "\\" as "/", so "/\t/evil.example" is "//evil.example".
+ * A real next never holds a control character, so one is refused outright.
+ */
+export function safeNext(next: string | undefined): string {
+  // deno-lint-ignore no-control-regex
+  if (!next?.startsWith("/") || /[\x00-\x1f\x7f]/.test(next)) return "/messages";
+  try {
+    const url = new URL(next, HERE);
+    const path = url.pathname + url.search + url.hash;
+    return url.origin === HERE && new URL(path, HERE).origin === HERE && !path.startsWith("//") ? path : "/messages";
+  } catch {
+    return "/messages";
+  }
 }
 
 function SignInPage(
@@ -146,12 +159,8 @@ export const authRoutes = new Hono<AppEnv>()
     }
     const { deps } = c.var;
     const next = safeNext(form.data.next);
-    const result = await signIn(
-      deps.db,
-      form.data.login,
-      form.data.password,
-      deps.clock,
-    );
+    const attempt = { login: form.data.login, password: form.data.password, client: clientAddress(c) };
+    const result = await signIn(deps.db, attempt, deps.clock);
     if (!result.ok) {
       const message = result.reason === "locked"
         ? `Too many failed sign-ins for this login. It is locked until ${
@@ -162,7 +171,11 @@ export const authRoutes = new Hono<AppEnv>()
         form: message,
       }, next);
     }
-    const token = await createSession(deps.db, result.user.id, deps.clock);
+    // A new session and CSRF token: nothing set before sign-in (by another site, or a shared computer) carries over.
+    const previous = getCookie(c, SESSION_COOKIE);
+    if (previous) await endSession(deps.db, previous);
+    rotateCsrf(c);
+    const token = await createSession(deps.db, result.user, deps.clock);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: "Lax",

@@ -12,6 +12,8 @@ export interface Deps {
   demo: boolean;
   /** Set when served over https (behind a proxy the request URL says http). */
   secureCookies: boolean;
+  /** Behind a reverse proxy: the client's address is the last one in X-Forwarded-For. */
+  trustProxy?: boolean;
   /** Printed at start-up while no user exists; the set-up page asks for it. */
   setupToken?: string;
   dispatcher: Dispatcher;
@@ -47,4 +49,18 @@ export function currentUser(c: Ctx): User {
 
 export function isFragment(c: Ctx): boolean {
   return c.req.header("HX-Request") === "true";
+}
+
+/**
+ * The client's address, for throttling sign-in: the connection's peer, or
+ * behind a trusted proxy the address that proxy saw ("" when unknown, as in
+ * tests that call the app directly).
+ */
+export function clientAddress(c: Ctx): string {
+  if (c.var.deps.trustProxy) {
+    const forwarded = c.req.header("X-Forwarded-For")?.split(",").at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return env?.remoteAddr?.hostname ?? "";
 }

@@ -221,6 +221,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
       name: a.name,
       title: a.title,
       passwordHash: await hashPassword(a.password),
+      sessionEpoch: 0,
       rights: rightsFor[a.login],
       disabled: false,
     };

@@ -89,6 +89,8 @@ export const User = z.object({
   passwordHash: z.string(),
   rights: ToolRights,
   disabled: z.boolean().default(false),
+  /** Raised when a password reset or losing every right must end the user's sessions. */
+  sessionEpoch: z.number().int().nonnegative().default(0),
   /** The user's own record on the roster (a Person of kind "staff"), when an administrator linked it. */
   personId: z.string().min(1).max(64).optional(),
 });

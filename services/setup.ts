@@ -38,6 +38,7 @@ export async function createFirstAdmin(db: Db, admin: FirstAdmin): Promise<boole
     name: admin.name,
     title: "District administrator",
     passwordHash: await hashPassword(admin.password),
+    sessionEpoch: 0,
     disabled: false,
     rights: ADMIN_RIGHTS,
   };

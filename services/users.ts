@@ -53,6 +53,13 @@ function rightsOf(f: UserForm): ToolRights {
   };
 }
 
+/** Rights that let a user neither send (a mode, a type, recipients and a calendar), oversee others' messages, nor administer. */
+export function mayDoNothing(r: ToolRights): boolean {
+  const calendars = r.calendars === "all" || r.calendars.length > 0;
+  const send = r.modes.length > 0 && r.messageTypes.length > 0 && r.recipientTypes.length > 0 && calendars;
+  return !send && !(r.viewEditAll && calendars) && !r.admin;
+}
+
 /**
  * Why a user cannot be linked to roster record `personId`, or null when it
  * can ("" is no link): it must be a staff member still on the roster.
@@ -87,6 +94,7 @@ export async function addUser(db: Db, by: User, f: z.infer<typeof NewUserForm>):
     name: f.name,
     title: f.title,
     passwordHash: await hashPassword(f.password),
+    sessionEpoch: 0,
     rights: rightsOf(f),
     disabled: f.disabled,
     ...(f.personId ? { personId: f.personId } : {}),
@@ -102,12 +110,15 @@ export async function changeUser(db: Db, by: User, id: string, f: UserForm): Pro
   const current = await getUser(db, id);
   if (!current) return null;
   const { personId: _, ...rest } = current.value;
+  const rights = rightsOf(f);
   const next: User = {
     ...rest,
     name: f.name,
     title: f.title,
-    rights: rightsOf(f),
+    rights,
     disabled: f.disabled,
+    // Disabled users are refused on every request anyway; a user left with no rights is signed out too.
+    sessionEpoch: rest.sessionEpoch + (mayDoNothing(rights) && !mayDoNothing(rest.rights) ? 1 : 0),
     ...(f.personId ? { personId: f.personId } : {}),
   };
   await updateUser(db, current, next);
@@ -119,7 +130,9 @@ export async function changeUser(db: Db, by: User, id: string, f: UserForm): Pro
 export async function resetPassword(db: Db, by: User, id: string, password: string): Promise<boolean> {
   const current = await getUser(db, id);
   if (!current) return false;
-  await updateUser(db, current, { ...current.value, passwordHash: await hashPassword(password) });
+  // Whoever knew the old password may hold a session: a reset ends them all.
+  const sessionEpoch = current.value.sessionEpoch + 1;
+  await updateUser(db, current, { ...current.value, passwordHash: await hashPassword(password), sessionEpoch });
   await audit(db, by, "reset the password of", current.value);
   return true;
 }

@@ -38,12 +38,14 @@ export async function testApp(
     publicUrlConfigured?: boolean;
     twilioAuthToken?: string;
     redial?: { attempts: number; intervalMs: number };
+    /** A KV that already holds a district (seed is then skipped). */
+    kv?: Deno.Kv;
   } = {},
 ): Promise<TestApp> {
-  const kv = await Deno.openKv(":memory:");
+  const kv = opts.kv ?? await Deno.openKv(":memory:");
   const db = { kv, districtId: "demo" };
   const clock = new TestClock();
-  if (opts.seed !== false) await seedDemo(db, clock);
+  if (opts.seed !== false && !opts.kv) await seedDemo(db, clock);
   const providers = opts.providers ?? outboxProviders(db, clock);
   const publicUrl = opts.publicUrl ?? "http://127.0.0.1:9";
   const dispatcher = new Dispatcher({ db, clock, providers, publicUrl, redial: opts.redial });
@@ -52,6 +54,7 @@ export async function testApp(
     clock,
     demo: opts.demo ?? true,
     secureCookies: false,
+    trustProxy: true,
     refreshMs: 60_000,
     dispatcher,
     providerNames: providers.names,
@@ -66,7 +69,11 @@ export async function testApp(
 export class Client {
   cookies = new Map<string, string>();
   /** `target`: the app itself (app.request) or a running server (see `overHttp`). */
-  constructor(private app: { request(path: string, init?: RequestInit): Response | Promise<Response> }) {}
+  constructor(
+    private app: { request(path: string, init?: RequestInit): Response | Promise<Response> },
+    /** Sent with every request, e.g. X-Forwarded-For to be another client address. */
+    private extraHeaders: Record<string, string> = {},
+  ) {}
 
   get csrf(): string {
     return this.cookies.get("messenger_csrf") ?? "";
@@ -74,6 +81,7 @@ export class Client {
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.extraHeaders)) headers.set(k, v);
     headers.set("Cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
     const res = await this.app.request(path, { ...init, headers });
     for (const c of res.headers.getSetCookie()) {

@@ -10,6 +10,7 @@ export function userFixture(id: string, extra: Partial<User["rights"]> = {}): Us
     name: `User ${id}`,
     title: "",
     passwordHash: "x",
+    sessionEpoch: 0,
     disabled: false,
     rights: {
       modes: ["email"],
