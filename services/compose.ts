@@ -369,9 +369,28 @@ export function checkContent(form: ContentForm, recipients: RecipientsForm): Err
   return errors;
 }
 
+/** A date that exists, as YYYY-MM-DD; whatever was typed, this answers rather than throws. */
 function validDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  return new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = m.slice(1).map(Number);
+  const back = new Date(Date.UTC(y, mo - 1, d));
+  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d;
+}
+
+/**
+ * Send Options' dates lie within this many days (five years) of today. The
+ * pattern is expanded from its start on every page of the wizard and at
+ * every occurrence, so a start in year 0 took seconds, and dates past 9999
+ * cannot be shown at all.
+ */
+const DATE_RANGE_DAYS = 1826;
+
+/** Why a typed date is refused, or undefined; `what` names it in the message. */
+function dateProblem(s: string, today: string, what: string): string | undefined {
+  if (!validDate(s)) return `Enter ${what} as YYYY-MM-DD`;
+  const [min, max] = [addDays(today, -DATE_RANGE_DAYS), addDays(today, DATE_RANGE_DAYS)];
+  if (s < min || s > max) return `Choose ${what} within five years of today, from ${min} to ${max}`;
 }
 const validTime = (s: string) => /^([01]\d|2[0-3]):[0-5]\d$/.test(s);
 
@@ -414,7 +433,8 @@ export function buildSendOptions(
   if (sendNow && form.repeat !== "none") errors.when = "A recurring message needs a start date and time";
   const date = sendNow ? today.date : form.date;
   const time = sendNow ? today.time : form.time;
-  if (!sendNow && !validDate(date)) errors.date = "Enter a date as YYYY-MM-DD";
+  const dateError = sendNow ? undefined : dateProblem(date, today.date, "a date");
+  if (dateError) errors.date = dateError;
   if (!sendNow && !validTime(time)) errors.time = "Enter a time as HH:MM (24-hour)";
   const times: Partial<Record<Mode, string>> = {};
   for (const m of modes) {
@@ -455,12 +475,17 @@ export function buildSendOptions(
       else rule.push(`COUNT=${form.count.trim()}`);
     } else {
       endDate = form.endDate.trim() || calendar?.endDate;
-      if (!endDate || !validDate(endDate)) errors.endDate = "Enter an end date as YYYY-MM-DD";
-      else if (endDate < date) errors.endDate = "The end date is before the start date";
+      const endError = dateProblem(endDate ?? "", today.date, "an end date");
+      if (endError) errors.endDate = endError;
+      else if (endDate! < date) errors.endDate = "The end date is before the start date";
     }
     const skipDates = form.skipDates.split(/[\n,;]+/).map((d) => d.trim()).filter(Boolean);
-    const badSkip = skipDates.find((d) => !validDate(d));
-    if (badSkip) errors.skipDates = `"${badSkip}" is not a date as YYYY-MM-DD`;
+    const skipProblem = skipDates
+      .map((d) =>
+        validDate(d) ? dateProblem(d, today.date, `the skip date ${d}`) : `"${d}" is not a date as YYYY-MM-DD`
+      )
+      .find((problem) => problem !== undefined);
+    if (skipProblem) errors.skipDates = skipProblem;
     schedule = {
       kind: "recurring",
       rule: rule.join(";"),

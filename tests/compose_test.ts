@@ -414,3 +414,73 @@ Deno.test("merge fields named like object internals are unknown fields at the Co
   assert.ok(!subjects(await (await c.get("/messages")).text()).includes("Science fair"), "nothing was saved");
   t.close();
 });
+
+Deno.test("Send Options: hostile dates and numbers are field errors (400, filled in) or harmless; the step always renders", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const monthly = { ...weekly, repeat: "monthly", monthlyBy: "day", monthDay: "5" };
+  const once = { ...weekly, repeat: "none" };
+  const refused: [Record<string, string>, string, RegExp][] = [];
+  for (
+    const date of ["0000-01-01", "9999-12-31", "2026-02-30", "2026-13-01", "2026-12-00", "0000-00-00", "-1", "1e9"]
+  ) {
+    refused.push([{ ...once, date }, date, /Enter a date|within five years/]);
+    refused.push([{ ...weekly, date }, date, /Enter a date|within five years/]);
+    refused.push([{ ...weekly, skipDates: `2026-12-08\n${date}` }, date, /is not a date|within five years/]);
+    refused.push([{ ...weekly, endDate: date }, date, /end date|within five years/]);
+  }
+  refused.push(
+    [{ ...weekly, date: "+275760-09-13" }, "+275760-09", /at most 10 characters/],
+    [{ ...weekly, interval: "99999" }, "999", /at most 3 characters/],
+    [{ ...weekly, interval: "0" }, "0", /from 1 to 99/],
+    [{ ...weekly, ends: "count", count: "9999" }, "9999", /from 1 to 999/],
+    [{ ...weekly, endDate: "2026-11-30" }, "2026-11-30", /before the start date/],
+    [{ ...weekly, time: "25:99" }, "25:99", /Enter a time/],
+    [{ ...weekly, time_email: "25:99" }, "25:99", /Enter a time/],
+    [{ ...monthly, monthDay: "0" }, "0", /day of the month/],
+    [{ ...monthly, monthDay: "99" }, "99", /day of the month/],
+    [{ ...monthly, monthlyBy: "weekday", nth: "-7", nthWeekday: "MO" }, "", /first, second/],
+    [
+      { ...monthly, date: "2027-02-01", monthDay: "31", interval: "12", ends: "count", count: "999" },
+      "",
+      /no delivery/,
+    ],
+  );
+  const harmless = [
+    { ...monthly, monthDay: "last" },
+    { ...weekly, skipDates: "2026-12-08\n2026-12-15" },
+    { ...monthly, monthlyBy: "weekday", nth: "-1", nthWeekday: "FR" },
+    { ...weekly, interval: "99", ends: "count", count: "999" },
+    { ...monthly, interval: "99", ends: "count", count: "999" },
+  ];
+  const fresh = async () => {
+    const draft = await startDraft(c);
+    await post(c, draft, "recipients", recipients, "content");
+    await post(c, draft, "content", content, "send");
+    return draft;
+  };
+  for (const [fields, shown, reason] of refused) {
+    const draft = await fresh();
+    const label = JSON.stringify(fields);
+    const previewed = await post(c, draft, "send", fields, "preview");
+    assert.ok(previewed.status < 500, `${label} preview: ${previewed.status}`);
+    await previewed.body?.cancel();
+    const res = await post(c, draft, "send", fields, "commit");
+    assert.equal(res.status, 400, label);
+    const html = await res.text();
+    assert.match(html, reason, label);
+    assert.ok(html.includes(shown), `${label}: the typed value comes back`);
+    const again = await c.get(`/compose/${draft}/send`);
+    assert.equal(again.status, 200, `${label} GET`);
+    await again.body?.cancel();
+  }
+  for (const fields of harmless) {
+    const draft = await fresh();
+    const label = JSON.stringify(fields);
+    const previewed = await post(c, draft, "send", fields, "preview");
+    assert.equal(previewed.status, 200, label);
+    assert.match(await previewed.text(), /Next deliveries/, label);
+    assert.equal((await c.get(`/compose/${draft}/send`)).status, 200, `${label} GET`);
+  }
+  t.close();
+});
