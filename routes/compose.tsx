@@ -27,7 +27,7 @@ import {
   STEPS,
 } from "../services/compose.ts";
 import { MERGE_FIELDS, MergeFieldError, renderMerge } from "../services/merge.ts";
-import type { Calendar, Person } from "../services/model.ts";
+import { type Calendar, MessageType, type Person } from "../services/model.ts";
 import { chosenIndividuals, previewRecipients, resolveRecipients } from "../services/recipients.ts";
 import { describeSchedule, occurrences } from "../services/recurrence.ts";
 import { maySeeMessage, mayUseCalendar } from "../services/rights.ts";
@@ -71,7 +71,8 @@ async function stepExtras(c: Ctx, draft: Draft, step: Step): Promise<Partial<Wiz
       ? await previewRecipients(db, {
         recipients: { ...selection, types: selection.types as never },
         modes: ["inbox", "email", "text", "voice"],
-        type: (draft.send.type || "general") as never,
+        // Typed in step 3 and not yet checked: "constructor" would index a device's prototype.
+        type: MessageType.safeParse(draft.send.type).data ?? "general",
       }, usable)
       : null;
     const chosen = usable ? (await chosenIndividuals(db, draft.recipients.personIds, usable)).people : [];

@@ -484,3 +484,18 @@ Deno.test("Send Options: hostile dates and numbers are field errors (400, filled
   }
   t.close();
 });
+
+Deno.test("the recipient preview reads an unchecked message type as General, never a device's own property", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  await post(c, draft, "recipients", recipients, "content");
+  const previewFor = async (type: string) => {
+    await post(c, draft, "send", { ...weekly, type }, "preview");
+    const html = await (await c.get(`/compose/${draft}/recipients`)).text();
+    return /<div id="recipient-preview".*?<\/div>/s.exec(html)![0];
+  };
+  const general = await previewFor("general");
+  for (const type of ["constructor", "toString", "bogus"]) assert.equal(await previewFor(type), general, type);
+  t.close();
+});
