@@ -32,11 +32,12 @@ export function devicesFor(
 /**
  * Individual people are picked by id, and an id alone must not reach past
  * the message's calendar: a person may be chosen while one of their schools
- * is the calendar's school. Calendar rights are checked on the calendar, so
- * this keeps every individual within them; it is checked again at
- * Processing, for a message saved before, or a person who moved schools.
+ * is the calendar's school and the roster still lists them. Calendar rights
+ * are checked on the calendar, so this keeps every individual within them;
+ * it is checked again at Processing, for a message saved before, or a
+ * person who moved schools.
  */
-export function inCalendarSchool(person: Person, calendar: Pick<Calendar, "schoolId">): boolean {
+function inCalendarSchool(person: Person, calendar: Pick<Calendar, "schoolId">): boolean {
   return !person.removedAt && person.schoolIds.includes(calendar.schoolId);
 }
 
