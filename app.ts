@@ -14,6 +14,7 @@ import { userForSession } from "./services/auth.ts";
 import { csrf } from "./middleware/csrf.ts";
 import { readableForm } from "./middleware/form_body.ts";
 import { noStore } from "./middleware/no_store.ts";
+import { pathLimits } from "./middleware/path_limits.ts";
 import { getDistrict } from "./services/store/district.ts";
 import { authRoutes, SESSION_COOKIE } from "./routes/auth.tsx";
 import type { AppEnv, Deps } from "./routes/env.ts";
@@ -74,6 +75,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       frameAncestors: ["'none'"],
     },
   }));
+  app.use(pathLimits);
   app.use(readableForm);
   app.route("/", staticRoutes);
   app.use(noStore);

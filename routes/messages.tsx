@@ -7,7 +7,8 @@ import { listCalendars } from "../services/store/district.ts";
 import { runCounts } from "../services/store/deliveries.ts";
 import { ConfirmPage } from "../components/Confirm.tsx";
 import { RecipientReport } from "../components/Report.tsx";
-import { reportCsv, reportPage, ReportQuery } from "../services/report.ts";
+import { reportCsv, reportPage, ReportQuery, type ReportRow } from "../services/report.ts";
+import { type Page, StaleCursor } from "../services/store/kv.ts";
 import { attachmentStream } from "../services/store/attachments.ts";
 import { effectiveScope, listInProgress, listScheduled, UpcomingQuery } from "../services/upcoming.ts";
 import { type AppEnv, currentUser } from "./env.ts";
@@ -63,9 +64,8 @@ export const messageRoutes = new Hono<AppEnv>()
         props.inProgress = { ...runs, items };
       }
     } catch (e) {
-      // KV refuses a cursor that is not one of its own: a stale or edited link.
-      if (!(query.cursor && e instanceof TypeError && /cursor/i.test(e.message))) throw e;
-      props.errors = { cursor: "That page link is out of date: start again from the first page." };
+      if (!(e instanceof StaleCursor)) throw e;
+      props.errors = { cursor: e.message };
       props.scheduled = { items: [] };
     }
     return page(
@@ -139,7 +139,13 @@ export const messageRoutes = new Hono<AppEnv>()
     const parsed = ReportQuery.safeParse(c.req.query());
     const query = parsed.success ? parsed.data : ReportQuery.parse({});
     const errors = parsed.success ? {} : fieldErrors(parsed.error.issues);
-    const report = parsed.success ? await reportPage(db, id, query) : { items: [] };
+    let report: Page<ReportRow> = { items: [] };
+    try {
+      if (parsed.success) report = await reportPage(db, id, query);
+    } catch (e) {
+      if (!(e instanceof StaleCursor)) throw e;
+      errors.cursor = e.message;
+    }
     return page(
       c,
       "Recipient Report",
@@ -150,7 +156,7 @@ export const messageRoutes = new Hono<AppEnv>()
         timeZone={c.var.district.timeZone}
         errors={errors}
       />,
-      { status: parsed.success ? 200 : 400 },
+      { status: Object.keys(errors).length ? 400 : 200 },
     );
   })
   .get("/runs/:id/recipients.csv", async (c) => {

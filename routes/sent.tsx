@@ -2,11 +2,11 @@
 import { Hono } from "hono";
 import { ColumnHeads, CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "../components/Labels.tsx";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Run } from "../services/model.ts";
-import { listOutbox } from "../services/providers/outbox.ts";
+import { listOutbox, type OutboxEntry } from "../services/providers/outbox.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listSent, SentQuery } from "../services/sent.ts";
 import { listCalendars } from "../services/store/district.ts";
-import type { Page } from "../services/store/kv.ts";
+import { type Page, PageCursor, StaleCursor } from "../services/store/kv.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, currentUser } from "./env.ts";
 import { fieldErrors, page, problem } from "./render.tsx";
@@ -39,8 +39,8 @@ export const sentRoutes = new Hono<AppEnv>()
       try {
         result = await listSent(db, user, q, tz);
       } catch (e) {
-        if (!(q.cursor && e instanceof TypeError)) throw e;
-        errors.cursor = "That page link is out of date: start again from the first page.";
+        if (!(e instanceof StaleCursor)) throw e;
+        errors.cursor = e.message;
       }
     }
     const scope = q.scope === "all" && user.rights.viewEditAll ? "all" : "mine";
@@ -148,10 +148,17 @@ export const sentRoutes = new Hono<AppEnv>()
     if (!currentUser(c).rights.admin) {
       return problem(c, 403, "Outbox", "Only administrators can read the outbox.");
     }
-    const cursor = c.req.query("cursor") ?? "";
-    if (!/^[0-9A-Za-z_-]{0,500}$/.test(cursor)) return problem(c, 400, "Outbox", "cursor: is not a page cursor");
+    const parsed = PageCursor.safeParse(c.req.query("cursor"));
+    if (!parsed.success) return problem(c, 400, "Outbox", `cursor: ${parsed.error.issues[0].message}`);
+    const cursor = parsed.data;
     const names = c.var.deps.providerNames;
-    const entries = await listOutbox(c.var.deps.db, cursor || undefined);
+    let entries: Page<OutboxEntry>;
+    try {
+      entries = await listOutbox(c.var.deps.db, cursor || undefined);
+    } catch (e) {
+      if (!(e instanceof StaleCursor)) throw e;
+      return problem(c, 400, "Outbox", `cursor: ${e.message}`);
+    }
     const tz = c.var.district.timeZone;
     return page(
       c,

@@ -4,6 +4,7 @@
  * (403 otherwise, nothing changed).
  */
 import { Hono } from "hono";
+import { z } from "zod";
 import { Mode } from "../services/model.ts";
 import { validTwilioSignature } from "../services/providers/twilio_signature.ts";
 import { setTextOptOut } from "../services/store/people.ts";
@@ -11,6 +12,13 @@ import type { AppEnv, Ctx } from "./env.ts";
 
 const STOP_WORDS = new Set(["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"]);
 const START_WORDS = new Set(["START", "YES", "UNSTOP", "OPTIN"]);
+/** The delivery a status callback URL names (Messenger built it; anything else names nothing). */
+const CallbackDelivery = z.object({
+  r: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/),
+  m: Mode,
+  // A delivery id is person~student~device, each at most 64 characters.
+  id: z.string().min(1).max(200),
+});
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 async function signedParams(c: Ctx): Promise<Record<string, string> | null> {
@@ -28,13 +36,13 @@ export const webhookRoutes = new Hono<AppEnv>()
   .post("/webhooks/twilio/status", async (c) => {
     const params = await signedParams(c);
     if (!params) return c.text("Forbidden: missing or invalid X-Twilio-Signature", 403);
-    const { r, m, id } = c.req.query();
-    const mode = Mode.safeParse(m);
-    if (!r || !id || !mode.success) return c.text("Bad Request: the callback URL lacks its delivery", 400);
+    const delivery = CallbackDelivery.safeParse(c.req.query());
+    if (!delivery.success) return c.text("Bad Request: the callback URL does not name a delivery", 400);
+    const { r, m, id } = delivery.data;
     const sid = params.MessageSid ?? params.CallSid ?? "";
     const status = params.MessageStatus ?? params.CallStatus ?? "";
     const result = await c.var.deps.dispatcher.applyStatus(
-      { runId: r, mode: mode.data, id },
+      { runId: r, mode: m, id },
       sid,
       status,
       params.ErrorCode || undefined,

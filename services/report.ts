@@ -7,14 +7,14 @@ import { z } from "zod";
 import { ERROR_MEANING } from "./dispatch/dispatcher.ts";
 import { Mode } from "./model.ts";
 import { type Delivery, Delivery as DeliverySchema, DeliveryState } from "./store/deliveries.ts";
-import { type Db, listPage, type Page } from "./store/kv.ts";
+import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
 import { getPeople } from "./store/people.ts";
 
 export const ReportQuery = z.object({
   state: z.union([z.literal(""), DeliveryState], { error: "is not a delivery state" }).default(""),
   mode: z.union([z.literal(""), Mode], { error: "is not a delivery mode" }).default(""),
   q: z.string().trim().max(100, "at most 100 characters").default(""),
-  cursor: z.string().max(500, "is too long").regex(/^[0-9A-Za-z_-]*$/, "is not a page cursor").default(""),
+  cursor: PageCursor,
 });
 export type ReportQuery = z.infer<typeof ReportQuery>;
 

@@ -2,11 +2,12 @@
 import { z } from "zod";
 import { MessageType, Run, type User } from "./model.ts";
 import { maySeeMessage } from "./rights.ts";
-import { type Db, listPage, type Page } from "./store/kv.ts";
+import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
 import { doneIndex, getRun } from "./store/runs.ts";
-import { addDays, fromWall } from "./time.ts";
+import { addDays, fromWall, isCalendarDate } from "./time.ts";
 
-const date = z.string().regex(/^(\d{4}-\d{2}-\d{2})?$/, "enter a date as YYYY-MM-DD").default("");
+const date = z.string().refine((d) => d === "" || isCalendarDate(d), "enter a date between 1900 and 2199 as YYYY-MM-DD")
+  .default("");
 
 export const SentQuery = z.object({
   scope: z.enum(["mine", "all"], { error: "must be mine or all" }).default("mine"),
@@ -16,7 +17,7 @@ export const SentQuery = z.object({
   calendar: z.string().trim().max(64).regex(/^[0-9A-Za-z_-]*$/, "is not a calendar id").default(""),
   subject: z.string().trim().max(200, "at most 200 characters").default(""),
   type: z.union([z.literal(""), MessageType], { error: "must be General, Priority or Emergency" }).default(""),
-  cursor: z.string().max(500, "is too long").regex(/^[0-9A-Za-z_-]*$/, "is not a page cursor").default(""),
+  cursor: PageCursor,
 }).refine((q) => !q.from || !q.to || q.from <= q.to, { path: ["to"], message: "is before the From date" });
 export type SentQuery = z.infer<typeof SentQuery>;
 

@@ -88,6 +88,20 @@ export function fromWall(date: string, time: string, timeZone: string): number {
   return naive - before;
 }
 
+/**
+ * A YYYY-MM-DD that exists, in the years a school message can concern.
+ * Dates far outside them (year 0, 9999, +275760) make Date arithmetic
+ * overflow, so they are refused where typed rather than handled everywhere.
+ */
+export function isCalendarDate(date: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 1900 || y > 2199) return false;
+  const back = new Date(Date.UTC(y, mo - 1, d));
+  return back.getUTCMonth() === mo - 1 && back.getUTCDate() === d;
+}
+
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split("-").map(Number);
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { addDays, formatClock, fromWall, toWall } from "./time.ts";
+import { addDays, formatClock, fromWall, isCalendarDate, toWall } from "./time.ts";
 
 const TZ = "America/Chicago";
 
@@ -27,4 +27,13 @@ Deno.test("other zones and the date helpers", () => {
   assert.equal(formatClock("00:05"), "12:05 AM");
   assert.equal(formatClock("12:00"), "12:00 PM");
   assert.equal(formatClock("18:30"), "6:30 PM");
+});
+
+Deno.test("isCalendarDate: real dates of 1900–2199 only", () => {
+  for (const ok of ["2026-11-27", "2028-02-29", "1900-01-01", "2199-12-31"]) assert.equal(isCalendarDate(ok), true, ok);
+  for (
+    const bad of ["2026-02-30", "2027-02-29", "0000-01-01", "9999-12-31", "+275760-09-13", "2026-13-01", "2026-1-1", ""]
+  ) {
+    assert.equal(isCalendarDate(bad), false, bad);
+  }
 });

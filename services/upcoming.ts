@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { MessageSummary, Run, User } from "./model.ts";
 import { maySeeMessage } from "./rights.ts";
-import { type Db, listPage, type Page } from "./store/kv.ts";
+import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
 import { MessageSummary as MessageSummarySchema, Run as RunSchema } from "./model.ts";
 import { scheduledIndex } from "./store/messages.ts";
 import { activeIndex, isInProgress } from "./store/runs.ts";
@@ -29,10 +29,7 @@ export const UpcomingQuery = z.object({
     "is not a calendar id",
   )
     .default(""),
-  cursor: z.string().max(500, "is too long").regex(
-    /^[0-9A-Za-z_-]*$/,
-    "is not a page cursor",
-  ).default(""),
+  cursor: PageCursor,
 });
 export type UpcomingQuery = z.infer<typeof UpcomingQuery>;
 

@@ -188,7 +188,7 @@ Deno.test("Upcoming Messages: bad query strings get 400 with the field and reaso
     ["/messages?subject=" + "x".repeat(201), /at most 200 characters/],
     ["/messages?calendar=../../etc", /is not a calendar id/],
     ["/messages?calendar=nosuch", /is not a calendar you have rights to/],
-    ["/messages?cursor=%%%", /is not a page cursor/],
+    ["/messages?cursor=%%%", /page link is not one of ours/],
     ["/messages?cursor=AQ", /out of date/],
   ];
   for (const [url, reason] of cases) {

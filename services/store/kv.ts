@@ -4,7 +4,7 @@
  * atomic operation checked against the versionstamp that was read, so
  * indexes never drift from the record.
  */
-import type { z } from "zod";
+import { z } from "zod";
 
 export interface Db {
   kv: Deno.Kv;
@@ -116,6 +116,18 @@ export interface Page<T> {
   partial?: boolean;
 }
 
+/** A page link's cursor that KV does not recognise: edited by hand, or from before the index changed. */
+export class StaleCursor extends Error {
+  constructor() {
+    super("That page link is out of date: start again from the first page.");
+    this.name = "StaleCursor";
+  }
+}
+
+/** A page link's `cursor` as a query parameter: KV's own cursors are base64url and short. */
+export const PageCursor = z.string().max(500, "That page link is not one of ours: start again from the first page.")
+  .regex(/^[0-9A-Za-z_-]*$/, "That page link is not one of ours: start again from the first page.").default("");
+
 /** At most this many index entries are read for one filtered page. */
 export const MAX_SCAN = 2000;
 
@@ -148,16 +160,22 @@ export async function listPage<T>(
   const maxScan = opts.maxScan ?? MAX_SCAN;
   let lastCursor = "";
   let scanned = 0;
-  for await (const entry of iter) {
-    const value = schema.parse(entry.value);
-    if (opts.filter && !opts.filter(value)) {
-      if (++scanned >= maxScan) return { items, next: iter.cursor, partial: true };
-      continue;
+  try {
+    for await (const entry of iter) {
+      const value = schema.parse(entry.value);
+      if (opts.filter && !opts.filter(value)) {
+        if (++scanned >= maxScan) return { items, next: iter.cursor, partial: true };
+        continue;
+      }
+      scanned++;
+      if (items.length === opts.limit) return { items, next: lastCursor };
+      items.push(value);
+      lastCursor = iter.cursor;
     }
-    scanned++;
-    if (items.length === opts.limit) return { items, next: lastCursor };
-    items.push(value);
-    lastCursor = iter.cursor;
+  } catch (e) {
+    // KV refuses a cursor that is not one of its own with a TypeError.
+    if (opts.cursor && e instanceof TypeError && /cursor/i.test(e.message)) throw new StaleCursor();
+    throw e;
   }
   return { items };
 }
