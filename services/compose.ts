@@ -29,7 +29,7 @@ import { maySeeMessage, mayUseCalendar } from "./rights.ts";
 import { getCalendar } from "./store/district.ts";
 import { ConflictError, type Db, getEntity, newId, type Versioned } from "./store/kv.ts";
 import { getMessage, saveMessage } from "./store/messages.ts";
-import { addDays, fromWall, toWall } from "./time.ts";
+import { addDays, fromWall, isCalendarDate, toWall } from "./time.ts";
 
 export const STEPS = ["recipients", "content", "send"] as const;
 export type Step = (typeof STEPS)[number];
@@ -369,15 +369,6 @@ export function checkContent(form: ContentForm, recipients: RecipientsForm): Err
   return errors;
 }
 
-/** A date that exists, as YYYY-MM-DD; whatever was typed, this answers rather than throws. */
-function validDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return false;
-  const [y, mo, d] = m.slice(1).map(Number);
-  const back = new Date(Date.UTC(y, mo - 1, d));
-  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d;
-}
-
 /**
  * Send Options' dates lie within this many days (five years) of today. The
  * pattern is expanded from its start on every page of the wizard and at
@@ -388,7 +379,7 @@ const DATE_RANGE_DAYS = 1826;
 
 /** Why a typed date is refused, or undefined; `what` names it in the message. */
 function dateProblem(s: string, today: string, what: string): string | undefined {
-  if (!validDate(s)) return `Enter ${what} as YYYY-MM-DD`;
+  if (!isCalendarDate(s)) return `Enter ${what} as YYYY-MM-DD`;
   const [min, max] = [addDays(today, -DATE_RANGE_DAYS), addDays(today, DATE_RANGE_DAYS)];
   if (s < min || s > max) return `Choose ${what} within five years of today, from ${min} to ${max}`;
 }
@@ -482,7 +473,7 @@ export function buildSendOptions(
     const skipDates = form.skipDates.split(/[\n,;]+/).map((d) => d.trim()).filter(Boolean);
     const skipProblem = skipDates
       .map((d) =>
-        validDate(d) ? dateProblem(d, today.date, `the skip date ${d}`) : `"${d}" is not a date as YYYY-MM-DD`
+        isCalendarDate(d) ? dateProblem(d, today.date, `the skip date ${d}`) : `"${d}" is not a date as YYYY-MM-DD`
       )
       .find((problem) => problem !== undefined);
     if (skipProblem) errors.skipDates = skipProblem;
