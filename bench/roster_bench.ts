@@ -832,7 +832,7 @@ if ((globalThis as { name?: string }).name === GENERATOR) {
     name: `Roster parse and check, ${fmt(people(small))} people (no KV)`,
     group: "roster import",
     async fn() {
-      await parseRoster(collectFiles([smallZip]));
+      await parseRoster(await collectFiles([smallZip]));
     },
   });
 }

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { ColumnHeads } from "../components/Labels.tsx";
 import { CsrfField } from "../components/Layout.tsx";
 import { csvCell } from "../services/report.ts";
-import { UploadError } from "../services/roster/csv.ts";
+import { UPLOAD_LIMITS, UploadError } from "../services/roster/csv.ts";
 import {
   createImport,
   discardImport,
@@ -58,7 +58,9 @@ function UploadForm({ c, error }: { c: Ctx; error?: string }) {
       <p id="files-help" class="hint">
         {`Messenger reads manifest.csv, orgs.csv, academicSessions.csv, users.csv, and where present courses.csv, classes.csv and enrollments.csv (up to ${
           size(MAX_UPLOAD_BYTES)
-        }). Nothing changes until you have seen the preview and chosen Apply.`}
+        }; unzipped, at most ${size(UPLOAD_LIMITS.fileBytes)} a file and ${
+          size(UPLOAD_LIMITS.totalBytes)
+        } in all). Nothing changes until you have seen the preview and chosen Apply.`}
       </p>
       {error && <p class="error" role="alert">{`Files: ${error}`}</p>}
       <button type="submit">Upload and preview</button>
@@ -326,10 +328,6 @@ export const rosterRoutes = new Hono<AppEnv>()
     } catch (e) {
       if (e instanceof UploadError) return homePage(c, e.message, 400);
       throw e;
-    }
-    if (created.files.length === 0) {
-      await discardImport(c.var.deps.db, created.id);
-      return homePage(c, `none of the files is a OneRoster CSV (${uploads.map((u) => u.name).join(", ")})`, 400);
     }
     await c.var.deps.dispatcher.previewRoster(created.id);
     return c.redirect(`/admin/roster/${created.id}`, 303);

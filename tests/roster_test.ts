@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { strToU8, zipSync } from "fflate";
-import { signedIn, testApp } from "./support/app.ts";
+import { Deflate, strToU8, zipSync } from "fflate";
+import { signedIn, type TestApp, testApp } from "./support/app.ts";
 import { getPerson, listPeopleInSchool } from "../services/store/people.ts";
 import { listCalendars, listSchools } from "../services/store/district.ts";
 import { readDemoRoster } from "../services/demo.ts";
@@ -161,5 +161,117 @@ Deno.test("a roster apply runs beside dispatch: the sweep returns while it is st
   const done = await (await admin.get(url)).text();
   assert.match(done, /Roster import: Applied/);
   assert.match(done, /<th scope="row">Guardians<\/th><td>0<\/td><td>\d+<\/td><td>0<\/td>/);
+  t.close();
+});
+
+/** KV entries an upload can leave behind: roster imports, their files, changes, problems, and jobs. */
+async function storedRosterKeys(t: TestApp): Promise<number> {
+  let n = 0;
+  for await (const e of t.db.kv.list({ prefix: [t.db.districtId] })) {
+    const kind = String(e.key[1]);
+    if ((kind.startsWith("roster_") && kind !== "roster_hash") || kind.startsWith("job")) n++;
+  }
+  return n;
+}
+
+/**
+ * A zip whose users.csv inflates to `size` bytes: one MiB of rows deflated
+ * once (a non-final block ending on a byte boundary) and repeated, so a
+ * 3 GiB bomb is built in milliseconds and weighs about 3 MB, as in issue 10.
+ */
+function zipBomb(size: number): Uint8Array {
+  const MIB = 1024 * 1024;
+  const out: Uint8Array[] = [];
+  const deflate = new Deflate((chunk) => out.push(chunk));
+  deflate.push(strToU8("a,b\n".repeat(MIB / 4)));
+  deflate.flush(true);
+  const segment = concat(out);
+  out.length = 0;
+  deflate.push(new Uint8Array(0), true);
+  const data = concat([...Array.from({ length: size / MIB }, () => segment), ...out]);
+  const name = strToU8("users.csv");
+  const local = new Uint8Array(30 + name.length);
+  const l = new DataView(local.buffer);
+  l.setUint32(0, 0x04034b50, true);
+  l.setUint16(4, 20, true);
+  l.setUint16(8, 8, true);
+  l.setUint32(18, data.length, true);
+  l.setUint32(22, size, true);
+  l.setUint16(26, name.length, true);
+  local.set(name, 30);
+  const central = new Uint8Array(46 + name.length);
+  const c = new DataView(central.buffer);
+  c.setUint32(0, 0x02014b50, true);
+  c.setUint16(4, 20, true);
+  c.setUint16(6, 20, true);
+  c.setUint16(10, 8, true);
+  c.setUint32(20, data.length, true);
+  c.setUint32(24, size, true);
+  c.setUint16(28, name.length, true);
+  central.set(name, 46);
+  const end = new Uint8Array(22);
+  const e = new DataView(end.buffer);
+  e.setUint32(0, 0x06054b50, true);
+  e.setUint16(8, 1, true);
+  e.setUint16(10, 1, true);
+  e.setUint32(12, central.length, true);
+  e.setUint32(16, local.length + data.length, true);
+  return concat([local, data, central, end]);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+Deno.test("a 3 MB zip that inflates to 3 GiB is refused at once with a 400 naming the problem; nothing is stored", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const bomb = zipBomb(3 * 1024 ** 3);
+  assert.ok(bomb.length < 4 * 1024 * 1024, `the bomb is ${bomb.length} bytes`);
+  const before = await storedRosterKeys(t);
+  const res = await admin.postFiles("/admin/roster", {}, [{
+    name: "roster.zip",
+    type: "application/zip",
+    bytes: bomb,
+  }]);
+  assert.equal(res.status, 400);
+  const html = await res.text();
+  assert.match(html, /Files: users\.csv in roster\.zip unzips to more than 100 times its compressed size/);
+  assert.match(html, /<button type="submit">Upload and preview<\/button>/, "the upload form is still there");
+  assert.equal(await storedRosterKeys(t), before);
+  t.close();
+});
+
+Deno.test("too many files, a 20 MB quoted field with newlines, a file that is not OneRoster: 400, nothing stored", async () => {
+  const t = await testApp();
+  const admin = await signedIn(t, "admin");
+  const files = await demoFiles();
+  const before = await storedRosterKeys(t);
+
+  const crowded = zip(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`extra/${i}.txt`, "x"])));
+  const many = await admin.postFiles("/admin/roster", {}, [crowded]);
+  assert.equal(many.status, 400);
+  assert.match(await many.text(), /Files: oneroster\.zip holds more than 100 files/);
+
+  const lines = files["users.csv"].split("\n");
+  const huge =
+    [lines[0], `x1,,,true,lincoln,student,x1,,"${"a long line\n".repeat(20 * 1024 * 1024 / 12)}",Lee,,,,,,,01,`]
+      .join("\n") + "\n";
+  const quoted = await admin.postFiles("/admin/roster", {}, [{ name: "users.csv", bytes: strToU8(huge) }]);
+  assert.equal(quoted.status, 400);
+  assert.match(await quoted.text(), /Files: users\.csv, line 2: a row longer than 64 KB/);
+
+  const other = await admin.postFiles("/admin/roster", {}, [{ name: "notes.txt", bytes: strToU8("hello") }]);
+  assert.equal(other.status, 400);
+  assert.match(await other.text(), /none of the files is a OneRoster CSV \(notes.txt\)/);
+
+  assert.equal(await storedRosterKeys(t), before);
+  assert.doesNotMatch(await (await admin.get("/admin/roster")).text(), /Checking the files|Discarded/);
   t.close();
 });

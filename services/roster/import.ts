@@ -21,7 +21,15 @@ import { getCalendar, listSchools, saveCalendar, saveSchool } from "../store/dis
 import { type Db, getManyAll, newId, stageEntity, type Versioned } from "../store/kv.ts";
 import { personDef } from "../store/people.ts";
 import { Person as PersonSchema } from "../model.ts";
-import { collectFiles, ROSTER_FILES, type RosterFileName, type UploadedFile } from "./csv.ts";
+import {
+  collectFiles,
+  ROSTER_FILES,
+  type RosterFileName,
+  UPLOAD_LIMITS,
+  type UploadedFile,
+  UploadError,
+  type UploadLimits,
+} from "./csv.ts";
 import {
   mergePerson,
   type ParsedRoster,
@@ -32,6 +40,8 @@ import {
   rosterHash,
   type RosterPerson,
 } from "./oneroster.ts";
+
+export { MAX_UPLOAD_BYTES } from "./csv.ts";
 
 const KindCounts = z.object({ student: z.number(), guardian: z.number(), staff: z.number() });
 type KindCounts = z.infer<typeof KindCounts>;
@@ -90,8 +100,6 @@ const hashKey = (db: Db, personId: string): Deno.KvKey => [db.districtId, "roste
 /** Which import last applied, and which is applying: one at a time. */
 const stateKey = (db: Db): Deno.KvKey => [db.districtId, "roster_state"];
 
-/** Largest upload accepted (all files together). */
-export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 const BLOB_CHUNK = 60 * 1024;
 /** Values per atomic commit when writing chunks: well under KV's 800 KiB a commit. */
 const CHUNKS_PER_COMMIT = 10;
@@ -173,10 +181,19 @@ async function deletePrefix(db: Db, prefix: Deno.KvKey): Promise<void> {
 
 /**
  * Stores an upload and its import record. Returns the import, or throws an
- * UploadError (from collectFiles) for files that cannot be read at all.
+ * UploadError, before anything is stored, for files that cannot be read at
+ * all, are over a limit, or are no OneRoster CSV.
  */
-export async function createImport(db: Db, uploads: UploadedFile[], by: Stamp): Promise<RosterImport> {
-  const { files, ignored } = collectFiles(uploads);
+export async function createImport(
+  db: Db,
+  uploads: UploadedFile[],
+  by: Stamp,
+  limits: UploadLimits = UPLOAD_LIMITS,
+): Promise<RosterImport> {
+  const { files, ignored } = await collectFiles(uploads, limits);
+  if (files.size === 0) {
+    throw new UploadError(`none of the files is a OneRoster CSV (${uploads.map((u) => u.name).join(", ")})`);
+  }
   const id = `${by.at.replace(/[-:.TZ]/g, "").slice(0, 14)}-${newId()}`;
   for (const [name, bytes] of files) {
     const parts: Uint8Array[] = [];

@@ -5,7 +5,7 @@ import { readDemoRoster } from "../demo.ts";
 import { withDb } from "../../tests/support/fixtures.ts";
 import { getPerson, listPeopleInSchool, savePerson } from "../store/people.ts";
 import { getCalendar, listSchools } from "../store/district.ts";
-import { collectFiles, UploadError } from "./csv.ts";
+import { collectFiles, UploadError, type UploadLimits } from "./csv.ts";
 import { gradeLabel, mergePerson, parseRoster, toE164 } from "./oneroster.ts";
 import {
   applyImport,
@@ -67,22 +67,159 @@ Deno.test("phone numbers become E.164 or are refused; grade codes read as people
   assert.equal(gradeLabel("PK"), "PK");
 });
 
-Deno.test("a zip and loose CSVs are read alike; other files are named as ignored; a broken zip is refused", () => {
+Deno.test("a zip and loose CSVs are read alike; other files are named as ignored; a broken zip is refused", async () => {
   const zip = zipSync({
     "export/users.csv": strToU8("a\n"),
     "export/readme.txt": strToU8("x"),
     "orgs.csv": strToU8("b\n"),
   });
-  const fromZip = collectFiles([{ name: "roster.zip", bytes: zip }]);
+  const fromZip = await collectFiles([{ name: "roster.zip", bytes: zip }]);
   assert.deepEqual([...fromZip.files.keys()].sort(), ["orgs.csv", "users.csv"]);
-  const loose = collectFiles([{ name: "Users.CSV", bytes: strToU8("a\n") }, { name: "notes.txt", bytes: strToU8("") }]);
+  assert.equal(new TextDecoder().decode(fromZip.files.get("users.csv")), "a\n");
+  const loose = await collectFiles([
+    { name: "Users.CSV", bytes: strToU8("a\n") },
+    { name: "notes.txt", bytes: strToU8("") },
+  ]);
   assert.deepEqual([...loose.files.keys()], ["users.csv"]);
   assert.deepEqual(loose.ignored, ["notes.txt"]);
-  assert.throws(() => collectFiles([{ name: "r.zip", bytes: new Uint8Array([0x50, 0x4b, 1, 2, 3]) }]), UploadError);
-  assert.throws(
-    () => collectFiles([{ name: "users.csv", bytes: strToU8("a") }, { name: "r.zip", bytes: zip }]),
+  await assert.rejects(collectFiles([{ name: "r.zip", bytes: new Uint8Array([0x50, 0x4b, 1, 2, 3]) }]), UploadError);
+  await assert.rejects(
+    collectFiles([{ name: "users.csv", bytes: strToU8("a") }, { name: "r.zip", bytes: zip }]),
     /users.csv appears twice/,
   );
+});
+
+/** Caps a few KB high, so every refusal is reached with small files. */
+const SMALL: UploadLimits = {
+  fileBytes: 64 * 1024,
+  totalBytes: 96 * 1024,
+  ratio: 20,
+  ratioAfter: 16 * 1024,
+  entries: 5,
+  recordBytes: 1024,
+};
+
+/** A users.csv of `n` students at s1, about 50 bytes a row. */
+const students = (n: number, from = 0) =>
+  USERS_HEAD + "\n" +
+  Array.from({ length: n }, (_, i) => `u${from + i},,,true,s1,student,u${from + i},,Ann,Lee,,,,,,,03,`).join("\n") +
+  "\n";
+
+Deno.test("an upload over a cap is refused before anything is stored: a file, all files, the ratio, the files, a row", async () => {
+  const refused = (uploads: { name: string; bytes: Uint8Array }[], limits: UploadLimits) =>
+    assert.rejects(collectFiles(uploads, limits), UploadError);
+  const big = strToU8(students(1500));
+  assert.ok(big.length > SMALL.fileBytes);
+  await refused([{ name: "users.csv", bytes: big }], SMALL);
+  await assert.rejects(collectFiles([{ name: "users.csv", bytes: big }], SMALL), /users\.csv is larger than 64 KB/);
+  await assert.rejects(
+    collectFiles([{ name: "roster.zip", bytes: zipSync({ "users.csv": big }) }], SMALL),
+    /users\.csv in roster\.zip is larger than 64 KB once unzipped/,
+  );
+  await assert.rejects(
+    collectFiles([{ name: "users.csv", bytes: strToU8(students(1200)) }, {
+      name: "enrollments.csv",
+      bytes: strToU8(students(1200)),
+    }], SMALL),
+    /the files come to more than 96 KB once unzipped/,
+  );
+  // 40 KB of one short row repeated: far more compressible than any roster.
+  const bomb = zipSync({ "users.csv": strToU8("a,b\n".repeat(10_000)) });
+  await assert.rejects(
+    collectFiles([{ name: "roster.zip", bytes: bomb }], SMALL),
+    /users\.csv in roster\.zip unzips to more than 20 times its compressed size/,
+  );
+  const crowded = zipSync(Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`f${i}.txt`, strToU8("x")])));
+  await assert.rejects(
+    collectFiles([{ name: "roster.zip", bytes: crowded }], SMALL),
+    /roster\.zip holds more than 5 files/,
+  );
+  await assert.rejects(
+    collectFiles(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.txt`, bytes: strToU8("x") })), SMALL),
+    /the upload holds more than 5 files/,
+  );
+  await assert.rejects(
+    collectFiles([{ name: `${"n".repeat(300)}.csv`, bytes: strToU8("x") }], SMALL),
+    /a file name longer than 255 characters/,
+  );
+  // A quoted field's newlines stay inside its row: the row is counted whole.
+  const quoted = `${USERS_HEAD}\nu1,,,true,s1,student,u1,,"${"a\n".repeat(600)}",Lee,,,,,,,03,\n`;
+  await assert.rejects(
+    collectFiles([{ name: "users.csv", bytes: strToU8(quoted) }], SMALL),
+    /users\.csv, line 2: a row longer than 1 KB/,
+  );
+  await assert.rejects(
+    collectFiles([{ name: "roster.zip", bytes: zipSync({ "users.csv": strToU8(quoted) }) }], SMALL),
+    /users\.csv in roster\.zip, line 2: a row longer than 1 KB/,
+  );
+  // An unclosed quote makes the rest of the file one row.
+  const open = `${USERS_HEAD}\nu1,,,true,s1,student,u1,,"Ann,Lee,,,,,,,03,\n${
+    students(100).slice(USERS_HEAD.length + 1)
+  }`;
+  await assert.rejects(collectFiles([{ name: "users.csv", bytes: strToU8(open) }], SMALL), /line 2: a row longer/);
+  // Just under every cap is accepted.
+  const fine = await collectFiles(
+    [{ name: "roster.zip", bytes: zipSync({ "users.csv": strToU8(students(1000)) }) }],
+    SMALL,
+  );
+  assert.deepEqual([...fine.files.keys()], ["users.csv"]);
+});
+
+Deno.test("a row longer than csv-parse's max_record_size stops the file there (files stored before the upload check)", () =>
+  withDb(async (db) => {
+    const users = `${USERS_HEAD}\nu1,,,true,s1,student,u1,,"${"a".repeat(70_000)}",Lee,,,,,,,03,\n`;
+    const created = await createImport(db, upload({ "orgs.csv": ORGS }), by);
+    // As an import stored by an older version would be, past the upload check, in 60 KiB chunks.
+    const bytes = strToU8(users);
+    for (let i = 0; i * 61_440 < bytes.length; i++) {
+      await db.kv.set(
+        [db.districtId, "roster_blob", created.id, "users.csv", i],
+        bytes.slice(i * 61_440, (i + 1) * 61_440),
+      );
+    }
+    const p = await buildPreview(db, created.id);
+    assert.equal(p.status, "ready");
+    const found = (await problems(db, p.id)).map((x) => `${x.file}:${x.line} ${x.reason}`);
+    assert.equal(found.length, 1);
+    assert.match(found[0], /^users\.csv:\d+ cannot be read as CSV past this line: Max Record Size/);
+  }));
+
+Deno.test("parsing a large users.csv lets other tasks run between slices", async () => {
+  const files = await collectFiles(upload({ "orgs.csv": ORGS, "users.csv": students(60_000) }));
+  let ticks = 0;
+  let running = true;
+  const ticker = (async () => {
+    while (running) {
+      await new Promise((r) => setTimeout(r, 0));
+      ticks++;
+    }
+  })();
+  const start = ticks;
+  const parsed = await parseRoster(files);
+  const during = ticks - start;
+  running = false;
+  await ticker;
+  assert.equal(parsed.people.size, 60_000);
+  assert.ok(during >= 3, `a timer ran ${during} times while 60,000 rows were parsed`);
+});
+
+Deno.test("unzipping a large upload lets other tasks run between slices", async () => {
+  const zip = zipSync({ "users.csv": strToU8(students(200_000)) });
+  let ticks = 0;
+  let running = true;
+  const ticker = (async () => {
+    while (running) {
+      await new Promise((r) => setTimeout(r, 0));
+      ticks++;
+    }
+  })();
+  const start = ticks;
+  const files = await collectFiles([{ name: "roster.zip", bytes: zip }]);
+  const during = ticks - start;
+  running = false;
+  await ticker;
+  assert.ok(files.files.get("users.csv")!.length > 10_000_000);
+  assert.ok(during >= 3, `a timer ran ${during} times while 10 MB were unzipped and checked`);
 });
 
 Deno.test("the demo OneRoster set imports whole: schools, calendars, people, links and devices", () =>
@@ -301,7 +438,7 @@ Deno.test("a delta users.csv updates and removes only the rows it names", () =>
       USERS_HEAD,
       gdn1.replace(/^gdn1,,/, "gdn1,tobedeleted,"),
     ].join("\n") + "\n";
-    const parsed = await parseRoster(collectFiles(upload({ "manifest.csv": manifest, "users.csv": delta })));
+    const parsed = await parseRoster(await collectFiles(upload({ "manifest.csv": manifest, "users.csv": delta })));
     assert.equal(parsed.modes.users, "delta");
     const p = await preview(db, { "manifest.csv": manifest, "users.csv": delta });
     assert.deepEqual(p.summary!.remove, { student: 0, guardian: 1, staff: 0 });
