@@ -4,6 +4,9 @@ import { signedIn, type TestApp, testApp } from "./support/app.ts";
 import { getPerson, listPeopleInSchool } from "../services/store/people.ts";
 import { listCalendars, listSchools } from "../services/store/district.ts";
 import { readDemoRoster } from "../services/demo.ts";
+import { Dispatcher } from "../services/dispatch/dispatcher.ts";
+import { claimJob, getJob, jobsOfRun, LEASE_MS } from "../services/dispatch/jobs.ts";
+import { outboxProviders } from "../services/providers/outbox.ts";
 
 const demoFiles = (): Promise<Record<string, string>> => readDemoRoster();
 
@@ -273,5 +276,99 @@ Deno.test("too many files, a 20 MB quoted field with newlines, a file that is no
 
   assert.equal(await storedRosterKeys(t), before);
   assert.doesNotMatch(await (await admin.get("/admin/roster")).text(), /Checking the files|Discarded/);
+  t.close();
+});
+
+/** The import's id from the page an upload redirects to. */
+async function upload(t: TestApp, files: Record<string, string>): Promise<{ id: string; url: string }> {
+  const admin = await signedIn(t, "admin");
+  const url = (await admin.postFiles("/admin/roster", {}, [zip(files)])).headers.get("Location")!;
+  return { id: url.split("/").pop()!, url };
+}
+
+Deno.test("a preview that fails on every attempt ends Failed with its reason on the import's page", async () => {
+  const t = await testApp();
+  const { id, url } = await upload(t, await demoFiles());
+  // The files cannot be read back: every attempt at the preview throws.
+  const kv = new Proxy(t.db.kv, {
+    get(target, prop) {
+      if (prop === "list") {
+        return (selector: Deno.KvListSelector, options?: Deno.KvListOptions) => {
+          if ("prefix" in selector && selector.prefix[1] === "roster_blob") throw new Error("the disk is failing");
+          return target.list(selector, options);
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const failing = new Dispatcher({
+    db: { kv, districtId: t.db.districtId },
+    clock: t.clock,
+    providers: outboxProviders(t.db, t.clock),
+    publicUrl: "http://127.0.0.1:9",
+  });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await failing.sweep();
+    await failing.idle();
+    t.clock.at += LEASE_MS + 1000;
+  }
+  assert.deepEqual(await jobsOfRun(t.db, id), [], "no job is left to run again");
+  const admin = await signedIn(t, "admin");
+  const page = await (await admin.get(url)).text();
+  assert.match(page, /Roster import: Failed/);
+  assert.match(page, /Preview stopped: the disk is failing/);
+  t.close();
+});
+
+Deno.test("a preview whose attempts all died with the server ends Failed instead of running a fourth time", async () => {
+  const t = await testApp();
+  const { id, url } = await upload(t, await demoFiles());
+  const [job] = await jobsOfRun(t.db, id);
+  // Three attempts claimed the job and never answered: the process died (out of memory, say) each time.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    assert.ok(await claimJob(t.db, job.value.id, t.clock.at));
+    t.clock.at += LEASE_MS + 1000;
+  }
+  await t.dispatcher.sweep();
+  await t.dispatcher.idle();
+  assert.deepEqual(await jobsOfRun(t.db, id), []);
+  const admin = await signedIn(t, "admin");
+  const page = await (await admin.get(url)).text();
+  assert.match(page, /Roster import: Failed/);
+  assert.match(page, /Preview stopped: it did not finish in 3 attempts/);
+  t.close();
+});
+
+Deno.test("a preview that outlasts its lease renews it: the sweep never starts it again beside itself", async () => {
+  const t = await testApp();
+  const files = await demoFiles();
+  files["users.csv"] += Array.from(
+    { length: 60_000 },
+    (_, i) => `new${i},,,true,lincoln,student,new${i},,Pat${i},Lee,,,,,,,01,`,
+  ).join("\n") + "\n";
+  const { id, url } = await upload(t, files);
+  const [job] = await jobsOfRun(t.db, id);
+  // The clock runs a whole lease every 200 ms of real time: the preview outlasts several.
+  const start = t.clock.at;
+  const t0 = performance.now();
+  t.clock.now = () => start + Math.round((performance.now() - t0) * (LEASE_MS / 200));
+  await t.dispatcher.sweep();
+  let attempts = 1;
+  let sweeping = true;
+  const sweeper = (async () => {
+    while (sweeping) {
+      await new Promise((r) => setTimeout(r, 5));
+      attempts = Math.max(attempts, (await getJob(t.db, job.value.id))?.value.attempts ?? 0);
+      await t.dispatcher.sweep();
+    }
+  })();
+  await t.dispatcher.idle();
+  sweeping = false;
+  await sweeper;
+  await t.dispatcher.idle();
+  assert.equal(attempts, 1, "the preview was started again while it was still running");
+  const admin = await signedIn(t, "admin");
+  assert.match(await (await admin.get(url)).text(), /Roster import: Ready to apply/);
   t.close();
 });

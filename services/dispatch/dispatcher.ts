@@ -49,7 +49,7 @@ import { Message as MessageSchema } from "../model.ts";
 import { newId } from "../store/kv.ts";
 import type { Stamp } from "../model.ts";
 import type { CountryCode } from "libphonenumber-js";
-import { applyImport, buildPreview, failImport, startApply, type StartResult } from "../roster/import.ts";
+import { applyImport, buildPreview, failImport, LeaseLost, startApply, type StartResult } from "../roster/import.ts";
 
 export const SEND_CONCURRENCY = 8;
 /** A delivery left "sending" this long was cut off by a crash: send it again. */
@@ -317,32 +317,42 @@ export class Dispatcher {
   private async roster(job: Versioned<Job>) {
     const id = job.value.runId;
     const iso = () => new Date(this.now()).toISOString();
+    // Preview and apply renew the lease as they go: once it ran out, the sweep would start the same work beside them.
+    let held = job;
+    let renewedAt = this.now();
+    const renew = async (progress: number) => {
+      const renewed = await renewLease(
+        this.db,
+        { ...held, value: { ...held.value, progress } },
+        this.now(),
+        this.leaseMs,
+      );
+      if (renewed) [held, renewedAt] = [renewed, this.now()];
+      return renewed !== null;
+    };
     try {
+      // Attempts that never reached the catch below died with the process (out of memory, say): a fourth would too.
+      if (job.value.attempts > ROSTER_ATTEMPTS) {
+        throw new Error(`it did not finish in ${ROSTER_ATTEMPTS} attempts; the server stopped while working on it`);
+      }
       if (job.value.kind === "roster_preview") {
-        await buildPreview(this.db, id, { country: this.o.phoneCountry });
-      } else {
-        let held = job;
-        await applyImport(this.db, id, iso, job.value.progress, async (next) => {
-          const renewed = await renewLease(
-            this.db,
-            { ...held, value: { ...held.value, progress: next } },
-            this.now(),
-            this.leaseMs,
-          );
-          if (renewed) held = renewed;
-          return renewed !== null;
+        await buildPreview(this.db, id, {
+          country: this.o.phoneCountry,
+          onSlice: () => this.now() - renewedAt < this.leaseMs / 4 ? Promise.resolve(true) : renew(0),
         });
-        job = held;
+      } else {
+        await applyImport(this.db, id, iso, job.value.progress, renew);
       }
     } catch (e) {
-      if (job.value.attempts < ROSTER_ATTEMPTS) throw e;
+      if (e instanceof LeaseLost) return;
+      if (held.value.attempts < ROSTER_ATTEMPTS) throw e;
       await failImport(
         this.db,
         id,
         `${job.value.kind === "roster_preview" ? "Preview" : "Apply"} stopped: ${(e as Error).message}`,
       );
     }
-    await this.done(job);
+    await this.done(held);
   }
 
   private async reschedule(job: Versioned<Job>, dueAt: number, extra: Partial<Job> = {}) {

@@ -25,6 +25,7 @@ import {
   collectFiles,
   ROSTER_FILES,
   type RosterFileName,
+  slicer,
   UPLOAD_LIMITS,
   type UploadedFile,
   UploadError,
@@ -107,6 +108,11 @@ const CHUNKS_PER_COMMIT = 10;
 export const PEOPLE_PER_COMMIT = 50;
 /** JSON characters per change or problem chunk: under KV's 64 KiB a value. */
 const CHUNK_CHARS = 40_000;
+/** A failed import's reason, at most: it is kept in the import's record. */
+const MAX_ERROR = 1000;
+
+/** The job running a preview or an apply lost its lease: another worker has the job, and this one stops. */
+export class LeaseLost extends Error {}
 
 export async function getImport(db: Db, id: string): Promise<Versioned<RosterImport> | null> {
   const e = await db.kv.get(importKey(db, id));
@@ -139,8 +145,14 @@ async function updateImport(db: Db, id: string, patch: (i: RosterImport) => Rost
   }
 }
 
-async function writeChunks(db: Db, prefix: Deno.KvKey, values: unknown[]): Promise<void> {
+async function writeChunks(
+  db: Db,
+  prefix: Deno.KvKey,
+  values: unknown[],
+  slice: () => Promise<void> = slicer(),
+): Promise<void> {
   for (let i = 0; i < values.length; i += CHUNKS_PER_COMMIT) {
+    await slice();
     const op = db.kv.atomic();
     values.slice(i, i + CHUNKS_PER_COMMIT).forEach((v, j) => op.set([...prefix, i + j], v));
     if (!(await op.commit()).ok) throw new Error("writing roster chunks failed");
@@ -148,11 +160,12 @@ async function writeChunks(db: Db, prefix: Deno.KvKey, values: unknown[]): Promi
 }
 
 /** Groups items into arrays of at most CHUNK_CHARS of JSON each. */
-function chunked<T>(items: Iterable<T>): T[][] {
+async function chunked<T>(items: Iterable<T>, slice: () => Promise<void>): Promise<T[][]> {
   const out: T[][] = [];
   let current: T[] = [];
   let size = 0;
   for (const item of items) {
+    await slice();
     const n = JSON.stringify(item).length;
     if (current.length > 0 && size + n > CHUNK_CHARS) {
       out.push(current);
@@ -213,9 +226,10 @@ export async function createImport(
   return record;
 }
 
-async function loadFiles(db: Db, id: string) {
+async function loadFiles(db: Db, id: string, slice: () => Promise<void>) {
   const files = new Map<RosterFileName, Uint8Array>();
   for (const name of ROSTER_FILES) {
+    await slice();
     const parts: Uint8Array[] = [];
     for await (const e of db.kv.list<Uint8Array>({ prefix: [...blobPrefix(db, id), name] })) parts.push(e.value);
     if (parts.length === 0) continue;
@@ -231,9 +245,10 @@ async function loadFiles(db: Db, id: string) {
 }
 
 /** Every sourcedId earlier imports wrote, with its hash ("-" once removed). */
-async function loadHashes(db: Db): Promise<Map<string, string>> {
+async function loadHashes(db: Db, slice: () => Promise<void>): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for await (const e of db.kv.list<string>({ prefix: [db.districtId, "roster_hash"] }, { batchSize: 1000 })) {
+    await slice();
     out.set(e.key[2] as string, e.value);
   }
   return out;
@@ -260,14 +275,27 @@ function describeUpdate(before: Person, after: RosterPerson): string {
   return changed.join(", ") || "record format";
 }
 
-/** Builds the preview of an uploaded import. Idempotent: run again after a crash, it writes the same. */
-export async function buildPreview(db: Db, id: string, opts: ParseOptions = {}): Promise<RosterImport> {
+/**
+ * Builds the preview of an uploaded import. Idempotent: run again after a
+ * crash, it writes the same. The work goes in slices (see `slicer`); after
+ * each, `onSlice` is asked whether to go on (the job renews its lease there);
+ * false stops the preview with LeaseLost.
+ */
+export async function buildPreview(
+  db: Db,
+  id: string,
+  opts: ParseOptions & { onSlice?: () => Promise<boolean> } = {},
+): Promise<RosterImport> {
   const current = await getImport(db, id);
   if (!current || current.value.status !== "previewing") return current?.value as RosterImport;
-  const files = await loadFiles(db, id);
+  const slice = slicer(async () => {
+    if (opts.onSlice && !(await opts.onSlice())) throw new LeaseLost("roster preview: lost the job's lease");
+  });
+  const files = await loadFiles(db, id, slice);
   const schools = await listSchools(db);
   const roster: ParsedRoster = await parseRoster({ files, ignored: current.value.ignored }, {
     ...opts,
+    slice,
     knownSchools: new Set(schools.map((s) => s.id)),
     knownPeople: async (ids) => {
       const out = new Map<string, Person["kind"]>();
@@ -277,11 +305,12 @@ export async function buildPreview(db: Db, id: string, opts: ParseOptions = {}):
       return out;
     },
   });
-  const hashes = await loadHashes(db);
+  const hashes = await loadHashes(db, slice);
   const changes: Change[] = [];
   const counts = { add: zero(), update: zero(), remove: zero() };
   let unchanged = 0;
   for (const p of roster.people.values()) {
+    await slice();
     const hash = rosterHash(p);
     const before = hashes.get(p.id);
     if (before === hash) {
@@ -357,9 +386,9 @@ export async function buildPreview(db: Db, id: string, opts: ParseOptions = {}):
   // Applied in sourcedId order, not the file's: then a 50-person commit writes neighbouring person and
   // roster_hash keys, a few B-tree pages of the KV file instead of one page per key: 134,000 people
   // apply in about 45 s instead of 65 s (bench/roster_bench.ts). The samples keep the file's order.
-  const changeChunks = chunked([...changes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
-  await writeChunks(db, changePrefix(db, id), changeChunks);
-  await writeChunks(db, problemPrefix(db, id), chunked(roster.problems));
+  const changeChunks = await chunked([...changes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), slice);
+  await writeChunks(db, changePrefix(db, id), changeChunks, slice);
+  await writeChunks(db, problemPrefix(db, id), await chunked(roster.problems, slice), slice);
   // Schools and calendars (a few hundred at most) in one value beside the changes.
   await db.kv.set([db.districtId, "roster_orgs", id], { schools: roster.schools, calendars: roster.calendars });
   const existing = [...hashes.values()].filter((h) => h !== "-").length;
@@ -486,7 +515,7 @@ export async function applyImport(
     }
     done += chunk.length;
     await updateImport(db, id, (i) => ({ ...i, progress: { ...i.progress, done } }));
-    if (onChunk && !(await onChunk(n + 1))) throw new Error("roster apply: lost the job's lease");
+    if (onChunk && !(await onChunk(n + 1))) throw new LeaseLost("roster apply: lost the job's lease");
   }
   const finished = await updateImport(db, id, (i) => ({ ...i, status: "applied", finishedAt: now() }));
   await db.kv.set(stateKey(db), { last: id, at: now() });
@@ -506,7 +535,8 @@ export async function discardImport(db: Db, id: string): Promise<boolean> {
 
 /** Marks an import failed with a reason support can read (the preview or apply threw). */
 export async function failImport(db: Db, id: string, error: string): Promise<void> {
-  await updateImport(db, id, (i) => ({ ...i, status: "failed", error }));
+  const reason = error.length > MAX_ERROR ? `${error.slice(0, MAX_ERROR - 1)}…` : error;
+  await updateImport(db, id, (i) => ({ ...i, status: "failed", error: reason }));
   const state = await db.kv.get<{ applying?: string }>(stateKey(db));
   if (state.value?.applying === id) await db.kv.atomic().check(state).delete(stateKey(db)).commit();
 }

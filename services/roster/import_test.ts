@@ -11,6 +11,7 @@ import {
   applyImport,
   buildPreview,
   createImport,
+  failImport,
   getImport,
   importNow,
   problemsOf,
@@ -221,6 +222,33 @@ Deno.test("unzipping a large upload lets other tasks run between slices", async 
   assert.ok(files.files.get("users.csv")!.length > 10_000_000);
   assert.ok(during >= 3, `a timer ran ${during} times while 10 MB were unzipped and checked`);
 });
+
+Deno.test("a failed import keeps a reason short enough to store, however long the error", () =>
+  withDb(async (db) => {
+    const created = await createImport(db, upload(await demoFiles()), by);
+    await failImport(db, created.id, "Preview stopped: " + "x".repeat(100_000));
+    const failed = (await getImport(db, created.id))!.value;
+    assert.equal(failed.status, "failed");
+    assert.ok(failed.error!.startsWith("Preview stopped: xxx"));
+    assert.ok(failed.error!.length <= 1000);
+  }));
+
+Deno.test("a preview that loses its job's lease stops and leaves the import to the job's new holder", () =>
+  withDb(async (db) => {
+    const created = await createImport(db, upload({ "orgs.csv": ORGS, "users.csv": students(60_000) }), by);
+    let asked = 0;
+    await assert.rejects(
+      buildPreview(db, created.id, {
+        onSlice: () => {
+          asked++;
+          return Promise.resolve(false);
+        },
+      }),
+      /lost the job's lease/,
+    );
+    assert.equal(asked, 1);
+    assert.equal((await getImport(db, created.id))!.value.status, "previewing");
+  }));
 
 Deno.test("the demo OneRoster set imports whole: schools, calendars, people, links and devices", () =>
   withDb(async (db) => {

@@ -12,7 +12,7 @@ import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import type { Device, Person } from "../model.ts";
-import { CsvFileError, type Header, type RosterFileName, type RosterFiles, type Row, rows } from "./csv.ts";
+import { CsvFileError, type Header, type RosterFileName, type RosterFiles, type Row, rows, slicer } from "./csv.ts";
 
 export interface Problem {
   file: string;
@@ -81,6 +81,8 @@ export interface ParseOptions {
   knownSchools?: Set<string>;
   /** People already in Messenger: a delta users.csv may link to them. */
   knownPeople?: (ids: string[]) => Promise<Map<string, Person["kind"]>>;
+  /** Awaited often while reading: lets the server answer requests between slices (see `slicer`). */
+  slice?: () => Promise<void>;
 }
 
 const ROLE_KIND: Record<string, Person["kind"]> = {
@@ -143,6 +145,7 @@ async function eachRow(
   roster: ParsedRoster,
   files: RosterFiles,
   file: RosterFileName,
+  slice: () => Promise<void>,
   fn: (row: Row) => void,
 ): Promise<"read" | "absent" | "unreadable"> {
   const bytes = files.files.get(file);
@@ -163,7 +166,7 @@ async function eachRow(
             reason: `missing required column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
           });
         }
-      })
+      }, slice)
     ) {
       if (broken) break;
       n++;
@@ -191,6 +194,7 @@ async function eachRow(
 /** Reads and checks a OneRoster upload. Nothing is written. */
 export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): Promise<ParsedRoster> {
   const country = opts.country ?? "US";
+  const slice = opts.slice ?? slicer();
   const roster: ParsedRoster = {
     modes: { orgs: "absent", academicSessions: "absent", users: "absent" },
     schools: [],
@@ -207,7 +211,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
 
   // manifest.csv: bulk or delta per file. Without a manifest, every file given is bulk.
   const declared = new Map<string, string>();
-  await eachRow(roster, files, "manifest.csv", (row) => declared.set(row.get("propertyName"), row.get("value")));
+  await eachRow(roster, files, "manifest.csv", slice, (row) => declared.set(row.get("propertyName"), row.get("value")));
   for (const key of ["orgs", "academicSessions", "users"] as const) {
     const name = `${key}.csv` as RosterFileName;
     const stated = declared.get(`file.${key}`);
@@ -240,7 +244,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
   const orgs = new Map<string, { type: string; name: string }>();
   const schoolIds = new Set(opts.knownSchools ?? []);
   if (roster.modes.orgs !== "absent") {
-    await eachRow(roster, files, "orgs.csv", (row) => {
+    await eachRow(roster, files, "orgs.csv", slice, (row) => {
       const id = row.get("sourcedId");
       const type = row.get("type");
       if (!id) return problem("orgs.csv", row, "missing sourcedId");
@@ -263,7 +267,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
   // academicSessions.csv: a calendar per school and school year.
   if (roster.modes.academicSessions !== "absent") {
     const years: { startDate: string; endDate: string; title: string; schoolYear: string }[] = [];
-    await eachRow(roster, files, "academicSessions.csv", (row) => {
+    await eachRow(roster, files, "academicSessions.csv", slice, (row) => {
       const type = row.get("type");
       const [start, end] = [row.get("startDate"), row.get("endDate")];
       if (!row.get("sourcedId")) return problem("academicSessions.csv", row, "missing sourcedId");
@@ -303,7 +307,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
   const agents = new Map<string, string[]>();
   const userRows = new Map<string, { line: number; kind: Person["kind"] }>();
   if (roster.modes.users !== "absent") {
-    const read = await eachRow(roster, files, "users.csv", (row) => {
+    const read = await eachRow(roster, files, "users.csv", slice, (row) => {
       const id = row.get("sourcedId");
       if (!id) return problem("users.csv", row, "missing sourcedId");
       const bad = (reason: string) => {
@@ -394,7 +398,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
 
   // courses, classes, enrollments: checked, and enrollments place staff and students in schools.
   const courses = new Set<string>();
-  await eachRow(roster, files, "courses.csv", (row) => {
+  await eachRow(roster, files, "courses.csv", slice, (row) => {
     if (!row.get("sourcedId")) return problem("courses.csv", row, "missing sourcedId");
     if (!orgKnown(row.get("orgSourcedId"))) {
       return problem("courses.csv", row, `unknown org ${row.get("orgSourcedId")} in orgSourcedId`);
@@ -402,7 +406,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
     courses.add(row.get("sourcedId"));
   });
   const classes = new Map<string, string>();
-  await eachRow(roster, files, "classes.csv", (row) => {
+  await eachRow(roster, files, "classes.csv", slice, (row) => {
     if (!row.get("sourcedId")) return problem("classes.csv", row, "missing sourcedId");
     const school = row.get("schoolSourcedId");
     if (!schoolIds.has(school)) return problem("classes.csv", row, `unknown school ${school} in schoolSourcedId`);
@@ -412,7 +416,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
     classes.set(row.get("sourcedId"), school);
   });
   roster.counts.classes = classes.size;
-  await eachRow(roster, files, "enrollments.csv", (row) => {
+  await eachRow(roster, files, "enrollments.csv", slice, (row) => {
     if (!row.get("sourcedId")) return problem("enrollments.csv", row, "missing sourcedId");
     if (deletedRow(row)) return;
     const school = row.get("schoolSourcedId");
