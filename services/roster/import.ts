@@ -32,11 +32,13 @@ import {
   type UploadLimits,
 } from "./csv.ts";
 import {
+  MAX_PERSON_BYTES,
   mergePerson,
   type ParsedRoster,
   type ParseOptions,
   parseRoster,
   type Problem,
+  recordBytes,
   type RosterCalendar,
   rosterHash,
   type RosterPerson,
@@ -106,6 +108,8 @@ const BLOB_CHUNK = 60 * 1024;
 const CHUNKS_PER_COMMIT = 10;
 /** People per commit: each writes its record, hash and index entries (whole person per school). */
 export const PEOPLE_PER_COMMIT = 50;
+/** What a commit's people may take, estimated with `recordBytes`: KV takes 800 KiB a commit, keys included. */
+const COMMIT_BYTES = 640 * 1024;
 /** JSON characters per change or problem chunk: under KV's 64 KiB a value. */
 const CHUNK_CHARS = 40_000;
 /** A failed import's reason, at most: it is kept in the import's record. */
@@ -255,7 +259,11 @@ async function loadHashes(db: Db, slice: () => Promise<void>): Promise<Map<strin
 }
 
 const zero = (): KindCounts => ({ student: 0, guardian: 0, staff: 0 });
-const nameOf = (p: { firstName: string; lastName: string }) => `${p.firstName} ${p.lastName}`;
+/** A name as the preview's samples show it: they are kept in the import's record. */
+const nameOf = (p: { firstName: string; lastName: string }) => {
+  const name = `${p.firstName} ${p.lastName}`;
+  return name.length > 100 ? `${name.slice(0, 100)}…` : name;
+};
 const SAMPLES = 20;
 
 /** What changed in a person's roster fields, in words, for the preview. */
@@ -480,6 +488,26 @@ async function applyBatch(db: Db, batch: Change[], at: string): Promise<void> {
   throw new Error("roster apply: people kept changing under one batch ten times in a row");
 }
 
+/** A chunk's changes in commits of at most PEOPLE_PER_COMMIT people and COMMIT_BYTES. */
+function batches(chunk: Change[]): Change[][] {
+  const out: Change[][] = [];
+  let current: Change[] = [];
+  let bytes = 0;
+  for (const c of chunk) {
+    // A removal rewrites the stored record once; the preview keeps records within MAX_PERSON_BYTES.
+    const n = c.roster ? recordBytes(c.roster) * (1 + c.roster.schoolIds.length) : MAX_PERSON_BYTES;
+    if (current.length === PEOPLE_PER_COMMIT || (current.length > 0 && bytes + n > COMMIT_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(c);
+    bytes += n;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 /**
  * Applies an import from change chunk `from` on. `onChunk` is called after
  * each chunk with the next chunk's index (the job stores it to resume).
@@ -510,9 +538,7 @@ export async function applyImport(
   for (let n = from; n < current.value.changeChunks; n++) {
     const chunk = (await db.kv.get<Change[]>([...changePrefix(db, id), n])).value ?? [];
     const at = now();
-    for (let i = 0; i < chunk.length; i += PEOPLE_PER_COMMIT) {
-      await applyBatch(db, chunk.slice(i, i + PEOPLE_PER_COMMIT), at);
-    }
+    for (const batch of batches(chunk)) await applyBatch(db, batch, at);
     done += chunk.length;
     await updateImport(db, id, (i) => ({ ...i, progress: { ...i.progress, done } }));
     if (onChunk && !(await onChunk(n + 1))) throw new LeaseLost("roster apply: lost the job's lease");

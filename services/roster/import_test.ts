@@ -223,6 +223,41 @@ Deno.test("unzipping a large upload lets other tasks run between slices", async 
   assert.ok(during >= 3, `a timer ran ${during} times while 10 MB were unzipped and checked`);
 });
 
+Deno.test("a person too large for a KV value is a problem row; many large ones apply in commits within KV's limits", () =>
+  withDb(async (db) => {
+    // "ā" makes the whole name a two-byte string: 33,000 characters take 66 KB in KV, over its 64 KiB a value.
+    const huge = "ā" + "a".repeat(33_000);
+    const large = "b".repeat(12_000);
+    const users = [
+      USERS_HEAD,
+      `big,,,true,s1,student,big,,${huge},Lee,,,,,,,03,`,
+      `mail,,,true,s1,guardian,mail,,Mo,Lee,,,${huge}@example.com,,,,,`,
+      ...Array.from({ length: 60 }, (_, i) => `l${i},,,true,s1,student,l${i},,${large},Lee,,,,,,,03,`),
+      "ok,,,true,s1,student,ok,,Ann,Lee,,,,,,,03,",
+    ].join("\n") + "\n";
+    // Schools and calendars share one value: a school with that name would take it over 64 KiB.
+    const orgs = `${ORGS}s2,,,${huge},school,,d\n`;
+    const p = await preview(db, { "orgs.csv": orgs, "users.csv": users });
+    assert.equal(p.status, "ready");
+    const found = await problems(db, p.id);
+    assert.deepEqual(found.map((x) => `${x.file}:${x.line} ${x.sourcedId}`), [
+      "orgs.csv:4 s2",
+      "users.csv:2 big",
+      "users.csv:3 mail",
+    ]);
+    assert.equal(found[0].reason, "name is longer than 200 characters");
+    assert.match(found[1].reason, /^the row is too large: \d+ KB to store, more than 16 KB/);
+    assert.ok(found[2].reason.length < 600, "the bad email is quoted in part, not whole");
+    assert.match(found[2].reason, /^email "ā+a+…" is not an email address$/);
+    assert.deepEqual(p.summary!.add, { student: 61, guardian: 0, staff: 0 });
+    assert.ok(p.summary!.samples.add.every((s) => s.name.length <= 200), "the preview's samples stay small");
+    assert.equal(await startApply(db, p.id, by, { skipProblems: true }), "started");
+    const applied = await applyImport(db, p.id, () => by.at);
+    assert.equal(applied.status, "applied");
+    assert.equal((await getPerson(db, "l59"))!.value.firstName, large);
+    assert.equal(await getPerson(db, "big"), null);
+  }));
+
 Deno.test("a failed import keeps a reason short enough to store, however long the error", () =>
   withDb(async (db) => {
     const created = await createImport(db, upload(await demoFiles()), by);

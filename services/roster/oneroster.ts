@@ -111,6 +111,39 @@ const SESSION_TYPES = new Set(["gradingPeriod", "semester", "schoolYear", "term"
 const Email = z.email();
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_ID = 64;
+/** A school's name, at most: schools and their calendars are kept together in one KV value. */
+const MAX_ORG_NAME = 200;
+/**
+ * What a person's record may take in KV (64 KiB a value), and with its copy
+ * in each of its schools' index (800 KiB a commit, so one person always fits
+ * in one). A real export's row makes well under 2 KB.
+ */
+export const MAX_PERSON_BYTES = 16 * 1024;
+const MAX_PERSON_WRITE_BYTES = 256 * 1024;
+
+/** Values quoted in a reason are cut to this: problem rows are stored in KV and shown on the page. */
+const SHOWN_CHARS = 100;
+const MAX_REASON = 500;
+const cut = (text: string, max: number) => text.length > max ? `${text.slice(0, max)}…` : text;
+const shown = (value: string) => cut(value, SHOWN_CHARS);
+
+function addProblem(roster: ParsedRoster, p: Problem): void {
+  roster.problems.push({
+    ...p,
+    sourcedId: p.sourcedId === undefined ? undefined : shown(p.sourcedId),
+    reason: cut(p.reason, MAX_REASON),
+  });
+}
+
+/**
+ * About how many bytes a person's record takes in KV: V8 keeps a string
+ * with any character past U+00FF at two bytes a character, and devices and
+ * preferences add a few hundred bytes to the roster's fields.
+ */
+export function recordBytes(p: RosterPerson): number {
+  const json = JSON.stringify(p);
+  return json.length * (/[\u0100-\uffff]/.test(json) ? 2 : 1) + 400;
+}
 
 /** CEDS grade codes as people say them: KG → K, 03 → 3. */
 export function gradeLabel(code: string): string {
@@ -160,7 +193,7 @@ async function eachRow(
         const missing = missingColumns(file, header);
         if (missing.length > 0) {
           broken = true;
-          roster.problems.push({
+          addProblem(roster, {
             file,
             line: 1,
             reason: `missing required column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
@@ -171,7 +204,7 @@ async function eachRow(
       if (broken) break;
       n++;
       if (row.width !== width) {
-        roster.problems.push({
+        addProblem(roster, {
           file,
           line: row.line,
           sourcedId: row.get("sourcedId") || undefined,
@@ -184,7 +217,7 @@ async function eachRow(
     }
   } catch (e) {
     if (!(e instanceof CsvFileError)) throw e;
-    roster.problems.push({ file, line: e.line, reason: `cannot be read as CSV past this line: ${e.message}` });
+    addProblem(roster, { file, line: e.line, reason: `cannot be read as CSV past this line: ${e.message}` });
     return "unreadable";
   }
   roster.counts.rows[file] = n;
@@ -207,7 +240,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
     ignored: files.ignored,
   };
   const problem = (file: string, row: Row, reason: string) =>
-    roster.problems.push({ file, line: row.line, sourcedId: row.get("sourcedId") || undefined, reason });
+    addProblem(roster, { file, line: row.line, sourcedId: row.get("sourcedId") || undefined, reason });
 
   // manifest.csv: bulk or delta per file. Without a manifest, every file given is bulk.
   const declared = new Map<string, string>();
@@ -219,7 +252,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
     if (stated === "bulk" || stated === "delta" || stated === "absent") {
       mode = stated;
       if (stated !== "absent" && !files.files.has(name)) {
-        roster.problems.push({
+        addProblem(roster, {
           file: "manifest.csv",
           line: 0,
           reason: `lists ${name} as ${stated} but it is not in the upload`,
@@ -227,16 +260,16 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
         mode = "absent";
       }
     } else if (stated !== undefined) {
-      roster.problems.push({
+      addProblem(roster, {
         file: "manifest.csv",
         line: 0,
-        reason: `file.${key} is "${stated}", not bulk, delta or absent`,
+        reason: `file.${key} is "${shown(stated)}", not bulk, delta or absent`,
       });
     }
     roster.modes[key] = mode;
   }
   if (files.files.size > 0 && !files.files.has("users.csv") && !files.files.has("orgs.csv")) {
-    roster.problems.push({ file: "users.csv", line: 0, reason: "the upload has neither users.csv nor orgs.csv" });
+    addProblem(roster, { file: "users.csv", line: 0, reason: "the upload has neither users.csv nor orgs.csv" });
   }
   const deletedRow = (row: Row) => row.get("status") === "tobedeleted";
 
@@ -249,12 +282,15 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
       const type = row.get("type");
       if (!id) return problem("orgs.csv", row, "missing sourcedId");
       if (id.length > MAX_ID) return problem("orgs.csv", row, `sourcedId is longer than ${MAX_ID} characters`);
-      if (orgs.has(id)) return problem("orgs.csv", row, `sourcedId ${id} appears twice`);
+      if (orgs.has(id)) return problem("orgs.csv", row, `sourcedId ${shown(id)} appears twice`);
       if (deletedRow(row)) return;
       if (!ORG_TYPES.has(type)) {
-        return problem("orgs.csv", row, `type "${type}" is not one of ${[...ORG_TYPES].join(", ")}`);
+        return problem("orgs.csv", row, `type "${shown(type)}" is not one of ${[...ORG_TYPES].join(", ")}`);
       }
       if (!row.get("name")) return problem("orgs.csv", row, "missing name");
+      if (row.get("name").length > MAX_ORG_NAME) {
+        return problem("orgs.csv", row, `name is longer than ${MAX_ORG_NAME} characters`);
+      }
       orgs.set(id, { type, name: row.get("name") });
       if (type === "school") {
         schoolIds.add(id);
@@ -273,7 +309,11 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
       if (!row.get("sourcedId")) return problem("academicSessions.csv", row, "missing sourcedId");
       if (deletedRow(row)) return;
       if (!SESSION_TYPES.has(type)) {
-        return problem("academicSessions.csv", row, `type "${type}" is not one of ${[...SESSION_TYPES].join(", ")}`);
+        return problem(
+          "academicSessions.csv",
+          row,
+          `type "${shown(type)}" is not one of ${[...SESSION_TYPES].join(", ")}`,
+        );
       }
       if (!isoDate.test(start) || !isoDate.test(end)) {
         return problem("academicSessions.csv", row, "startDate and endDate must be dates as YYYY-MM-DD");
@@ -314,7 +354,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
         problem("users.csv", row, reason);
         roster.badPeople.add(id);
       };
-      if (firstLine.has(id)) return bad(`sourcedId ${id} appears again (first on line ${firstLine.get(id)})`);
+      if (firstLine.has(id)) return bad(`sourcedId ${shown(id)} appears again (first on line ${firstLine.get(id)})`);
       firstLine.set(id, row.line);
       if (id.length > MAX_ID) return bad(`sourcedId is longer than ${MAX_ID} characters`);
       if (deletedRow(row)) {
@@ -323,7 +363,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
       }
       const role = row.get("role");
       const kind = ROLE_KIND[role];
-      if (!kind) return bad(`role "${role}" is not one of ${Object.keys(ROLE_KIND).join(", ")}`);
+      if (!kind) return bad(`role "${shown(role)}" is not one of ${Object.keys(ROLE_KIND).join(", ")}`);
       roster.counts.roles[role] = (roster.counts.roles[role] ?? 0) + 1;
       userRows.set(id, { line: row.line, kind });
       const firstName = row.get("givenName");
@@ -332,15 +372,15 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
       const orgIds = list(row.get("orgSourcedIds"));
       if (orgIds.length === 0) return bad("missing orgSourcedIds");
       const unknownOrg = orgIds.find((o) => !orgKnown(o));
-      if (unknownOrg) return bad(`unknown org ${unknownOrg} in orgSourcedIds`);
+      if (unknownOrg) return bad(`unknown org ${shown(unknownOrg)} in orgSourcedIds`);
       const email = row.get("email");
-      if (email && !Email.safeParse(email).success) return bad(`email "${email}" is not an email address`);
+      if (email && !Email.safeParse(email).success) return bad(`email "${shown(email)}" is not an email address`);
       const phones: Record<"sms" | "phone", string | undefined> = { sms: undefined, phone: undefined };
       for (const column of ["sms", "phone"] as const) {
         const raw = row.get(column);
         if (!raw) continue;
         const e164 = toE164(raw, country);
-        if (!e164) return bad(`${column} "${raw}" cannot be read as a phone number (E.164)`);
+        if (!e164) return bad(`${column} "${shown(raw)}" cannot be read as a phone number (E.164)`);
         phones[column] = e164;
       }
       const grades = list(row.get("grades"));
@@ -376,11 +416,11 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
     if (unknown) {
       roster.people.delete(id);
       roster.badPeople.add(id);
-      roster.problems.push({
+      addProblem(roster, {
         file: "users.csv",
         line: firstLine.get(id)!,
         sourcedId: id,
-        reason: `agentSourcedIds names ${unknown}, who is not in users.csv`,
+        reason: `agentSourcedIds names ${shown(unknown)}, who is not in users.csv`,
       });
       continue;
     }
@@ -401,7 +441,7 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
   await eachRow(roster, files, "courses.csv", slice, (row) => {
     if (!row.get("sourcedId")) return problem("courses.csv", row, "missing sourcedId");
     if (!orgKnown(row.get("orgSourcedId"))) {
-      return problem("courses.csv", row, `unknown org ${row.get("orgSourcedId")} in orgSourcedId`);
+      return problem("courses.csv", row, `unknown org ${shown(row.get("orgSourcedId"))} in orgSourcedId`);
     }
     courses.add(row.get("sourcedId"));
   });
@@ -409,9 +449,11 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
   await eachRow(roster, files, "classes.csv", slice, (row) => {
     if (!row.get("sourcedId")) return problem("classes.csv", row, "missing sourcedId");
     const school = row.get("schoolSourcedId");
-    if (!schoolIds.has(school)) return problem("classes.csv", row, `unknown school ${school} in schoolSourcedId`);
+    if (!schoolIds.has(school)) {
+      return problem("classes.csv", row, `unknown school ${shown(school)} in schoolSourcedId`);
+    }
     if (files.files.has("courses.csv") && !courses.has(row.get("courseSourcedId"))) {
-      return problem("classes.csv", row, `unknown course ${row.get("courseSourcedId")} in courseSourcedId`);
+      return problem("classes.csv", row, `unknown course ${shown(row.get("courseSourcedId"))} in courseSourcedId`);
     }
     classes.set(row.get("sourcedId"), school);
   });
@@ -421,12 +463,14 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
     if (deletedRow(row)) return;
     const school = row.get("schoolSourcedId");
     const user = row.get("userSourcedId");
-    if (!schoolIds.has(school)) return problem("enrollments.csv", row, `unknown school ${school} in schoolSourcedId`);
+    if (!schoolIds.has(school)) {
+      return problem("enrollments.csv", row, `unknown school ${shown(school)} in schoolSourcedId`);
+    }
     if (files.files.has("classes.csv") && !classes.has(row.get("classSourcedId"))) {
-      return problem("enrollments.csv", row, `unknown class ${row.get("classSourcedId")} in classSourcedId`);
+      return problem("enrollments.csv", row, `unknown class ${shown(row.get("classSourcedId"))} in classSourcedId`);
     }
     if (!inFile(user) && roster.modes.users === "bulk") {
-      return problem("enrollments.csv", row, `unknown user ${user} in userSourcedId`);
+      return problem("enrollments.csv", row, `unknown user ${shown(user)} in userSourcedId`);
     }
     roster.counts.enrollments++;
     const p = roster.people.get(user);
@@ -441,6 +485,29 @@ export async function parseRoster(files: RosterFiles, opts: ParseOptions = {}): 
         if (!p.schoolIds.includes(school)) p.schoolIds.push(school);
       }
     }
+  }
+
+  // Only now is a person whole (students, schools): one too large to store is a problem row, not a failed commit.
+  const kb = (n: number) => Math.ceil(n / 1024).toLocaleString("en-US");
+  for (const [id, p] of roster.people) {
+    await slice();
+    const one = recordBytes(p);
+    const all = one * (1 + p.schoolIds.length);
+    if (one <= MAX_PERSON_BYTES && all <= MAX_PERSON_WRITE_BYTES) continue;
+    roster.people.delete(id);
+    roster.badPeople.add(id);
+    addProblem(roster, {
+      file: "users.csv",
+      line: firstLine.get(id)!,
+      sourcedId: id,
+      reason: one > MAX_PERSON_BYTES
+        ? `the row is too large: ${kb(one)} KB to store, more than ${kb(MAX_PERSON_BYTES)} KB`
+        : `the row is too large: ${
+          kb(all)
+        } KB to store with a copy for each of its ${p.schoolIds.length} schools, more than ${
+          kb(MAX_PERSON_WRITE_BYTES)
+        } KB`,
+    });
   }
   roster.problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
   return roster;
