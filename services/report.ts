@@ -4,7 +4,7 @@
  * a CSV stream, never the whole run in memory.
  */
 import { z } from "zod";
-import { ERROR_MEANING } from "./dispatch/dispatcher.ts";
+import { errorMeaning } from "./dispatch/dispatcher.ts";
 import { Mode } from "./model.ts";
 import { type Delivery, Delivery as DeliverySchema, DeliveryState } from "./store/deliveries.ts";
 import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
@@ -62,7 +62,7 @@ async function rows(db: Db, deliveries: Delivery[]): Promise<ReportRow[]> {
       ? "staff"
       : "individual",
     device: maskAddress(d.mode, d.address),
-    meaning: d.errorCode ? ERROR_MEANING[d.errorCode] ?? "" : "",
+    meaning: d.errorCode ? errorMeaning(d.errorCode) ?? "" : "",
   }));
 }
 

@@ -273,6 +273,42 @@ Deno.test("voice: busy is redialed and the run stays In Progress until the redia
   t.close();
 });
 
+Deno.test("a signed callback whose status or error code is named like an object internal changes nothing odd", async () => {
+  const { t, mock, providers } = await twilioApp();
+  mock.hold = true;
+  await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
+  const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
+  await t.dispatcher.drain();
+  const [d] = (await all(t.db, run.id)).filter((x) => x.state === "sent");
+  const path = `/webhooks/twilio/status?d=demo&r=${run.id}&m=text&id=${encodeURIComponent(d.id)}`;
+  const post = async (params: Record<string, string>) => {
+    const res = await fetch(`${t.url}${path}`, {
+      method: "POST",
+      headers: {
+        "X-Twilio-Signature": twilioSignature(mock.authToken, `${t.url}${path}`, params),
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams(params),
+    });
+    return `${res.status} ${await res.text()}`;
+  };
+  const state = async () => (await all(t.db, run.id)).find((x) => x.id === d.id)!;
+  assert.equal(await post({ MessageSid: d.providerId!, MessageStatus: "constructor" }), "200 ignored");
+  assert.equal((await state()).state, "sent");
+  assert.equal(
+    await post({ MessageSid: d.providerId!, MessageStatus: "failed", ErrorCode: "toString" }),
+    "200 applied",
+  );
+  const failed = await state();
+  assert.equal(failed.state, "failed");
+  assert.equal(failed.error, undefined, "no meaning is made up for an unknown code");
+  assert.match(failed.history.at(-1)!.detail!, /toString: see Twilio's error list/);
+  await mock.close();
+  await providers.close();
+  await t.server!.shutdown();
+  t.close();
+});
+
 Deno.test("inbound STOP and START texts opt a number out and back in; unsigned is 403", async () => {
   const { t, mock, providers } = await twilioApp();
   const guardian = (await getPerson(t.db, "gdn1"))!.value;

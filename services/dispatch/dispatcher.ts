@@ -95,8 +95,17 @@ const TEXT_STATUS: Record<string, "sent" | "delivered" | "failed" | "canceled" |
   failed: "failed",
   canceled: "canceled",
 };
-/** Provider error codes in plain words, for support and the Recipient Report. */
-export const ERROR_MEANING: Record<string, string> = {
+/** A provider's words as keys: only our own entries, never Object.prototype's ("constructor"). */
+function lookUp<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** A provider error code in plain words, for support and the Recipient Report. */
+export function errorMeaning(code: string): string | undefined {
+  return lookUp(ERROR_MEANING, code);
+}
+
+const ERROR_MEANING: Record<string, string> = {
   "21610": "recipient replied STOP",
   "21211": "not a valid phone number",
   "30003": "phone unreachable",
@@ -746,15 +755,15 @@ export class Dispatcher {
     const d = current.value;
     const now = this.now();
     const detail = errorCode
-      ? `${status} (${errorCode}: ${ERROR_MEANING[errorCode] ?? "see Twilio's error list"})`
+      ? `${status} (${errorCode}: ${errorMeaning(errorCode) ?? "see Twilio's error list"})`
       : status;
     if (d.state === "delivered" || d.state === "failed" || d.state === "canceled" || d.state === "redial") {
       return "ignored";
     }
     if (errorCode === "21610" && d.address) await setTextOptOut(this.db, d.address, new Date(now).toISOString());
-    const extra = { providerStatus: status, errorCode, error: errorCode ? ERROR_MEANING[errorCode] : undefined };
+    const extra = { providerStatus: status, errorCode, error: errorCode ? errorMeaning(errorCode) : undefined };
     if (ref.mode === "text") {
-      const next = TEXT_STATUS[status];
+      const next = lookUp(TEXT_STATUS, status);
       if (!next || (next === "sent" && d.state === "sent")) return "ignored";
       return (await advanceDelivery(this.db, current, moved(d, next, now, detail, extra))) ? "applied" : "ignored";
     }
