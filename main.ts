@@ -128,5 +128,5 @@ Deno.serve({
   port: config.PORT,
   hostname: listenHostname(config),
   onListen: ({ hostname, port }) =>
-    console.log(`Messenger${demo ? " (demo)" : ""} listening on http://${hostname}:${port}/`),
+    console.log(`Messenger listening on http://${hostname}:${port}/${demo ? " (the demo)" : ""}`),
 }, (request, info) => app.fetch(request, info));
