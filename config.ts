@@ -40,6 +40,14 @@ export const Config = z.object({
     .optional(),
   /** Tests and staging: a Twilio-compatible API at another address. */
   TWILIO_API_BASE: z.url().optional(),
+  /** Requests to Twilio in flight per instance. */
+  TWILIO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /** Messages per second from the sender, all instances together (a short code takes 100; unset: Twilio queues). */
+  TWILIO_MPS: z.coerce.number().min(0.1).max(10_000).optional(),
+  /** Calls per second, all instances together: Twilio's default for an account is 1. */
+  TWILIO_CPS: z.coerce.number().min(0.1).max(1000).default(1),
+  /** Would-be sends in flight per instance in the dev outbox. */
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   REDIAL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   REDIAL_MINUTES: z.coerce.number().min(0.01).max(240).default(10),
   RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(DEFAULT_RETENTION_DAYS),

@@ -69,8 +69,12 @@ const providers = buildProviders(db, systemClock, {
       authToken: config.TWILIO_AUTH_TOKEN,
       from: config.TWILIO_FROM,
       apiBase: config.TWILIO_API_BASE,
+      concurrency: config.TWILIO_CONCURRENCY,
+      mps: config.TWILIO_MPS,
+      cps: config.TWILIO_CPS,
     }
     : undefined,
+  outboxConcurrency: config.OUTBOX_CONCURRENCY,
 });
 const publicUrl = config.PUBLIC_URL?.replace(/\/$/, "") ?? `http://localhost:${config.PORT}`;
 const dispatcher = new Dispatcher({

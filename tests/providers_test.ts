@@ -14,6 +14,8 @@ import { getPerson } from "../services/store/people.ts";
 import type { Run } from "../services/model.ts";
 import type { Db } from "../services/store/kv.ts";
 import { twilioSignature } from "../services/providers/twilio_signature.ts";
+import type { Providers } from "../services/providers/types.ts";
+import type { Clock } from "../services/time.ts";
 
 async function all(db: Db, runId: string): Promise<Delivery[]> {
   const out: Delivery[] = [];
@@ -23,13 +25,9 @@ async function all(db: Db, runId: string): Promise<Delivery[]> {
 
 Deno.test("email through a real SMTP server: exact recipients, merged bodies, attachments; a 550 is a recorded failure", async () => {
   const sink = await startSink();
-  const t = await testApp({
-    providers: undefined,
-  });
-  const providers = buildProviders(t.db, t.clock, {
-    smtp: { url: sink.url, from: "Lincoln <office@lincoln.example>" },
-  });
-  const t2 = await withProviders(t, providers);
+  const { t: t2, providers } = await withProviders((db, clock) =>
+    buildProviders(db, clock, { smtp: { url: sink.url, from: "Lincoln <office@lincoln.example>" } })
+  );
   await makeDue(t2.db, "msg-field-trip", {
     modes: ["email"],
     content: {
@@ -69,9 +67,9 @@ Deno.test("email through a real SMTP server: exact recipients, merged bodies, at
 Deno.test("SMTP: a refused address fails with the server's reply; the server down then back: the run completes", async () => {
   const sink = await startSink();
   const port = sink.port;
-  const t = await testApp();
-  const providers = buildProviders(t.db, t.clock, { smtp: { url: sink.url, from: "office@lincoln.example" } });
-  const t2 = await withProviders(t, providers);
+  const { t: t2, providers } = await withProviders((db, clock) =>
+    buildProviders(db, clock, { smtp: { url: sink.url, from: "office@lincoln.example" } })
+  );
   await makeDue(t2.db, "msg-staff-meeting", { modes: ["email"] });
   const staff = (await getPerson(t2.db, "stf-lincoln-1"))!.value;
   sink.reject.add(staff.devices.find((d) => d.kind === "email")!.address);
@@ -97,25 +95,23 @@ Deno.test("SMTP: a refused address fails with the server's reply; the server dow
   t2.close();
 });
 
-/** The same test app with other providers and, for callbacks, served on loopback. */
+/** A test app whose providers are built on its own KV (they pace through it) and, for callbacks, served on loopback. */
 async function withProviders(
-  t: TestApp,
-  providers: ReturnType<typeof buildProviders>,
+  build: (db: Db, clock: Clock) => Providers,
   twilio?: TwilioMock,
-): Promise<TestApp & { url: string; server?: Deno.HttpServer }> {
-  t.close();
+): Promise<{ t: TestApp & { url: string; server?: Deno.HttpServer }; providers: Providers }> {
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
+  let providers: Providers | undefined;
   const fresh = await testApp({
-    providers,
+    providers: (db, clock) => (providers = build(db, clock)),
     publicUrl: url,
     twilioAuthToken: twilio?.authToken,
     redial: { attempts: 2, intervalMs: 60_000 },
   });
-  fresh.clock.at = t.clock.at;
-  if (!twilio) return { ...fresh, url };
+  if (!twilio) return { t: { ...fresh, url }, providers: providers! };
   const server = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, fresh.app.fetch);
-  return { ...fresh, url, server, close: () => fresh.close() };
+  return { t: { ...fresh, url, server, close: () => fresh.close() }, providers: providers! };
 }
 
 function freePort(): number {
@@ -127,11 +123,17 @@ function freePort(): number {
 
 async function twilioApp() {
   const mock = startTwilioMock();
-  const base = await testApp();
-  const providers = buildProviders(base.db, base.clock, {
-    twilio: { accountSid: mock.accountSid, authToken: mock.authToken, from: "+16125550000", apiBase: mock.url },
-  });
-  const t = await withProviders(base, providers, mock);
+  const { t, providers } = await withProviders((db, clock) =>
+    buildProviders(db, clock, {
+      twilio: {
+        accountSid: mock.accountSid,
+        authToken: mock.authToken,
+        from: "+16125550000",
+        apiBase: mock.url,
+        // Twilio's default of one call a second would make each test wait a second per call.
+        cps: 100,
+      },
+    }), mock);
   return { t, mock, providers };
 }
 

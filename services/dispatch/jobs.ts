@@ -21,17 +21,38 @@ export const Job = z.object({
   /** Process: how many delivery batches are written. */
   progress: z.number().int().nonnegative().default(0),
   lastError: z.string().optional(),
+  /**
+   * Which due job runs first: Emergency (0) before Priority (1) before
+   * General (2), and roster imports (3) after all sending. Absent on jobs
+   * written before priorities existed; those sort by time after all others.
+   */
+  priority: z.number().int().min(0).max(3).optional(),
+  /** A send shard: the deliveries of its mode whose ids are in [from, to). */
+  shard: z.object({ from: z.string(), to: z.string() }).optional(),
 });
 export type Job = z.infer<typeof Job>;
+
+export const PRIORITY = { emergency: 0, priority: 1, general: 2, background: 3 } as const;
+const LOWEST = PRIORITY.background;
 
 export const LEASE_MS = 2 * 60 * 1000;
 
 const jobKey = (db: Db, id: string): Deno.KvKey => [db.districtId, "job", id];
-/** Due jobs by time: a job's due time, or the end of its lease while claimed. */
-const dueKey = (db: Db, job: Job): Deno.KvKey => [db.districtId, "job_due", job.leaseUntil ?? job.dueAt, job.id];
+/** Due jobs by priority, then time: a job's due time, or the end of its lease while claimed. */
+const dueKey = (db: Db, job: Job): Deno.KvKey =>
+  job.priority === undefined
+    ? [db.districtId, "job_due", job.leaseUntil ?? job.dueAt, job.id]
+    : [db.districtId, "job_due", job.priority, job.leaseUntil ?? job.dueAt, job.id];
 
-export function newJob(kind: Job["kind"], runId: string, dueAt: number, mode?: Mode): Job {
-  return { id: newId(), kind, runId, mode, dueAt, attempts: 0, progress: 0 };
+export function newJob(
+  kind: Job["kind"],
+  runId: string,
+  dueAt: number,
+  mode?: Mode,
+  more: Pick<Job, "priority" | "shard"> = {},
+): Job {
+  const priority = more.priority ?? (kind.startsWith("roster_") ? PRIORITY.background : PRIORITY.general);
+  return { id: newId(), kind, runId, mode, dueAt, attempts: 0, progress: 0, ...more, priority };
 }
 
 export function stageNewJob(op: Deno.AtomicOperation, db: Db, job: Job): Deno.AtomicOperation {
@@ -75,13 +96,22 @@ export async function renewLease(
   return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
 }
 
-/** Ids of jobs due at `now` (including claimed ones whose lease ran out). */
+/**
+ * Ids of jobs due at `now` (including claimed ones whose lease ran out),
+ * highest priority first, then oldest first.
+ */
 export async function dueJobIds(db: Db, now: number, limit = 200): Promise<string[]> {
   const ids: string[] = [];
-  const iter = db.kv.list<string>({ start: [db.districtId, "job_due"], end: [db.districtId, "job_due", now + 1] }, {
-    limit,
-  });
-  for await (const e of iter) ids.push(e.value);
+  const ranges: [Deno.KvKey, Deno.KvKey][] = [];
+  for (let p = 0; p <= LOWEST; p++) {
+    ranges.push([[db.districtId, "job_due", p], [db.districtId, "job_due", p, now + 1]]);
+  }
+  // Jobs from before priorities: their time sits where the priority now does, always above LOWEST.
+  ranges.push([[db.districtId, "job_due", LOWEST + 1], [db.districtId, "job_due", now + 1]]);
+  for (const [start, end] of ranges) {
+    for await (const e of db.kv.list<string>({ start, end }, { limit: limit - ids.length })) ids.push(e.value);
+    if (ids.length >= limit) break;
+  }
   return ids;
 }
 

@@ -37,6 +37,7 @@ export function outboxProviders(db: Db, clock: Clock, delayMs = 0): Providers {
   };
   return {
     names: { email: "outbox", sms: "outbox", voice: "outbox" },
+    concurrency: { email: 8, text: 8, voice: 8 },
     sendEmail: (m) =>
       record({
         kind: "email",

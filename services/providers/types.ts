@@ -55,6 +55,8 @@ export class ProviderError extends Error {
 export interface Providers {
   /** "outbox", "smtp", "twilio": shown to administrators and in /healthz. */
   names: { email: string; sms: string; voice: string };
+  /** Requests each channel keeps in flight from this instance: senders run that many at once. */
+  concurrency: { email: number; text: number; voice: number };
   sendEmail(mail: EmailOut): Promise<Accepted>;
   sendText(text: TextOut): Promise<Accepted>;
   call(call: CallOut): Promise<Accepted>;

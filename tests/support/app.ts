@@ -33,7 +33,8 @@ export async function testApp(
   opts: {
     seed?: boolean;
     demo?: boolean;
-    providers?: Providers;
+    /** Providers, or how to build them on this app's KV and clock. */
+    providers?: Providers | ((db: Db, clock: TestClock) => Providers);
     publicUrl?: string;
     publicUrlConfigured?: boolean;
     twilioAuthToken?: string;
@@ -46,7 +47,9 @@ export async function testApp(
   const db = { kv, districtId: "demo" };
   const clock = new TestClock();
   if (opts.seed !== false && !opts.kv) await seedDemo(db, clock);
-  const providers = opts.providers ?? outboxProviders(db, clock);
+  const providers = typeof opts.providers === "function"
+    ? opts.providers(db, clock)
+    : opts.providers ?? outboxProviders(db, clock);
   const publicUrl = opts.publicUrl ?? "http://127.0.0.1:9";
   const dispatcher = new Dispatcher({ db, clock, providers, publicUrl, redial: opts.redial });
   const app = createApp({
