@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { getDistrict } from "../services/store/district.ts";
-import { lastTickKey } from "../services/dispatch/dispatcher.ts";
+import { lastTickKey } from "../services/dispatch/scheduler.ts";
 
 /**
  * For load balancers and administrators: 200 when KV answers, 503

@@ -15,9 +15,9 @@ import { getPerson, savePerson } from "./store/people.ts";
 import { importNow } from "./roster/import.ts";
 import { ROSTER_FILES, type RosterFileName } from "./roster/csv.ts";
 import { z } from "zod";
-import { saveRun } from "./store/runs.ts";
+import { runMessageKey, saveRun } from "./store/runs.ts";
+import { started, transition } from "./dispatch/run_status.ts";
 import { setRunCounts } from "./store/deliveries.ts";
-import { runMessageKey } from "./dispatch/dispatcher.ts";
 import { createUser } from "./store/users.ts";
 import { computeNextAt } from "./messages.ts";
 import { addDays, type Clock, toWall } from "./time.ts";
@@ -611,34 +611,19 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
   ): Run => {
     const message = byId.get(messageId)!;
     const startedAt = now - startedAgoMin * 60_000;
-    const transitions: Run["transitions"] = [{
-      status: "processing",
-      at: startedAt,
-    }];
-    if (status !== "processing") {
-      transitions.push({
-        status: status === "failed" ? "failed" : "sending",
-        at: startedAt + 40_000,
-      });
-    }
-    if (status === "canceling") {
-      transitions.push({
-        status: "canceling",
-        at: startedAt + 90_000,
-        by: message.created.name,
-      });
-    }
-    return {
+    let r: Run = {
       id,
       messageId,
       occurrenceDate: toWall(startedAt, district.timeZone).date,
       message: summarize(message),
-      status,
+      ...started(startedAt),
       counts: {},
-      transitions,
       startedAt,
       ...extra,
     };
+    if (status !== "processing") r = transition(r, status === "failed" ? "failed" : "sending", startedAt + 40_000);
+    if (status === "canceling") r = transition(r, "canceling", startedAt + 90_000, message.created.name);
+    return r;
   };
   const runs: Run[] = [
     run("R7K3Q9XD2M4P", "msg-bus-delay", "sending", 6, {

@@ -4,7 +4,7 @@
  * a CSV stream, never the whole run in memory.
  */
 import { z } from "zod";
-import { errorMeaning } from "./dispatch/dispatcher.ts";
+import { errorMeaning } from "./providers/error_meanings.ts";
 import { Mode } from "./model.ts";
 import { type Delivery, Delivery as DeliverySchema, DeliveryState } from "./store/deliveries.ts";
 import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";

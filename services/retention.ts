@@ -4,10 +4,10 @@
  * in commits within KV's limits, by a daily cron.
  */
 import { Run } from "./model.ts";
-import { runMessageKey } from "./dispatch/dispatcher.ts";
 import { deleteRunDeliveries } from "./store/deliveries.ts";
 import type { Db } from "./store/kv.ts";
-import { activeIndex, doneIndex, getRun, stageRun } from "./store/runs.ts";
+import { failedAt } from "./dispatch/run_status.ts";
+import { activeIndex, doneIndex, getRun, runMessageKey, stageRun } from "./store/runs.ts";
 
 /** Two school years. */
 export const DEFAULT_RETENTION_DAYS = 730;
@@ -32,8 +32,8 @@ export async function enforceRetention(db: Db, now: number, keepDays: number): P
   for await (const r of olderThan(db, doneIndex.all(db), cutoff)) ids.push(r.id);
   // Failed runs stay on the In Progress index; only those that failed before the cutoff go.
   for await (const r of olderThan(db, activeIndex.all(db), cutoff)) {
-    const failedAt = r.transitions.findLast((t) => t.status === "failed")?.at;
-    if (r.status === "failed" && failedAt !== undefined && failedAt < cutoff) ids.push(r.id);
+    const at = failedAt(r);
+    if (at !== undefined && at < cutoff) ids.push(r.id);
   }
   let deleted = 0;
   for (const id of ids) if (await deleteRun(db, id)) deleted++;

@@ -9,7 +9,8 @@ import { maySeeMessage } from "./rights.ts";
 import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
 import { MessageSummary as MessageSummarySchema, Run as RunSchema } from "./model.ts";
 import { scheduledIndex } from "./store/messages.ts";
-import { activeIndex, isInProgress } from "./store/runs.ts";
+import { isInProgress } from "./dispatch/run_status.ts";
+import { activeIndex } from "./store/runs.ts";
 
 export const PAGE_SIZE = 50;
 

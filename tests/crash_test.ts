@@ -4,7 +4,7 @@
  * killed with SIGKILL in the middle of sending and started again on the same
  * file; every delivery must end final, the run Sent, every address mailed,
  * and only deliveries in flight at the kill sent twice (the bound in
- * dispatcher.ts), each only after the send timeout.
+ * sending.ts), each only after the send timeout.
  *
  * Time: the app's own settings make it quick. DISPATCH_SECONDS=1 sweeps every
  * second instead of each cron minute; LEASE_SECONDS and SEND_TIMEOUT_SECONDS
@@ -13,7 +13,7 @@
  */
 import assert from "node:assert/strict";
 import type { ParsedMail } from "mailparser";
-import { SEND_CONCURRENCY } from "../services/dispatch/dispatcher.ts";
+import { SEND_CONCURRENCY } from "../services/dispatch/sending.ts";
 import { deliveriesOf, type Delivery } from "../services/store/deliveries.ts";
 import { getRun } from "../services/store/runs.ts";
 import type { Db } from "../services/store/kv.ts";
@@ -57,7 +57,7 @@ async function runsSince(db: Db, since: number): Promise<string[]> {
  * test opens the KV file only while the app is stopped: a second process can
  * open it, but then some of the app's writes fail with "database is locked",
  * and a failed write right after an accepted email makes deliver() (in
- * dispatcher.ts) retry, so send, that email again.
+ * sending.ts) retry, so send, that email again.
  */
 async function completed(app: AppChild, runId: string, timeoutMs: number): Promise<void> {
   const client = new Client(overHttp(app.url));

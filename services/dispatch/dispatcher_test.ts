@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { makeDue, NOW, settle, testApp } from "../../tests/support/app.ts";
 import { getMessage } from "../store/messages.ts";
-import { getRun } from "../store/runs.ts";
+import { getRun, runMessageKey } from "../store/runs.ts";
 import { deliveriesOf, runCounts } from "../store/deliveries.ts";
 import { listOutbox, type OutboxEntry } from "../providers/outbox.ts";
 import { getDistrict } from "../store/district.ts";
 import { getPerson, savePerson } from "../store/people.ts";
-import { nextDialingWindow, PROCESS_ATTEMPTS, runMessageKey } from "./dispatcher.ts";
+import { nextDialingWindow } from "./sending.ts";
+import { PROCESS_ATTEMPTS } from "./processing.ts";
 import { jobsOfRun, LEASE_MS } from "./jobs.ts";
 import type { TestApp } from "../../tests/support/app.ts";
 import type { Db } from "../store/kv.ts";

@@ -1,4 +1,5 @@
-import { FAILED_VISIBLE_MS, Run } from "../model.ts";
+import { type Message, Message as MessageSchema, Run } from "../model.ts";
+import { isFinished } from "../dispatch/run_status.ts";
 import { type Db, type EntityDef, getEntity, saveEntity, stageEntity, type Versioned } from "./kv.ts";
 
 /** Index prefixes of In Progress runs (Processing, Sending, Canceling, Failed). */
@@ -20,14 +21,12 @@ export const doneIndex = {
   byCreator: (db: Db, userId: string): Deno.KvKey => [db.districtId, "run_done_by_creator", userId],
 };
 
-/** Whether a run belongs on the In Progress tab at `now`. */
-export function isInProgress(run: Run, now: number): boolean {
-  if (run.status === "failed") {
-    const failedAt = run.transitions.findLast((t) => t.status === "failed")?.at ?? run.startedAt;
-    return now - failedAt < FAILED_VISIBLE_MS;
-  }
-  return run.status === "processing" || run.status === "sending" ||
-    run.status === "canceling";
+/** The content a run sends: a copy taken when it started, so later edits do not change it. */
+export const runMessageKey = (db: Db, runId: string): Deno.KvKey => [db.districtId, "run_message", runId];
+
+export async function getRunMessage(db: Db, runId: string): Promise<Message | null> {
+  const e = await db.kv.get(runMessageKey(db, runId));
+  return e.value ? MessageSchema.parse(e.value) : null;
 }
 
 const runDef: EntityDef<Run> = {
@@ -38,7 +37,7 @@ const runDef: EntityDef<Run> = {
       key: [db.districtId, "run_by_message", r.messageId, r.startedAt, r.id],
       value: r.id,
     }];
-    if (r.status === "completed" || r.status === "canceled") {
+    if (isFinished(r)) {
       const finishedAt = r.transitions.at(-1)?.at ?? r.startedAt;
       return [
         ...history,

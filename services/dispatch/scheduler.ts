@@ -1,0 +1,174 @@
+/**
+ * The scheduler: each tick turns due occurrences into runs in Processing,
+ * then every due job goes to the stage of its kind. Jobs are durable KV
+ * records with a lease (jobs.ts), so a crash only delays them.
+ */
+import { type MessageType, type Run } from "../model.ts";
+import { Message as MessageSchema } from "../model.ts";
+import { occurrences } from "../recurrence.ts";
+import { runRosterJob } from "../roster/jobs.ts";
+import { getCalendar, getDistrict } from "../store/district.ts";
+import { type Db, newId } from "../store/kv.ts";
+import { getMessage, stageMessage, summarize } from "../store/messages.ts";
+import { getRun, runMessageKey, stageRun } from "../store/runs.ts";
+import { toWall } from "../time.ts";
+import { cancelRun } from "./cancel.ts";
+import { finishRun } from "./completion.ts";
+import type { DispatchContext } from "./context.ts";
+import { claimJob, dueJobIds, newJob, stageNewJob } from "./jobs.ts";
+import { processRun } from "./processing.ts";
+import { started } from "./run_status.ts";
+import { sendMode } from "./sending.ts";
+
+const TYPE_ORDER: Record<MessageType, number> = { emergency: 0, priority: 1, general: 2 };
+
+export const lastTickKey = (db: Db): Deno.KvKey => [db.districtId, "dispatch", "last_tick"];
+
+/** Claims every due occurrence (Emergency first), then runs due jobs. */
+export async function tick(ctx: DispatchContext): Promise<void> {
+  const { db } = ctx;
+  const now = ctx.clock.now();
+  await db.kv.set(lastTickKey(db), now);
+  const due: { at: number; id: string; type: MessageType }[] = [];
+  const iter = db.kv.list<{ type: MessageType }>({
+    start: [db.districtId, "msg_next"],
+    end: [db.districtId, "msg_next", now + 1],
+  }, { limit: 500 });
+  for await (const e of iter) due.push({ at: e.key[2] as number, id: e.key[3] as string, type: e.value.type });
+  due.sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.at - b.at);
+  for (const d of due) await startOccurrence(ctx, d.id, now);
+  await sweep(ctx);
+}
+
+/** One message's due occurrence becomes a run in Processing, exactly once. */
+export async function startOccurrence(ctx: DispatchContext, messageId: string, now: number): Promise<Run | null> {
+  const { db } = ctx;
+  const current = await getMessage(db, messageId);
+  if (!current || current.value.nextAt === null || current.value.nextAt > now) return null;
+  const m = current.value;
+  const district = (await getDistrict(db))!;
+  const calendar = await getCalendar(db, m.calendarId);
+  // A minute back: Send Now's HH:MM is the minute it was pressed.
+  const [occurrence] = occurrences(m.schedule, {
+    from: m.nextAt! - 60_000,
+    limit: 1,
+    timeZone: district.timeZone,
+    calendar: calendar ?? undefined,
+  });
+  const lastToday = occurrence ? Math.max(...Object.values(occurrence.times)) : now;
+  const nextAt = occurrences(m.schedule, {
+    from: Math.max(lastToday, now) + 1,
+    limit: 1,
+    timeZone: district.timeZone,
+    calendar: calendar ?? undefined,
+  })[0]?.at ?? null;
+  const run: Run = {
+    id: newId(),
+    messageId: m.id,
+    occurrenceDate: occurrence?.date ?? toWall(now, district.timeZone).date,
+    message: summarize(m),
+    ...started(now),
+    counts: {},
+    startedAt: now,
+  };
+  const job = newJob("process", run.id, now);
+  const op = db.kv.atomic();
+  stageMessage(op, db, current, { ...m, nextAt });
+  stageRun(op, db, null, run);
+  op.set(runMessageKey(db, run.id), MessageSchema.parse(m));
+  stageNewJob(op, db, job);
+  if (!(await op.commit()).ok) return null; // Another instance claimed it.
+  ctx.enqueue(job.id);
+  return run;
+}
+
+/**
+ * Retry for a Failed run: a new run of the same occurrence from the same
+ * content, linked both ways. The message may have been edited since; the
+ * retry sends what failed, not the edit.
+ */
+export async function retry(ctx: DispatchContext, runId: string): Promise<Run | null> {
+  const { db } = ctx;
+  const failed = await getRun(db, runId);
+  if (!failed || failed.value.status !== "failed" || failed.value.retriedBy) return null;
+  const content = await db.kv.get(runMessageKey(db, runId));
+  if (!content.value) return null;
+  const now = ctx.clock.now();
+  const run: Run = {
+    ...failed.value,
+    id: newId(),
+    ...started(now),
+    error: undefined,
+    counts: {},
+    startedAt: now,
+    retryOf: runId,
+    retriedBy: undefined,
+  };
+  const job = newJob("process", run.id, now);
+  const op = db.kv.atomic();
+  stageRun(op, db, failed, { ...failed.value, retriedBy: run.id });
+  stageRun(op, db, null, run);
+  op.set(runMessageKey(db, run.id), content.value);
+  stageNewJob(op, db, job);
+  if (!(await op.commit()).ok) return null;
+  ctx.enqueue(job.id);
+  return run;
+}
+
+/** Runs every due job: the fallback where queues are off, and the crash re-drive. */
+export async function sweep(ctx: DispatchContext): Promise<number> {
+  let ran = 0;
+  for (const id of await dueJobIds(ctx.db, ctx.clock.now())) if (await runJob(ctx, id)) ran++;
+  return ran;
+}
+
+/** Runs jobs and ticks until nothing is due (tests and the bench). */
+export async function drain(ctx: DispatchContext, maxRounds = 50): Promise<void> {
+  for (let i = 0; i < maxRounds; i++) {
+    await tick(ctx);
+    await idle(ctx);
+    if ((await dueJobIds(ctx.db, ctx.clock.now(), 1)).length === 0) return;
+  }
+}
+
+/** Roster jobs run beside dispatch (see runJob); this waits for those under way. */
+export async function idle(ctx: DispatchContext): Promise<void> {
+  while (ctx.background.size > 0) await Promise.all([...ctx.background]);
+}
+
+/** Claims one job and hands it to the stage of its kind; false if it was not due or someone else holds it. */
+export async function runJob(ctx: DispatchContext, id: string): Promise<boolean> {
+  const job = await claimJob(ctx.db, id, ctx.clock.now(), ctx.leaseMs);
+  if (!job) return false;
+  try {
+    switch (job.value.kind) {
+      case "process":
+        await processRun(ctx, job);
+        break;
+      case "send":
+        await sendMode(ctx, job);
+        break;
+      case "finish":
+        await finishRun(ctx, job);
+        break;
+      case "cancel":
+        await cancelRun(ctx, job);
+        break;
+      case "roster_preview":
+      case "roster_apply": {
+        // A large roster takes a minute or more: it must not hold up the sweep
+        // (an Emergency message due meanwhile), so it runs beside it, its lease
+        // renewed as it goes; a crash leaves the lease to run out and resume.
+        const work: Promise<void> = runRosterJob(ctx, job)
+          .catch((e) => console.error(`dispatch: ${job.value.kind} job ${id} for import ${job.value.runId} failed:`, e))
+          .finally(() => ctx.background.delete(work));
+        ctx.background.add(work);
+        break;
+      }
+    }
+  } catch (e) {
+    // Unexpected (storage down, a bug): leave the job to be re-driven after its lease.
+    console.error(`dispatch: ${job.value.kind} job ${id} for run ${job.value.runId} failed:`, e);
+  }
+  return true;
+}

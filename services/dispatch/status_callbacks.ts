@@ -1,0 +1,101 @@
+/**
+ * Status callbacks: Twilio's word on each text and call after the hand-off
+ * (delivered, failed, busy, no answer). Busy and no-answer calls are
+ * redialed; a STOP (21610) marks the number opted out of texts.
+ */
+import type { Mode } from "../model.ts";
+import { errorMeaning, lookUp } from "../providers/error_meanings.ts";
+import { advanceDelivery, getDelivery, moved } from "../store/deliveries.ts";
+import type { Db } from "../store/kv.ts";
+import { setTextOptOut } from "../store/people.ts";
+import type { DispatchContext } from "./context.ts";
+import { newJob, stageNewJob } from "./jobs.ts";
+
+export type DeliveryRef = { runId: string; mode: Mode; id: string };
+
+const DEFAULT_REDIAL = { attempts: 3, intervalMs: 10 * 60 * 1000 };
+
+/** Twilio statuses in the order they happen: a late, earlier one never undoes a later one. */
+const TEXT_STATUS: Record<string, "sent" | "delivered" | "failed" | "canceled" | undefined> = {
+  sent: "sent",
+  delivered: "delivered",
+  undelivered: "failed",
+  failed: "failed",
+  canceled: "canceled",
+};
+
+/** A callback that came before the send it reports on was recorded, kept until it is. */
+const earlyKey = (db: Db, ref: DeliveryRef): Deno.KvKey => [
+  db.districtId,
+  "early_status",
+  ref.runId,
+  ref.mode,
+  ref.id,
+];
+
+/**
+ * A status callback for one delivery. Idempotent: a repeated or late
+ * callback that would not move the delivery forward changes nothing.
+ */
+export async function applyStatus(
+  ctx: DispatchContext,
+  ref: DeliveryRef,
+  sid: string,
+  status: string,
+  errorCode?: string,
+): Promise<"applied" | "ignored" | "unknown"> {
+  const { db } = ctx;
+  const current = await getDelivery(db, ref.runId, ref.mode, ref.id);
+  if (current?.value.state === "sending" && !current.value.providerId) {
+    // The provider answered the callback before our own record of the send
+    // landed: keep it; applyEarlyStatus applies it right after the send is recorded.
+    await db.kv.set(earlyKey(db, ref), { sid, status, errorCode }, { expireIn: 60 * 60_000 });
+    return "applied";
+  }
+  if (!current || current.value.providerId !== sid) return "unknown";
+  const d = current.value;
+  const now = ctx.clock.now();
+  const detail = errorCode
+    ? `${status} (${errorCode}: ${errorMeaning(errorCode) ?? "see Twilio's error list"})`
+    : status;
+  if (d.state === "delivered" || d.state === "failed" || d.state === "canceled" || d.state === "redial") {
+    return "ignored";
+  }
+  if (errorCode === "21610" && d.address) await setTextOptOut(db, d.address, new Date(now).toISOString());
+  const extra = { providerStatus: status, errorCode, error: errorCode ? errorMeaning(errorCode) : undefined };
+  if (ref.mode === "text") {
+    const next = lookUp(TEXT_STATUS, status);
+    if (!next || (next === "sent" && d.state === "sent")) return "ignored";
+    return (await advanceDelivery(db, current, moved(d, next, now, detail, extra))) ? "applied" : "ignored";
+  }
+  if (status === "completed") {
+    return (await advanceDelivery(db, current, moved(d, "delivered", now, detail, extra))) ? "applied" : "ignored";
+  }
+  if (status === "busy" || status === "no-answer") {
+    const redial = ctx.options.redial ?? DEFAULT_REDIAL;
+    if (d.attempts >= redial.attempts) {
+      const last = moved(d, "failed", now, `${detail}; no more redials`, extra);
+      return (await advanceDelivery(db, current, last)) ? "applied" : "ignored";
+    }
+    const at = now + redial.intervalMs;
+    const op = stageNewJob(db.kv.atomic(), db, newJob("send", ref.runId, at, "voice"));
+    const next = moved(d, "redial", now, `${detail}; redial at ${new Date(at).toISOString()}`, {
+      ...extra,
+      notBefore: at,
+    });
+    return (await advanceDelivery(db, current, next, op)) ? "applied" : "ignored";
+  }
+  if (status === "failed" || status === "canceled") {
+    const next = moved(d, status, now, detail, extra);
+    return (await advanceDelivery(db, current, next)) ? "applied" : "ignored";
+  }
+  return "ignored"; // queued, ringing, in-progress: nothing final yet.
+}
+
+/** Sending calls this once a text or call's send is recorded, for a callback that came first. */
+export async function applyEarlyStatus(ctx: DispatchContext, ref: DeliveryRef): Promise<void> {
+  const early = await ctx.db.kv.get<{ sid: string; status: string; errorCode?: string }>(earlyKey(ctx.db, ref));
+  if (!early.value) return;
+  await ctx.db.kv.delete(earlyKey(ctx.db, ref));
+  await applyStatus(ctx, ref, early.value.sid, early.value.status, early.value.errorCode);
+}
