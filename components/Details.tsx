@@ -9,6 +9,7 @@ import {
   type Run,
   RUN_STATUS_LABEL,
 } from "../services/model.ts";
+import { failedAt, isCancelable, isFinished } from "../services/dispatch/run_status.ts";
 import { describeSchedule } from "../services/recurrence.ts";
 import { formatClock, formatDate, formatInstant } from "../services/time.ts";
 import { CsrfField } from "./Layout.tsx";
@@ -228,8 +229,8 @@ export function MessageDetailsView(
 
 export function RunDetailsView({ run, district, csrf }: { run: Run; district: District; csrf: string }) {
   const m = run.message;
-  const failedAt = run.transitions.findLast((t) => t.status === "failed")?.at;
-  const finished = run.status === "completed" || run.status === "canceled";
+  const failed = failedAt(run);
+  const finished = isFinished(run);
   return (
     <article class="details">
       <p>
@@ -273,7 +274,7 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
             <dd>{run.error.stage}</dd>
             <dt>Failed at</dt>
             <dd>
-              {failedAt ? formatInstant(failedAt, district.timeZone) : "unknown"}
+              {failed ? formatInstant(failed, district.timeZone) : "unknown"}
             </dd>
             <dt>Technical detail</dt>
             <dd>
@@ -346,7 +347,7 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
           ))}
         </ol>
       </section>
-      {(run.status === "processing" || run.status === "sending") && (
+      {isCancelable(run) && (
         <p class="actions">
           <a class="button danger" href={`/runs/${run.id}/cancel`}>
             Cancel Message

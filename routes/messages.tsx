@@ -5,6 +5,7 @@ import { messageDetails, runDetails } from "../services/messages.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listCalendars } from "../services/store/district.ts";
 import { runCounts } from "../services/store/deliveries.ts";
+import { countsAreLive, isCancelable, reachedSending } from "../services/dispatch/run_status.ts";
 import { ConfirmPage } from "../components/Confirm.tsx";
 import { RecipientReport } from "../components/Report.tsx";
 import { reportCsv, reportPage, ReportQuery, type ReportRow } from "../services/report.ts";
@@ -57,9 +58,7 @@ export const messageRoutes = new Hono<AppEnv>()
         const runs = await listInProgress(db, user, query, now);
         // Live runs show their delivery counters, read side by side.
         const items = await Promise.all(
-          runs.items.map(async (r) =>
-            r.status === "sending" || r.status === "canceling" ? { ...r, counts: await runCounts(db, r.id) } : r
-          ),
+          runs.items.map(async (r) => countsAreLive(r) ? { ...r, counts: await runCounts(db, r.id) } : r),
         );
         props.inProgress = { ...runs, items };
       }
@@ -123,8 +122,7 @@ export const messageRoutes = new Hono<AppEnv>()
     const run = ID.test(id) ? await runDetails(db, currentUser(c), id) : null;
     if (!run) return notFound(c);
     // While a run is live its counts are the delivery counters; once finished, the snapshot.
-    const live = run.value.status === "sending" || run.value.status === "canceling";
-    const view = live ? { ...run.value, counts: await runCounts(db, run.value.id) } : run.value;
+    const view = countsAreLive(run.value) ? { ...run.value, counts: await runCounts(db, run.value.id) } : run.value;
     return page(
       c,
       run.value.message.subject,
@@ -185,7 +183,7 @@ export const messageRoutes = new Hono<AppEnv>()
   .get("/runs/:id/cancel", async (c) => {
     const id = c.req.param("id");
     const run = ID.test(id) ? await runDetails(c.var.deps.db, currentUser(c), id) : null;
-    if (!run || !cancelable(run.value.status)) return notFound(c);
+    if (!run || !isCancelable(run.value)) return notFound(c);
     return page(
       c,
       "Cancel Message",
@@ -198,7 +196,7 @@ export const messageRoutes = new Hono<AppEnv>()
       >
         <p>{`Stop "${run.value.message.subject}" now? Nothing more will be sent.`}</p>
         <p>
-          {run.value.status === "sending"
+          {reachedSending(run.value)
             ? "It is already sending: some recipients may have received it. The Sent list will show exactly who did."
             : "It has not left Messenger yet: nobody has received it."}
         </p>
@@ -209,7 +207,7 @@ export const messageRoutes = new Hono<AppEnv>()
     const id = c.req.param("id");
     const user = currentUser(c);
     const run = ID.test(id) ? await runDetails(c.var.deps.db, user, id) : null;
-    if (!run || !cancelable(run.value.status)) return notFound(c);
+    if (!run || !isCancelable(run.value)) return notFound(c);
     if ((await c.req.parseBody()).confirm !== "yes") {
       return problem(c, 400, "Not canceled", "Nothing was canceled: press Confirm on the cancel page to cancel.");
     }
@@ -219,10 +217,6 @@ export const messageRoutes = new Hono<AppEnv>()
     }
     return c.redirect(`/runs/${id}`, 303);
   });
-
-function cancelable(status: string): boolean {
-  return status === "processing" || status === "sending";
-}
 
 /** Filters as typed, so a refused query comes back filled in. */
 function keepRaw(raw: Record<string, string>): Partial<UpcomingQuery> {

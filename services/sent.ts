@@ -1,6 +1,7 @@
 /** The Sent list: finished runs, newest first, with the filters support uses to find one. */
 import { z } from "zod";
 import { MessageType, Run, type User } from "./model.ts";
+import { isFinished } from "./dispatch/run_status.ts";
 import { maySeeMessage } from "./rights.ts";
 import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
 import { doneIndex, getRun } from "./store/runs.ts";
@@ -25,7 +26,7 @@ export async function listSent(db: Db, user: User, q: SentQuery, timeZone: strin
   const scope = q.scope === "all" && user.rights.viewEditAll ? "all" : "mine";
   if (q.messageId) {
     const run = await getRun(db, q.messageId);
-    const finished = run && (run.value.status === "completed" || run.value.status === "canceled");
+    const finished = run && isFinished(run.value);
     const visible = finished && maySeeMessage(user, run.value.message) &&
       (scope === "all" || run.value.message.created.userId === user.id);
     return { items: visible ? [run.value] : [] };
