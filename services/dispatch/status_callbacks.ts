@@ -5,7 +5,7 @@
  */
 import type { Mode } from "../model.ts";
 import { errorMeaning, lookUp } from "../providers/error_meanings.ts";
-import { advanceDelivery, getDelivery, moved } from "../store/deliveries.ts";
+import { advanceDelivery, deliveryKey, getDelivery, moved } from "../store/deliveries.ts";
 import type { Db } from "../store/kv.ts";
 import { setTextOptOut } from "../store/people.ts";
 import type { DispatchContext } from "./context.ts";
@@ -33,9 +33,14 @@ const earlyKey = (db: Db, ref: DeliveryRef): Deno.KvKey => [
   ref.id,
 ];
 
+type Outcome = "applied" | "ignored" | "unknown";
+
 /**
  * A status callback for one delivery. Idempotent: a repeated or late
- * callback that would not move the delivery forward changes nothing.
+ * callback that would not move the delivery forward changes nothing. A
+ * callback that loses a race (the send's record, or another callback,
+ * landed between its read and its write) reads again and applies itself to
+ * what is there now, so no outcome is lost.
  */
 export async function applyStatus(
   ctx: DispatchContext,
@@ -43,14 +48,34 @@ export async function applyStatus(
   sid: string,
   status: string,
   errorCode?: string,
-): Promise<"applied" | "ignored" | "unknown"> {
+): Promise<Outcome> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const outcome = await applyOnce(ctx, ref, sid, status, errorCode);
+    if (outcome !== "raced") return outcome;
+  }
+  return "ignored";
+}
+
+async function applyOnce(
+  ctx: DispatchContext,
+  ref: DeliveryRef,
+  sid: string,
+  status: string,
+  errorCode?: string,
+): Promise<Outcome | "raced"> {
   const { db } = ctx;
   const current = await getDelivery(db, ref.runId, ref.mode, ref.id);
   if (current?.value.state === "sending" && !current.value.providerId) {
     // The provider answered the callback before our own record of the send
-    // landed: keep it; applyEarlyStatus applies it right after the send is recorded.
-    await db.kv.set(earlyKey(db, ref), { sid, status, errorCode }, { expireIn: 60 * 60_000 });
-    return "applied";
+    // landed: keep it; applyEarlyStatus applies it right after the send is
+    // recorded. Checked against the delivery as read, so a record landing
+    // in between (which has already looked for early statuses) sends this
+    // callback round again instead of leaving it unread.
+    const kept = await db.kv.atomic()
+      .check({ key: deliveryKey(db, ref.runId, ref.mode, ref.id), versionstamp: current.versionstamp })
+      .set(earlyKey(db, ref), { sid, status, errorCode }, { expireIn: 60 * 60_000 })
+      .commit();
+    return kept.ok ? "applied" : "raced";
   }
   if (!current || current.value.providerId !== sid) return "unknown";
   const d = current.value;
@@ -66,16 +91,16 @@ export async function applyStatus(
   if (ref.mode === "text") {
     const next = lookUp(TEXT_STATUS, status);
     if (!next || (next === "sent" && d.state === "sent")) return "ignored";
-    return (await advanceDelivery(db, current, moved(d, next, now, detail, extra))) ? "applied" : "ignored";
+    return (await advanceDelivery(db, current, moved(d, next, now, detail, extra))) ? "applied" : "raced";
   }
   if (status === "completed") {
-    return (await advanceDelivery(db, current, moved(d, "delivered", now, detail, extra))) ? "applied" : "ignored";
+    return (await advanceDelivery(db, current, moved(d, "delivered", now, detail, extra))) ? "applied" : "raced";
   }
   if (status === "busy" || status === "no-answer") {
     const redial = ctx.options.redial ?? DEFAULT_REDIAL;
     if (d.attempts >= redial.attempts) {
       const last = moved(d, "failed", now, `${detail}; no more redials`, extra);
-      return (await advanceDelivery(db, current, last)) ? "applied" : "ignored";
+      return (await advanceDelivery(db, current, last)) ? "applied" : "raced";
     }
     const at = now + redial.intervalMs;
     const op = stageNewJob(db.kv.atomic(), db, newJob("send", ref.runId, at, "voice"));
@@ -83,11 +108,11 @@ export async function applyStatus(
       ...extra,
       notBefore: at,
     });
-    return (await advanceDelivery(db, current, next, op)) ? "applied" : "ignored";
+    return (await advanceDelivery(db, current, next, op)) ? "applied" : "raced";
   }
   if (status === "failed" || status === "canceled") {
     const next = moved(d, status, now, detail, extra);
-    return (await advanceDelivery(db, current, next)) ? "applied" : "ignored";
+    return (await advanceDelivery(db, current, next)) ? "applied" : "raced";
   }
   return "ignored"; // queued, ringing, in-progress: nothing final yet.
 }

@@ -54,14 +54,14 @@ const pauseKey = (db: Db, channel: string): Deno.KvKey => [db.districtId, "allow
 
 /**
  * Hands out starts at `perSecond` for all instances: each takes a block of
- * the current second's allowance from KV (a checked commit), spends it
- * locally, spaced evenly over the second, and waits for the next second when
- * the allowance is gone. Without `perSecond` it only honours the pause.
+ * the current second's places from KV (a checked commit), starts each at its
+ * place in the second, and waits for the next second when the places are
+ * gone. Without `perSecond` it only honours the pause.
  */
 class Allowance {
-  private tokens = 0;
+  /** This second's starts this instance holds, by their place in the second (0 … perSecond − 1). */
+  private slots: number[] = [];
   private second = 0;
-  private nextStart = 0;
   private taking: Promise<void> | null = null;
   private pausedUntil = 0;
   private pauseReadAt = 0;
@@ -82,19 +82,21 @@ class Allowance {
       const second = Math.floor(Date.now() / 1000);
       if (second !== this.second) {
         this.second = second;
-        this.tokens = 0;
+        this.slots = [];
       }
-      if (this.tokens > 0) {
-        this.tokens--;
-        // Evenly spaced: a call rate of 1/s is one call a second, not a burst at each second's start.
-        const start = Math.max(Date.now(), this.nextStart);
-        this.nextStart = start + 1000 / this.perSecond;
+      const slot = this.slots.shift();
+      if (slot !== undefined) {
+        // Each start has its own place in the second, across all instances: a rate of 1/s is one call a
+        // second, not a burst at each second's start, and no second ever holds more than perSecond starts.
+        const start = second * 1000 + Math.floor((slot * 1000) / this.perSecond);
         if (start > Date.now()) await sleep(start - Date.now());
         return;
       }
       this.taking ??= this.refill(second).finally(() => (this.taking = null));
       await this.taking;
-      if (this.tokens === 0 && Math.floor(Date.now() / 1000) === second) await sleep(1000 - (Date.now() % 1000) + 1);
+      if (this.slots.length === 0 && Math.floor(Date.now() / 1000) === second) {
+        await sleep(1000 - (Date.now() % 1000) + 1);
+      }
     }
     throw new Error(`pacing: no allowance for ${this.channel}`);
   }
@@ -116,10 +118,13 @@ class Allowance {
       const used = await this.db.kv.get<number>(key);
       const left = this.perSecond! - (used.value ?? 0);
       if (left <= 0) return;
+      const first = used.value ?? 0;
       const take = Math.min(this.block, left);
-      const op = this.db.kv.atomic().check(used).set(key, (used.value ?? 0) + take, { expireIn: 60_000 });
+      const op = this.db.kv.atomic().check(used).set(key, first + take, { expireIn: 60_000 });
       if ((await op.commit()).ok) {
-        if (Math.floor(Date.now() / 1000) === second) this.tokens += take;
+        if (Math.floor(Date.now() / 1000) === second) {
+          this.slots.push(...Array.from({ length: take }, (_, i) => first + i));
+        }
         return;
       }
     }
