@@ -95,6 +95,46 @@ export async function advanceDelivery(
   return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
 }
 
+/**
+ * KV allows 100 checks a commit: a batch claims or records at most this many
+ * deliveries, leaving room for the job check that rides along.
+ */
+export const MAX_BATCH = 90;
+
+/**
+ * Moves several deliveries in one commit, each checked against the
+ * versionstamp it was read with, their counters summed per result: all of
+ * them move, or (when any one was moved by someone else meanwhile) none.
+ * Returns them as stored, or null when the commit lost a race.
+ */
+export async function advanceDeliveries(
+  db: Db,
+  moves: { current: Versioned<Delivery>; next: Delivery }[],
+  op: Deno.AtomicOperation = db.kv.atomic(),
+): Promise<Versioned<Delivery>[] | null> {
+  if (moves.length > MAX_BATCH) throw new Error(`at most ${MAX_BATCH} deliveries a commit, not ${moves.length}`);
+  const sums = new Map<string, { key: Deno.KvKey; n: bigint }>();
+  const add = (key: Deno.KvKey, n: bigint) => {
+    const id = JSON.stringify(key);
+    sums.set(id, { key, n: (sums.get(id)?.n ?? 0n) + n });
+  };
+  for (const { current, next } of moves) {
+    const d = current.value;
+    const key = deliveryKey(db, d.runId, d.mode, d.id);
+    op.check({ key, versionstamp: current.versionstamp }).set(key, Delivery.parse(next));
+    const from = countedAs(d.state);
+    const to = countedAs(next.state);
+    if (from !== to) {
+      add(countKey(db, d.runId, d.mode, from), -1n);
+      add(countKey(db, d.runId, d.mode, to), 1n);
+    }
+  }
+  // KvU64 sums wrap around at 2^64: a negative count is added as its complement.
+  for (const { key, n } of sums.values()) if (n !== 0n) op.sum(key, BigInt.asUintN(64, n));
+  const result = await op.commit();
+  return result.ok ? moves.map(({ next }) => ({ value: next, versionstamp: result.versionstamp })) : null;
+}
+
 /** A state change with its history line (the last 20 kept). */
 export function moved(d: Delivery, state: DeliveryState, at: number, detail?: string, extra: Partial<Delivery> = {}) {
   return { ...d, ...extra, state, updatedAt: at, history: [...d.history, { at, state, detail }].slice(-20) };
