@@ -57,6 +57,8 @@ export const Config = z.object({
   LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
   /** Must exceed the longest provider call (SMTP: up to 90 s): a live send older than this is resent. */
   SEND_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
+  /** Jobs (send shards mostly) each instance runs at once. */
+  DISPATCH_SLOTS: z.coerce.number().int().min(1).max(64).default(4),
   /** "off" runs dispatch from the cron sweep alone (Deno Deploy, remote KV). */
   MESSENGER_QUEUE: z.enum(["on", "off"]).default("on"),
   REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),

@@ -85,14 +85,16 @@ const dispatcher = new Dispatcher({
   redial: { attempts: config.REDIAL_ATTEMPTS, intervalMs: config.REDIAL_MINUTES * 60_000 },
   phoneCountry: config.ROSTER_PHONE_COUNTRY as CountryCode,
   timing: { leaseMs: config.LEASE_SECONDS * 1000, sendTimeoutMs: config.SEND_TIMEOUT_SECONDS * 1000 },
+  slots: config.DISPATCH_SLOTS,
   enqueue: config.MESSENGER_QUEUE === "on"
     ? (jobId) => kv.enqueue({ districtId: db.districtId, jobId }).catch((e) => console.error("enqueue failed:", e))
     : undefined,
 });
 if (config.MESSENGER_QUEUE === "on") {
   kv.listenQueue(async (msg: unknown) => {
-    const { districtId, jobId } = msg as { districtId: string; jobId: string };
-    if (districtId === db.districtId) await dispatcher.runJob(jobId);
+    // A queued job is a nudge: the sweep runs it, or something more urgent first (an Emergency's shards).
+    const { districtId } = msg as { districtId: string; jobId: string };
+    if (districtId === db.districtId) await dispatcher.sweep();
   });
 }
 const tick = () => dispatcher.tick().catch((e) => console.error("dispatch tick failed:", e));

@@ -10,7 +10,7 @@ import { advanceDelivery, deleteRunDeliveries, deliveriesOf, moved, runCounts } 
 import type { Versioned } from "../store/kv.ts";
 import { getRun, runMessageKey, stageRun } from "../store/runs.ts";
 import { type DispatchContext, done, reschedule } from "./context.ts";
-import { type Job, jobsOfRun, newJob, stageJobUpdate, stageNewJob } from "./jobs.ts";
+import { type Job, jobsOfRun, newJob, priorityOf, stageJobUpdate, stageNewJob } from "./jobs.ts";
 import { isCancelable, reachedSending, transition } from "./run_status.ts";
 
 /** How long Canceling waits for providers to confirm before recording what it knows. */
@@ -23,7 +23,7 @@ export async function requestCancel(ctx: DispatchContext, runId: string, by: str
   if (!run || !isCancelable(run.value)) return null;
   const now = ctx.clock.now();
   const next = transition(run.value, "canceling", now, by);
-  const job = newJob("cancel", runId, now);
+  const job = newJob("cancel", runId, now, undefined, { priority: priorityOf(run.value) });
   const op = db.kv.atomic();
   stageRun(op, db, run, next);
   stageNewJob(op, db, job);

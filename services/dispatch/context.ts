@@ -26,7 +26,15 @@ export interface DispatchOptions {
   redial?: { attempts: number; intervalMs: number };
   /** Phone numbers in a roster without a country code are read as this country's. */
   phoneCountry?: CountryCode;
+  /** Jobs this instance runs at once (send shards mostly): DISPATCH_SLOTS. */
+  slots?: number;
+  /** Deliveries in one send shard (tests make it small). */
+  shardSize?: number;
 }
+
+export const DEFAULT_SLOTS = 4;
+/** Deliveries in one send shard: a few seconds of work, small enough for instances to share a run. */
+export const SHARD_SIZE = 1000;
 
 export interface DispatchContext {
   db: Db;
@@ -38,6 +46,10 @@ export interface DispatchContext {
   sendTimeoutMs: number;
   /** Roster jobs under way: they run beside the sweep, not inside it (see runJob). */
   background: Set<Promise<void>>;
+  slots: number;
+  shardSize: number;
+  /** The sweep under way in this instance, and whether another was asked for meanwhile. */
+  sweeping: { run: Promise<number>; again: boolean } | null;
 }
 
 export function dispatchContext(options: DispatchOptions): DispatchContext {
@@ -50,6 +62,9 @@ export function dispatchContext(options: DispatchOptions): DispatchContext {
     leaseMs: options.timing?.leaseMs ?? LEASE_MS,
     sendTimeoutMs: options.timing?.sendTimeoutMs ?? SEND_TIMEOUT_MS,
     background: new Set(),
+    slots: options.slots ?? DEFAULT_SLOTS,
+    shardSize: options.shardSize ?? SHARD_SIZE,
+    sweeping: null,
   };
 }
 

@@ -6,7 +6,7 @@
  * queue message, or no queues at all).
  */
 import { z } from "zod";
-import { Mode } from "../model.ts";
+import { type MessageType, Mode } from "../model.ts";
 import { type Db, newId, type Versioned } from "../store/kv.ts";
 
 export const Job = z.object({
@@ -34,6 +34,11 @@ export type Job = z.infer<typeof Job>;
 
 export const PRIORITY = { emergency: 0, priority: 1, general: 2, background: 3 } as const;
 const LOWEST = PRIORITY.background;
+
+/** A run's jobs go ahead of or behind other runs' by its message type: Emergency first. */
+export function priorityOf(run: { message: { type: MessageType } }): number {
+  return PRIORITY[run.message.type];
+}
 
 export const LEASE_MS = 2 * 60 * 1000;
 

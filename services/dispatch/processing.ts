@@ -1,14 +1,14 @@
 /**
  * Processing: a run's recipients are resolved from the message's selection,
  * every merge field is filled for each of them, and one delivery per
- * recipient × device × mode is written; then the run is Sending, with a send
- * job per mode and a finish job. Anything that cannot be filled marks the run
+ * recipient × device × mode is written; then the run is Sending, with send
+ * jobs for the shards of each mode and a finish job. Anything that cannot be filled marks the run
  * Failed before a single delivery goes out.
  */
 import { type MergeContext, MergeFieldError, renderMerge } from "../merge.ts";
-import { type District, type Mode, type Run } from "../model.ts";
+import { type District, type Mode, MODES, type Run } from "../model.ts";
 import { devicesFor, type Recipient, resolveRecipients } from "../recipients.ts";
-import { deleteRunDeliveries, type Delivery, stageNewDelivery } from "../store/deliveries.ts";
+import { deleteRunDeliveries, type Delivery, shardsOf, stageNewDelivery } from "../store/deliveries.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
 import type { Versioned } from "../store/kv.ts";
 import { getPerson } from "../store/people.ts";
@@ -16,7 +16,7 @@ import { getRun, getRunMessage, stageRun } from "../store/runs.ts";
 import { fromWall } from "../time.ts";
 import { finishCancel } from "./cancel.ts";
 import { type DispatchContext, done } from "./context.ts";
-import { type Job, newJob, stageJobUpdate, stageNewJob } from "./jobs.ts";
+import { type Job, newJob, priorityOf, stageJobUpdate, stageNewJob } from "./jobs.ts";
 import { transition } from "./run_status.ts";
 
 /**
@@ -26,6 +26,22 @@ import { transition } from "./run_status.ts";
  */
 export const PROCESS_ATTEMPTS = 3;
 const BATCH = 250;
+/** A shard job is three writes and a check: 30 a commit stays well inside KV's 100 checks and 1,000 writes. */
+const SHARD_JOBS_PER_COMMIT = 30;
+
+/** One send job per shard of each mode, due at that mode's delivery time. */
+function shardJobs(run: Run, deliveries: Delivery[], size: number, now: number): Job[] {
+  const jobs: Job[] = [];
+  for (const mode of MODES) {
+    const ofMode = deliveries.filter((d) => d.mode === mode);
+    if (ofMode.length === 0) continue;
+    const dueAt = Math.max(now, ...ofMode.map((d) => d.notBefore ?? 0));
+    for (const shard of shardsOf(ofMode.map((d) => d.id), size)) {
+      jobs.push(newJob("send", run.id, dueAt, mode, { priority: priorityOf(run), shard }));
+    }
+  }
+  return jobs;
+}
 
 /** A reason Processing can name: the run is Failed with it, for support to act on. */
 class Failure extends Error {
@@ -34,7 +50,14 @@ class Failure extends Error {
   }
 }
 
-/** Recipients → per-device deliveries, written in batches of BATCH exactly once each. */
+/**
+ * Recipients → per-device deliveries, written in batches of BATCH exactly
+ * once each; then each mode's deliveries are cut into send shards of
+ * `shardSize`, their jobs written SHARD_JOBS_PER_COMMIT at a time (KV allows
+ * 100 checks a commit), and the run moves to Sending. The job's progress
+ * counts both kinds of batch, so a Processing cut off by a crash resumes
+ * where it stopped and writes nothing twice.
+ */
 export async function processRun(ctx: DispatchContext, job: Versioned<Job>): Promise<void> {
   const { db } = ctx;
   const run = await getRun(db, job.value.runId);
@@ -44,7 +67,8 @@ export async function processRun(ctx: DispatchContext, job: Versioned<Job>): Pro
   let current = job;
   try {
     const { deliveries, excluded } = await plan(ctx, run.value);
-    for (let batch = current.value.progress; batch * BATCH < deliveries.length; batch++) {
+    const deliveryBatches = Math.ceil(deliveries.length / BATCH);
+    for (let batch = current.value.progress; batch < deliveryBatches; batch++) {
       const op = db.kv.atomic();
       for (const d of deliveries.slice(batch * BATCH, (batch + 1) * BATCH)) stageNewDelivery(op, db, d);
       const next = { ...current.value, progress: batch + 1 };
@@ -53,25 +77,31 @@ export async function processRun(ctx: DispatchContext, job: Versioned<Job>): Pro
       if (!result.ok) return; // Lost the job (lease ran out): its new owner carries on.
       current = { value: next, versionstamp: result.versionstamp };
     }
+    const now = ctx.clock.now();
+    const sendJobs = shardJobs(run.value, deliveries, ctx.shardSize, now);
+    for (let k = current.value.progress - deliveryBatches; k * SHARD_JOBS_PER_COMMIT < sendJobs.length; k++) {
+      const op = db.kv.atomic();
+      for (const j of sendJobs.slice(k * SHARD_JOBS_PER_COMMIT, (k + 1) * SHARD_JOBS_PER_COMMIT)) {
+        stageNewJob(op, db, j);
+      }
+      const next = { ...current.value, progress: current.value.progress + 1 };
+      stageJobUpdate(op, db, current, next);
+      const result = await op.commit();
+      if (!result.ok) return;
+      current = { value: next, versionstamp: result.versionstamp };
+    }
     const latest = await getRun(db, run.value.id);
     if (!latest || latest.value.status !== "processing") {
       if (latest?.value.status === "canceling") return finishCancel(ctx, latest, current);
       return done(ctx, current);
     }
-    const now = ctx.clock.now();
     const op = stageJobUpdate(db.kv.atomic(), db, current, null);
     stageRun(op, db, latest, { ...transition(latest.value, "sending", now), excluded });
-    const modes = [...new Set(deliveries.map((d) => d.mode))];
-    const jobs = modes.map((mode) =>
-      newJob(
-        "send",
-        run.value.id,
-        Math.max(now, ...deliveries.filter((d) => d.mode === mode).map((d) => d.notBefore ?? 0)),
-        mode,
-      )
-    );
-    for (const j of [...jobs, newJob("finish", run.value.id, now)]) stageNewJob(op, db, j);
-    if ((await op.commit()).ok) { for (const j of jobs) if (j.dueAt <= now) ctx.enqueue(j.id); }
+    stageNewJob(op, db, newJob("finish", run.value.id, now, undefined, { priority: priorityOf(run.value) }));
+    if ((await op.commit()).ok) {
+      // Shard jobs written before a crash have other ids than these: the sweep finds them all the same.
+      for (const j of sendJobs) if (j.dueAt <= now) ctx.enqueue(j.id);
+    }
   } catch (e) {
     if (e instanceof Failure) return fail(ctx, run, e, current);
     if (current.value.attempts < PROCESS_ATTEMPTS) throw e;

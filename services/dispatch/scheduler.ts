@@ -15,10 +15,10 @@ import { toWall } from "../time.ts";
 import { cancelRun } from "./cancel.ts";
 import { finishRun } from "./completion.ts";
 import type { DispatchContext } from "./context.ts";
-import { claimJob, dueJobIds, newJob, stageNewJob } from "./jobs.ts";
+import { claimJob, dueJobIds, newJob, priorityOf, stageNewJob } from "./jobs.ts";
 import { processRun } from "./processing.ts";
 import { started } from "./run_status.ts";
-import { sendMode } from "./sending.ts";
+import { sendShard } from "./sending.ts";
 
 const TYPE_ORDER: Record<MessageType, number> = { emergency: 0, priority: 1, general: 2 };
 
@@ -71,7 +71,7 @@ export async function startOccurrence(ctx: DispatchContext, messageId: string, n
     counts: {},
     startedAt: now,
   };
-  const job = newJob("process", run.id, now);
+  const job = newJob("process", run.id, now, undefined, { priority: priorityOf(run) });
   const op = db.kv.atomic();
   stageMessage(op, db, current, { ...m, nextAt });
   stageRun(op, db, null, run);
@@ -104,7 +104,7 @@ export async function retry(ctx: DispatchContext, runId: string): Promise<Run | 
     retryOf: runId,
     retriedBy: undefined,
   };
-  const job = newJob("process", run.id, now);
+  const job = newJob("process", run.id, now, undefined, { priority: priorityOf(run) });
   const op = db.kv.atomic();
   stageRun(op, db, failed, { ...failed.value, retriedBy: run.id });
   stageRun(op, db, null, run);
@@ -115,10 +115,50 @@ export async function retry(ctx: DispatchContext, runId: string): Promise<Run | 
   return run;
 }
 
-/** Runs every due job: the fallback where queues are off, and the crash re-drive. */
-export async function sweep(ctx: DispatchContext): Promise<number> {
+/**
+ * Runs due jobs, `slots` at a time, always the highest priority next
+ * (Emergency before Priority before General, then roster imports), until
+ * none is due: the queue listener, the cron and the timer all come here, so
+ * an Emergency's shards go ahead of a General run's next shard whoever
+ * started the sweep. One sweep per instance at a time; asking during one
+ * makes it look again when it ends.
+ */
+export function sweep(ctx: DispatchContext): Promise<number> {
+  if (ctx.sweeping) {
+    ctx.sweeping.again = true;
+    return ctx.sweeping.run;
+  }
+  const state = { run: Promise.resolve(0), again: false };
+  state.run = (async () => {
+    let ran = 0;
+    try {
+      do {
+        state.again = false;
+        ran += await runDueJobs(ctx);
+      } while (state.again);
+    } finally {
+      ctx.sweeping = null;
+    }
+    return ran;
+  })();
+  ctx.sweeping = state;
+  return state.run;
+}
+
+async function runDueJobs(ctx: DispatchContext): Promise<number> {
   let ran = 0;
-  for (const id of await dueJobIds(ctx.db, ctx.clock.now())) if (await runJob(ctx, id)) ran++;
+  // Each job at most once per pass: one that is rescheduled or lost is not due again at once.
+  const taken = new Set<string>();
+  const worker = async () => {
+    for (let i = 0; i < 100_000; i++) {
+      const ids = await dueJobIds(ctx.db, ctx.clock.now(), taken.size + ctx.slots);
+      const id = ids.find((x) => !taken.has(x));
+      if (!id) return;
+      taken.add(id);
+      if (await runJob(ctx, id)) ran++;
+    }
+  };
+  await Promise.all(Array.from({ length: ctx.slots }, worker));
   return ran;
 }
 
@@ -146,7 +186,7 @@ export async function runJob(ctx: DispatchContext, id: string): Promise<boolean>
         await processRun(ctx, job);
         break;
       case "send":
-        await sendMode(ctx, job);
+        await sendShard(ctx, job);
         break;
       case "finish":
         await finishRun(ctx, job);

@@ -1,40 +1,69 @@
 /**
- * Sending: one send job per mode of a run hands each of its deliveries to
- * the provider once it is due (its mode's delivery time; for General and
- * Priority calls, the dialing window), retries passing failures with
- * backoff, and leaves the rest to the finish job.
+ * Sending: Processing cuts each mode's deliveries into shards, each a send
+ * job that any instance may take (the queue listener and the sweep alike).
+ * A shard job hands its deliveries to the provider once they are due (the
+ * mode's delivery time; for General and Priority calls, the dialing window),
+ * retries passing failures with backoff, and leaves the rest to the finish
+ * job.
  *
- * Duplicate bound: a delivery is claimed (pending → sending, checked) before
- * its one provider call and recorded after it. A crash between the two
- * leaves it "sending"; after SEND_TIMEOUT_MS it is sent again, because we
- * cannot know whether the provider got it. So a crash can duplicate at most
- * the deliveries in flight at that moment: at most SEND_CONCURRENCY per
- * running send job, each at most once per crash. Nothing else is ever sent
- * twice, and nothing is lost: every claimed-but-unrecorded delivery is
- * retried.
+ * Deliveries go in batches of the channel's concurrency (at most MAX_BATCH):
+ * one checked commit claims the batch (pending → sending) together with the
+ * job's lease, the provider calls run side by side, and one commit records
+ * every result.
+ *
+ * Duplicate bound: a delivery claimed but not yet recorded when the process
+ * dies is sent again after SEND_TIMEOUT_MS, because nobody can know whether
+ * the provider got it. So a crash can duplicate at most the deliveries of
+ * the batches in flight at that instant: per instance, DISPATCH_SLOTS jobs
+ * at once × min(MAX_BATCH, the channel's concurrency), each at most once
+ * per crash. Nothing else is ever sent twice, and nothing is lost: every
+ * claimed-but-unrecorded delivery is retried.
  */
 import { escapeHtml, type MergeContext, renderMerge } from "../merge.ts";
 import { type District, type Message, type Mode, type Person } from "../model.ts";
 import { type Accepted, ProviderError } from "../providers/types.ts";
 import { attachmentStream } from "../store/attachments.ts";
-import { advanceDelivery, deliveriesOf, type Delivery, moved } from "../store/deliveries.ts";
+import {
+  advanceDeliveries,
+  advanceDelivery,
+  deliveriesOf,
+  type Delivery,
+  MAX_BATCH,
+  moved,
+} from "../store/deliveries.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
 import type { Versioned } from "../store/kv.ts";
 import { getPeople, setTextOptOut } from "../store/people.ts";
 import { getRun, getRunMessage } from "../store/runs.ts";
 import { fromWall, toWall } from "../time.ts";
 import { type DispatchContext, done, nudge, reschedule } from "./context.ts";
-import { type Job, renewLease } from "./jobs.ts";
+import { type Job, stageJobUpdate } from "./jobs.ts";
 import { applyEarlyStatus } from "./status_callbacks.ts";
 
-export const SEND_CONCURRENCY = 8;
 export const MAX_ATTEMPTS = 5;
+/** Inbox "sends" are KV writes: as many at once as a batch holds. */
+const INBOX_CONCURRENCY = MAX_BATCH;
 
-/** A send job covers one mode of a run: each mode waits for its own delivery time. */
-export async function sendMode(ctx: DispatchContext, job: Versioned<Job>): Promise<void> {
+/** How many deliveries of a mode one batch claims and records: the channel's concurrency, within KV's limits. */
+export function batchSize(ctx: DispatchContext, mode: Mode): number {
+  const c = mode === "inbox" ? INBOX_CONCURRENCY : ctx.providers.concurrency[mode];
+  return Math.max(1, Math.min(MAX_BATCH, c));
+}
+
+interface SendContext {
+  message: Message;
+  district: District;
+  school: { id: string; name: string };
+  attachments: { filename: string; contentType: string; content: Uint8Array }[];
+}
+
+/** A send job: one shard of one mode of a run (or, for redials, the whole mode). */
+export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Promise<void> {
   const { db } = ctx;
   const mode = job.value.mode!;
   const run = await getRun(db, job.value.runId);
+  // Written before Processing's last commit (a large run's shards take several): wait for it.
+  if (run?.value.status === "processing") return reschedule(ctx, job, ctx.clock.now() + 1000);
   if (!run || run.value.status !== "sending") return done(ctx, job);
   const message = (await getRunMessage(db, run.value.id))!;
   const district = (await getDistrict(db))!;
@@ -45,52 +74,82 @@ export async function sendMode(ctx: DispatchContext, job: Versioned<Job>): Promi
   }
   const calendar = await getCalendar(db, message.calendarId);
   const school = (await listSchools(db)).find((s) => s.id === calendar?.schoolId) ?? { id: "", name: "" };
-  const files = await attachments(ctx, message, mode);
-  let current: Versioned<Job> | null = job;
+  const send: SendContext = { message, district, school, attachments: await attachments(ctx, message, mode) };
   let later = Infinity;
-  const queue: Versioned<Delivery>[] = [];
-  for await (const d of deliveriesOf(db, run.value.id, mode)) {
+  const due: Versioned<Delivery>[] = [];
+  for await (const d of deliveriesOf(db, run.value.id, mode, job.value.shard)) {
     const s = d.value.state;
     const stale = s === "sending" && now - d.value.updatedAt > ctx.sendTimeoutMs;
     if (s !== "pending" && s !== "redial" && !stale) continue;
     if ((d.value.notBefore ?? 0) > now) later = Math.min(later, d.value.notBefore!);
-    else queue.push(d);
+    else due.push(d);
   }
-  // Everyone this job sends to (and their students), read in bulk rather than one read per delivery.
-  const people = await getPeople(db, queue.flatMap((d) => [d.value.personId, ...d.value.studentIds]));
-  let i = 0;
-  let canceled = false;
-  const worker = async () => {
-    while (i < queue.length && !canceled) {
-      const d = queue[i++];
-      if (i % 50 === 0) {
-        const latest = await getRun(db, run.value.id);
-        if (latest?.value.status !== "sending") canceled = true;
-        current = current && await renewLease(db, current, ctx.clock.now(), ctx.leaseMs);
-        if (!current) canceled = true;
-        if (canceled) return;
-      }
-      // One delivery's storage trouble must not abort the others; it is re-driven later.
-      await deliver(ctx, d, message, district, school, files, people).catch((e) =>
-        console.error(`dispatch: delivery ${d.value.id} of run ${d.value.runId}:`, e)
-      );
+  let current: Versioned<Job> = job;
+  const size = batchSize(ctx, mode);
+  for (let i = 0; i < due.length; i += size) {
+    const latest = await getRun(db, run.value.id);
+    if (latest?.value.status !== "sending") {
+      await done(ctx, current);
+      return nudge(ctx, run.value.id, "cancel"); // The cancel need not wait for its next look.
     }
-  };
-  await Promise.all(Array.from({ length: SEND_CONCURRENCY }, worker));
-  if (!current) return;
-  if (canceled) {
-    await done(ctx, current);
-    return nudge(ctx, run.value.id, "cancel"); // The cancel need not wait for its next look.
+    const held = await sendBatch(ctx, current, due.slice(i, i + size), send);
+    if (!held) return; // Lost the job (its lease ran out): its new owner carries on.
+    current = held;
   }
   // Retries and redials wait for their time; the rest is the finish job's.
-  for await (const d of deliveriesOf(db, run.value.id, mode)) {
+  for await (const d of deliveriesOf(db, run.value.id, mode, job.value.shard)) {
     if (d.value.state === "pending" || d.value.state === "redial") later = Math.min(later, d.value.notBefore ?? now);
     // Claimed by an instance that died: look again when it counts as cut off.
     if (d.value.state === "sending") later = Math.min(later, d.value.updatedAt + ctx.sendTimeoutMs + 1);
   }
   if (later < Infinity) return reschedule(ctx, current, Math.max(later, now + 1000));
   await done(ctx, current);
-  return nudge(ctx, run.value.id, "finish"); // Nothing left to send: the run may be complete now.
+  return nudge(ctx, run.value.id, "finish"); // Nothing left to send here: the run may be complete now.
+}
+
+/**
+ * One batch: claim it with the job's lease in one commit, call the provider
+ * for each side by side, record every result in one commit. Returns the job
+ * as held after the claim, or null when the job was lost.
+ */
+async function sendBatch(
+  ctx: DispatchContext,
+  job: Versioned<Job>,
+  batch: Versioned<Delivery>[],
+  send: SendContext,
+): Promise<Versioned<Job> | null> {
+  const { db } = ctx;
+  const now = ctx.clock.now();
+  const lease = { ...job.value, leaseUntil: now + ctx.leaseMs };
+  // A new attempt has no provider id until the provider answers it.
+  const claim = (d: Delivery) =>
+    moved(d, "sending", now, undefined, { attempts: d.attempts + 1, providerId: undefined });
+  const op = stageJobUpdate(db.kv.atomic(), db, job, lease);
+  let claimed = await advanceDeliveries(db, batch.map((d) => ({ current: d, next: claim(d.value) })), op);
+  let held: Versioned<Job> | null = claimed?.length ? { value: lease, versionstamp: claimed[0].versionstamp } : null;
+  if (!claimed) {
+    // One of them was moved meanwhile (a cancel, another sender after a crash): claim one by one, the lost ones left.
+    const renewed = await stageJobUpdate(db.kv.atomic(), db, job, lease).commit();
+    if (!renewed.ok) return null;
+    held = { value: lease, versionstamp: renewed.versionstamp };
+    claimed = (await Promise.all(batch.map((d) => advanceDelivery(db, d, claim(d.value))))).filter((d) => d !== null);
+  }
+  // Everyone this batch sends to (and their students), read in bulk rather than one read per delivery.
+  const people = await getPeople(db, claimed.flatMap((d) => [d.value.personId, ...d.value.studentIds]));
+  const results = await Promise.all(claimed.map((d) => attempt(ctx, d, send, people)));
+  const moves = claimed.map((d, i) => ({ current: d, next: results[i] }));
+  // If the batch's record loses a race, each result is written alone; one that still fails leaves its delivery
+  // "sending", resent only after the send timeout, exactly as after a crash.
+  if (!(await withKvRetry(() => advanceDeliveries(db, moves)))) {
+    await Promise.all(moves.map((m) => withKvRetry(() => advanceDelivery(db, m.current, m.next)).catch(() => null)));
+  }
+  // Only texts and calls have status callbacks that can arrive before the record.
+  await Promise.all(
+    claimed.filter((d) => d.value.mode === "text" || d.value.mode === "voice").map((d) =>
+      applyEarlyStatus(ctx, { runId: d.value.runId, mode: d.value.mode, id: d.value.id })
+    ),
+  );
+  return held;
 }
 
 async function attachments(ctx: DispatchContext, message: Message, mode: Mode) {
@@ -104,34 +163,21 @@ async function attachments(ctx: DispatchContext, message: Message, mode: Mode) {
   return out;
 }
 
-/** One delivery: claim, one provider call, record. */
-async function deliver(
+/** One claimed delivery's provider call: the state it moves to (sent, delivered, failed, or pending to retry). */
+async function attempt(
   ctx: DispatchContext,
-  d: Versioned<Delivery>,
-  message: Message,
-  district: District,
-  school: { id: string; name: string },
-  attachments: { filename: string; contentType: string; content: Uint8Array }[],
+  claimed: Versioned<Delivery>,
+  send: SendContext,
   people: Map<string, Person>,
-) {
+): Promise<Delivery> {
   const { db } = ctx;
-  const now = ctx.clock.now();
-  const claimed = await advanceDelivery(
-    db,
-    d,
-    // A new attempt has no provider id until the provider answers it.
-    moved(d.value, "sending", now, undefined, { attempts: d.value.attempts + 1, providerId: undefined }),
-  );
-  if (!claimed) return;
   const v = claimed.value;
+  const { message } = send;
   const person = people.get(v.personId);
   const students = v.studentIds.flatMap((id) => people.get(id) ?? []);
   if (person?.kind === "student") students.push(person);
-  if (!person) {
-    await advanceDelivery(db, claimed, moved(v, "failed", now, "the person was removed from the roster"));
-    return;
-  }
-  const merge: MergeContext = { recipient: person, students, school, district };
+  if (!person) return moved(v, "failed", ctx.clock.now(), "the person was removed from the roster");
+  const merge: MergeContext = { recipient: person, students, school: send.school, district: send.district };
   const fill = (s: string, html = false) => renderMerge(s, merge, html ? escapeHtml : undefined);
   const callback = `${ctx.options.publicUrl}/webhooks/twilio/status?d=${encodeURIComponent(db.districtId)}&r=${
     encodeURIComponent(v.runId)
@@ -150,7 +196,7 @@ async function deliver(
         html: fill(message.content.emailHtml, true),
         text: fill(message.content.emailText),
         messageId: `<${v.runId}.${v.id.replaceAll(/[^\w.-]/g, "_")}@messenger.${db.districtId}>`,
-        attachments,
+        attachments: send.attachments,
       })
       : v.mode === "text"
       ? await p.sendText({ to: v.address!, body: fill(message.content.text), statusCallback: callback })
@@ -158,38 +204,21 @@ async function deliver(
   } catch (e) {
     const err = e instanceof ProviderError ? e : new ProviderError(String((e as Error).message ?? e), false);
     if (err.code === "21610" && v.address) {
-      await setTextOptOut(db, v.address, new Date(ctx.clock.now()).toISOString());
+      await setTextOptOut(db, v.address, new Date(ctx.clock.now()).toISOString()).catch(() => {});
     }
     const permanent = err.permanent || v.attempts >= MAX_ATTEMPTS;
-    await withKvRetry(() =>
-      advanceDelivery(
-        db,
-        claimed,
-        permanent
-          ? moved(v, "failed", ctx.clock.now(), err.message, { errorCode: err.code, error: err.message })
-          : moved(v, "pending", ctx.clock.now(), `retry: ${err.message}`, {
-            errorCode: err.code,
-            error: err.message,
-            notBefore: ctx.clock.now() + backoff(v.attempts, err.retryAfter),
-          }),
-      )
-    );
-    return;
+    return permanent
+      ? moved(v, "failed", ctx.clock.now(), err.message, { errorCode: err.code, error: err.message })
+      : moved(v, "pending", ctx.clock.now(), `retry: ${err.message}`, {
+        errorCode: err.code,
+        error: err.message,
+        notBefore: ctx.clock.now() + backoff(v.attempts, err.retryAfter),
+      });
   }
-  // If even the retried write fails, the delivery stays "sending" and is
-  // resent only after the send timeout, exactly as after a crash.
-  await withKvRetry(() =>
-    advanceDelivery(
-      db,
-      claimed,
-      moved(v, accepted.final ?? "sent", ctx.clock.now(), accepted.status, {
-        providerId: accepted.providerId,
-        providerStatus: accepted.status,
-      }),
-    )
-  );
-  // Only texts and calls have status callbacks that can arrive before this write.
-  if (v.mode === "text" || v.mode === "voice") await applyEarlyStatus(ctx, { runId: v.runId, mode: v.mode, id: v.id });
+  return moved(v, accepted.final ?? "sent", ctx.clock.now(), accepted.status, {
+    providerId: accepted.providerId,
+    providerStatus: accepted.status,
+  });
 }
 
 async function deliverInbox(ctx: DispatchContext, v: Delivery, subject: string, body: string) {

@@ -9,7 +9,8 @@ import { advanceDelivery, deliveryKey, getDelivery, moved } from "../store/deliv
 import type { Db } from "../store/kv.ts";
 import { setTextOptOut } from "../store/people.ts";
 import type { DispatchContext } from "./context.ts";
-import { newJob, stageNewJob } from "./jobs.ts";
+import { newJob, priorityOf, stageNewJob } from "./jobs.ts";
+import { getRun } from "../store/runs.ts";
 
 export type DeliveryRef = { runId: string; mode: Mode; id: string };
 
@@ -103,7 +104,9 @@ async function applyOnce(
       return (await advanceDelivery(db, current, last)) ? "applied" : "raced";
     }
     const at = now + redial.intervalMs;
-    const op = stageNewJob(db.kv.atomic(), db, newJob("send", ref.runId, at, "voice"));
+    const run = await getRun(db, ref.runId);
+    const priority = run ? priorityOf(run.value) : undefined;
+    const op = stageNewJob(db.kv.atomic(), db, newJob("send", ref.runId, at, "voice", { priority }));
     const next = moved(d, "redial", now, `${detail}; redial at ${new Date(at).toISOString()}`, {
       ...extra,
       notBefore: at,

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { type DeliveryResult, Mode, type ModeCounts, RecipientType } from "../model.ts";
+import { Buffer } from "node:buffer";
 import { type Db, type Versioned } from "./kv.ts";
 
 export const DeliveryState = z.enum(["pending", "sending", "sent", "delivered", "failed", "canceled", "redial"]);
@@ -140,11 +141,47 @@ export function moved(d: Delivery, state: DeliveryState, at: number, detail?: st
   return { ...d, ...extra, state, updatedAt: at, history: [...d.history, { at, state, detail }].slice(-20) };
 }
 
-export async function* deliveriesOf(db: Db, runId: string, mode?: Mode): AsyncGenerator<Versioned<Delivery>> {
+/**
+ * A send shard: the deliveries of one mode whose ids lie in [from, to) in
+ * KV's order; "" leaves that end open.
+ */
+export interface Shard {
+  from: string;
+  to: string;
+}
+
+function selector(prefix: Deno.KvKey, shard?: Shard): Deno.KvListSelector {
+  if (!shard || (!shard.from && !shard.to)) return { prefix };
+  if (shard.from && shard.to) return { start: [...prefix, shard.from], end: [...prefix, shard.to] };
+  return shard.from ? { prefix, start: [...prefix, shard.from] } : { prefix, end: [...prefix, shard.to] };
+}
+
+export async function* deliveriesOf(
+  db: Db,
+  runId: string,
+  mode?: Mode,
+  shard?: Shard,
+): AsyncGenerator<Versioned<Delivery>> {
   const prefix = mode ? [db.districtId, "delivery", runId, mode] : [db.districtId, "delivery", runId];
-  for await (const e of db.kv.list({ prefix }, { batchSize: 500 })) {
+  for await (const e of db.kv.list(selector(prefix, mode ? shard : undefined), { batchSize: 500 })) {
     yield { value: Delivery.parse(e.value), versionstamp: e.versionstamp };
   }
+}
+
+/** KV orders string key parts by their UTF-8 bytes; JavaScript's `<` by UTF-16 units, which differs past U+FFFF. */
+export function kvOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Cuts one mode's delivery ids into shards of about `size`, covering every
+ * id exactly once whatever the ids: the cuts are sorted in KV's own order,
+ * and the first and last shards are open-ended.
+ */
+export function shardsOf(ids: string[], size: number): Shard[] {
+  const cuts = [...new Set(ids.filter((_, i) => i > 0 && i % size === 0))].sort(kvOrder);
+  const bounds = ["", ...cuts, ""];
+  return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1] }));
 }
 
 export async function runCounts(db: Db, runId: string): Promise<Partial<Record<Mode, ModeCounts>>> {

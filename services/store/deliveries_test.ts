@@ -7,6 +7,7 @@ import {
   MAX_BATCH,
   moved,
   runCounts,
+  shardsOf,
   stageNewDelivery,
 } from "./deliveries.ts";
 
@@ -44,4 +45,21 @@ Deno.test("a batch of deliveries moves in one commit, counters summed, or not at
     assert.equal(await advanceDeliveries(db, stale), null, "read before the results: refused whole");
     assert.deepEqual((await runCounts(db, "r1")).email, { pending: 0, sent: 4, failed: 1 });
     await assert.rejects(advanceDeliveries(db, Array(MAX_BATCH + 1).fill(results[0])), /at most 90/);
+  }));
+
+Deno.test("shards cover every delivery of a mode exactly once, whatever the ids' characters", () =>
+  withDb(async (db) => {
+    const ids = ["a", "b", "\u{1F600}x", "\uFFFDy", "c", "z", "é", "A", "0", "~", "d", "\u{10000}"];
+    const op = db.kv.atomic();
+    for (const id of ids) stageNewDelivery(op, db, { ...delivery(0), id });
+    await op.commit();
+    for (const size of [1, 2, 3, 5, 100]) {
+      const shards = shardsOf([...ids].sort(), size);
+      const seen: string[] = [];
+      for (const shard of shards) {
+        for await (const d of deliveriesOf(db, "r1", "email", shard)) seen.push(d.value.id);
+      }
+      assert.deepEqual(seen.sort(), [...ids].sort(), `size ${size}`);
+      assert.equal(shards.length, size >= ids.length ? 1 : Math.ceil(ids.length / size), `size ${size}`);
+    }
   }));

@@ -41,6 +41,9 @@ export async function testApp(
     redial?: { attempts: number; intervalMs: number };
     /** A KV that already holds a district (seed is then skipped). */
     kv?: Deno.Kv;
+    /** Dispatch's jobs at once and deliveries per send shard. */
+    slots?: number;
+    shardSize?: number;
   } = {},
 ): Promise<TestApp> {
   const kv = opts.kv ?? await Deno.openKv(":memory:");
@@ -51,7 +54,15 @@ export async function testApp(
     ? opts.providers(db, clock)
     : opts.providers ?? outboxProviders(db, clock);
   const publicUrl = opts.publicUrl ?? "http://127.0.0.1:9";
-  const dispatcher = new Dispatcher({ db, clock, providers, publicUrl, redial: opts.redial });
+  const dispatcher = new Dispatcher({
+    db,
+    clock,
+    providers,
+    publicUrl,
+    redial: opts.redial,
+    slots: opts.slots,
+    shardSize: opts.shardSize,
+  });
   const app = createApp({
     db,
     clock,
