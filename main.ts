@@ -86,6 +86,7 @@ const dispatcher = new Dispatcher({
   phoneCountry: config.ROSTER_PHONE_COUNTRY as CountryCode,
   timing: { leaseMs: config.LEASE_SECONDS * 1000, sendTimeoutMs: config.SEND_TIMEOUT_SECONDS * 1000 },
   slots: config.DISPATCH_SLOTS,
+  shardSize: config.SEND_SHARD_SIZE,
   enqueue: config.MESSENGER_QUEUE === "on"
     ? (jobId) => kv.enqueue({ districtId: db.districtId, jobId }).catch((e) => console.error("enqueue failed:", e))
     : undefined,

@@ -208,12 +208,13 @@ Deno.test("crash: SIGKILL mid-send, restart on the same KV file: every delivery 
   }
 });
 
-Deno.test("queues off: the sweep alone takes a due message through Processing and Sending to Sent, each address mailed once", async () => {
+Deno.test("queues off: the sweep alone takes a due message's shards through Processing and Sending to Sent, each address mailed once", async () => {
   const began = Date.now();
   const dir = await Deno.makeTempDir({ prefix: "messenger-sweep-" });
   const kvPath = `${dir}/m.kv`;
   const sink = await startSink();
-  const env = { MESSENGER_ENV: "demo", SMTP_URL: sink.url, MESSENGER_QUEUE: "off", ...TIMING };
+  // Shards of 20: the newsletter's emails are several send jobs, all taken by the sweep.
+  const env = { MESSENGER_ENV: "demo", SMTP_URL: sink.url, MESSENGER_QUEUE: "off", SEND_SHARD_SIZE: "20", ...TIMING };
   try {
     // Seed the demo, stop, and make the newsletter a one-time message due this minute.
     await (await startApp({ kvPath, env })).stop();
@@ -245,6 +246,50 @@ Deno.test("queues off: the sweep alone takes a due message through Processing an
     assert.deepEqual(mails.map((m) => m.messageId).sort(), planned.map(messageIdOf).sort(), "each delivery once");
     assert.deepEqual(mails.map(addressOf).sort(), planned.map((d) => d.address).sort(), "each address once");
     console.log(`queues off: ${planned.length} emails, Sent ${Date.now() - began} ms after the first start`);
+  } finally {
+    await sink.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("two instances on one KV file share a run; SIGKILL one mid-send and the other finishes it, within the duplicate bound", async () => {
+  const began = Date.now();
+  const dir = await Deno.makeTempDir({ prefix: "messenger-pair-" });
+  const kvPath = `${dir}/m.kv`;
+  const sink = await startSink();
+  // Shards of 20 and queues off: each instance's sweep takes shards of the same run.
+  const env = { MESSENGER_ENV: "demo", SMTP_URL: sink.url, MESSENGER_QUEUE: "off", SEND_SHARD_SIZE: "20", ...TIMING };
+  try {
+    await (await startApp({ kvPath, env })).stop();
+    const due = Date.now();
+    await withKv(kvPath, (db) => makeDue(db, MESSAGE, {}, due));
+    const [first, second] = [await startApp({ kvPath, env }), await startApp({ kvPath, env })];
+    let runId = "";
+    try {
+      runId = await waitFor("the first email at the sink", () => runAtSink(sink.messages), 30_000, 10);
+      await waitFor("some emails at the sink", () => mailsOf(sink.messages, runId).length >= 20, 60_000, 1);
+      await first.kill();
+      await completed(second, runId, 90_000);
+    } finally {
+      await first.kill();
+      await second.stop();
+    }
+    const { run, deliveries } = await withKv(kvPath, async (db) => ({
+      run: (await getRun(db, runId))!.value as Run,
+      deliveries: await all(db, runId),
+    }));
+    assert.equal(run.status, "completed");
+    const planned = deliveries.filter((d) => d.mode === "email");
+    assert.ok(planned.every((d) => d.state === "sent"), "every email sent");
+    const mails = mailsOf(sink.messages, runId);
+    const received = new Set(mails.map(addressOf));
+    assert.deepEqual(planned.filter((d) => !received.has(d.address!)).map((d) => d.address), [], "nobody left out");
+    const twice = [...tally(mails.map(addressOf))].filter(([, n]) => n > 1);
+    assert.ok(twice.length <= BOUND, `${twice.length} addresses mailed twice; the bound is ${BOUND}`);
+    console.log(
+      `two instances, one killed: ${mails.length} emails for ${planned.length} deliveries, ` +
+        `${twice.length} twice; ${Date.now() - began} ms in all`,
+    );
   } finally {
     await sink.close();
     await Deno.remove(dir, { recursive: true });

@@ -213,7 +213,7 @@ Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repea
   t.close();
 });
 
-Deno.test("Twilio errors: 21610 opts the number out, 21211 fails for good, 429 and 500 are retried", async () => {
+Deno.test("Twilio errors: 21610 opts the number out, 21211 fails for good, 429 and 500 are retried; a 429 pauses the sender and loses nothing", async () => {
   const { t, mock, providers } = await twilioApp();
   await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
@@ -237,6 +237,10 @@ Deno.test("Twilio errors: 21610 opts the number out, 21211 fails for good, 429 a
   assert.equal(bad.errorCode, "21211");
   assert.equal(bad.history.filter((h) => h.detail?.includes("Invalid")).length, 1, "21211 is not retried");
   assert.ok(after.some((d) => d.attempts > 1 && d.state === "delivered"), "429s were retried");
+  const failedForGood = new Set([stop.id, invalid.id]);
+  assert.ok(after.filter((d) => !failedForGood.has(d.id)).every((d) => d.state === "delivered"), "nothing lost");
+  const paused = await t.db.kv.get<number>([t.db.districtId, "allowance", "text", "paused_until"]);
+  assert.ok(paused.value, "a 429 paused the whole text sender, every instance reads the pause from KV");
   await mock.close();
   await providers.close();
   await t.server!.shutdown();

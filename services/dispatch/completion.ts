@@ -3,7 +3,7 @@
  * Sent (completed) with its counts kept on it, and leaves In Progress for
  * the Sent Message Log.
  */
-import type { Run } from "../model.ts";
+import type { Mode, ModeCounts, Run } from "../model.ts";
 import { deliveriesOf, type Delivery, runCounts } from "../store/deliveries.ts";
 import type { Versioned } from "../store/kv.ts";
 import { getRun, stageRun } from "../store/runs.ts";
@@ -20,16 +20,25 @@ function isFinal(d: Delivery, now: number): boolean {
   return d.mode === "email" || d.mode === "inbox" || now - d.updatedAt > CALLBACK_GRACE_MS;
 }
 
-/** The finish job: looks again every 30 s until nothing is left to hear about. */
+/**
+ * The finish job: looks again every 30 s until nothing is left to hear
+ * about. The run's counters answer first (a few keys, however large the
+ * run); only texts and calls counted "sent" are read one by one, to see
+ * whether their wait for a status callback is over.
+ */
 export async function finishRun(ctx: DispatchContext, job: Versioned<Job>): Promise<void> {
   const { db } = ctx;
   const run = await getRun(db, job.value.runId);
   if (!run || run.value.status !== "sending") return done(ctx, job);
   const now = ctx.clock.now();
-  for await (const d of deliveriesOf(db, run.value.id)) {
-    if (!isFinal(d.value, now)) return reschedule(ctx, job, now + 30_000);
-  }
   const counts = await runCounts(db, run.value.id);
+  for (const [mode, c] of Object.entries(counts) as [Mode, ModeCounts][]) {
+    if ((c.pending ?? 0) > 0 || (c.redial ?? 0) > 0) return reschedule(ctx, job, now + 30_000);
+    if ((c.sent ?? 0) === 0 || mode === "email" || mode === "inbox") continue;
+    for await (const d of deliveriesOf(db, run.value.id, mode)) {
+      if (!isFinal(d.value, now)) return reschedule(ctx, job, now + 30_000);
+    }
+  }
   const op = stageJobUpdate(db.kv.atomic(), db, job, null);
   const next: Run = { ...transition(run.value, "completed", now), counts };
   stageRun(op, db, run, next);
