@@ -8,7 +8,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** Variables main.ts reads: none leak in from the environment the tests run in. */
 const APP_VARS =
-  /^(PORT|HOSTNAME|KV_PATH|DENO_DEPLOYMENT_ID|PUBLIC_URL|REFRESH_SECONDS|DISPATCH_SECONDS|LEASE_SECONDS|SEND_TIMEOUT_SECONDS|OUTBOX_.*|MESSENGER_.*|DISTRICT_.*|ADMIN_.*|SMTP_.*|TWILIO_.*|REDIAL_.*|TRUST_PROXY)$/;
+  /^(PORT|HOSTNAME|KV_PATH|DENO_DEPLOYMENT_ID|PUBLIC_URL|REFRESH_SECONDS|DISPATCH_SECONDS|LEASE_SECONDS|SEND_.*|OUTBOX_.*|MESSENGER_.*|DISTRICT_.*|ADMIN_.*|SMTP_.*|TWILIO_.*|REDIAL_.*|DISPATCH_.*|TRUST_PROXY)$/;
 
 export interface AppChild {
   url: string;
@@ -25,6 +25,8 @@ export interface AppChild {
 export interface AppOptions {
   kvPath: string;
   env?: Record<string, string>;
+  /** The port to listen on (default: a free one), for a caller whose env must name it, e.g. PUBLIC_URL. */
+  port?: number;
 }
 
 export function freePort(): number {
@@ -35,7 +37,7 @@ export function freePort(): number {
 }
 
 export async function startApp(opts: AppOptions): Promise<AppChild> {
-  const port = freePort();
+  const port = opts.port ?? freePort();
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(Deno.env.toObject())) if (!APP_VARS.test(k)) env[k] = v;
   Object.assign(env, {

@@ -3,6 +3,12 @@
  * parameters like Twilio, answers with Twilio-shaped JSON, can be told to
  * fail, and posts signed status callbacks back to the app as Twilio does
  * (signed with the official library's own signing function).
+ *
+ * By default it answers at once and posts a text's or call's callbacks
+ * before answering the create (so the app sees them race its own record of
+ * the send). The options make it behave like Twilio over a network: each
+ * create answered after `latencyMs`, callbacks posted `callbackDelayMs`
+ * after the answer.
  */
 import twilio from "twilio";
 
@@ -36,9 +42,21 @@ export interface TwilioMock {
   close(): Promise<void>;
 }
 
+export interface TwilioMockOptions {
+  /** Each create is answered this long after it arrives (Twilio's round trip). Default 0. */
+  latencyMs?: number;
+  /** Callbacks start this long after the create is answered. Default: posted at once, before the answer. */
+  callbackDelayMs?: number;
+}
+
 export const ACCOUNT_SID = `AC${"0123456789abcdef".repeat(2)}`;
 
-export function startTwilioMock(authToken = "mock-auth-token-0123456789"): TwilioMock {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function startTwilioMock(
+  authToken = "mock-auth-token-0123456789",
+  options: TwilioMockOptions = {},
+): TwilioMock {
   const sent: Sent[] = [];
   const refuse = new Map<string, number>();
   const callOutcome = new Map<string, string[]>();
@@ -67,6 +85,13 @@ export function startTwilioMock(authToken = "mock-auth-token-0123456789"): Twili
     if (mock.hold) held.push(fn);
     else fn();
   };
+  /** Callbacks after the answer, when asked for: counted in flight meanwhile, so settled() waits for them. */
+  const afterAnswer = (fn: () => Promise<void>) => {
+    if (options.callbackDelayMs === undefined) return later(fn);
+    const p = sleep(options.callbackDelayMs).then(() => later(fn));
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p));
+  };
 
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const url = new URL(req.url);
@@ -92,6 +117,7 @@ export function startTwilioMock(authToken = "mock-auth-token-0123456789"): Twili
         ? error(429, 20429, "Too Many Requests")
         : error(500, 20500, "An internal server error has occurred");
     }
+    if (options.latencyMs) await sleep(options.latencyMs);
     const kind = create[1] === "Messages" ? "text" : "voice";
     if (!form.To) return error(400, 21604, "A 'To' phone number is required.");
     if (!form.From && !form.MessagingServiceSid) return error(400, 21603, "A 'From' phone number is required.");
@@ -116,7 +142,7 @@ export function startTwilioMock(authToken = "mock-auth-token-0123456789"): Twili
     };
     sent.push(item);
     if (item.statusCallback) {
-      later(async () => {
+      afterAnswer(async () => {
         if (item.status === "canceled") return;
         if (kind === "text") {
           item.status = "sent";
