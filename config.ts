@@ -59,6 +59,8 @@ export const Config = z.object({
   SEND_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
   /** Jobs (send shards mostly) each instance runs at once. */
   DISPATCH_SLOTS: z.coerce.number().int().min(1).max(64).default(4),
+  /** Deliveries one commit claims and one records (KV allows at most 90): the duplicate bound's second factor. */
+  SEND_BATCH: z.coerce.number().int().min(1).max(90).default(90),
   /** Deliveries in one send shard: the unit of work instances share. */
   SEND_SHARD_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** "off" runs dispatch from the cron sweep alone (Deno Deploy, remote KV). */

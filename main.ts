@@ -13,6 +13,7 @@ import { enforceRetention } from "./services/retention.ts";
 import { KEEP_IMPORTS_DAYS, pruneImports } from "./services/roster/import.ts";
 import { createFirstAdmin, ensureDistrict, needsFirstAdmin } from "./services/setup.ts";
 import { listenHostname, loadConfig } from "./config.ts";
+import { openKvRetrying } from "./services/store/locked_retry.ts";
 
 const loaded = loadConfig(Deno.env.toObject());
 if ("problems" in loaded) {
@@ -26,7 +27,8 @@ if (kvPath && kvPath !== ":memory:" && !kvPath.includes("://")) {
   const dir = kvPath.slice(0, kvPath.lastIndexOf("/"));
   if (dir) await Deno.mkdir(dir, { recursive: true });
 }
-const kv = await Deno.openKv(kvPath);
+// Two instances on one KV file meet SQLite's lock: their operations wait it out instead of failing.
+const kv = await openKvRetrying(kvPath);
 const db = { kv, districtId: config.DISTRICT_ID };
 const demo = config.MESSENGER_ENV === "demo";
 if (demo) {
@@ -87,6 +89,7 @@ const dispatcher = new Dispatcher({
   timing: { leaseMs: config.LEASE_SECONDS * 1000, sendTimeoutMs: config.SEND_TIMEOUT_SECONDS * 1000 },
   slots: config.DISPATCH_SLOTS,
   shardSize: config.SEND_SHARD_SIZE,
+  batchSize: config.SEND_BATCH,
   enqueue: config.MESSENGER_QUEUE === "on"
     ? (jobId) => kv.enqueue({ districtId: db.districtId, jobId }).catch((e) => console.error("enqueue failed:", e))
     : undefined,

@@ -16,8 +16,8 @@ import type { ParsedMail } from "mailparser";
 import { DEFAULT_SLOTS } from "../services/dispatch/context.ts";
 import { MAX_BATCH } from "../services/store/deliveries.ts";
 
-/** The README's duplicate bound for one instance: DISPATCH_SLOTS × min(MAX_BATCH, SMTP_CONNECTIONS = 10). */
-const BOUND = DEFAULT_SLOTS * Math.min(MAX_BATCH, 10);
+/** The README's duplicate bound for one instance: DISPATCH_SLOTS × SEND_BATCH (both at their defaults). */
+const BOUND = DEFAULT_SLOTS * MAX_BATCH;
 import { deliveriesOf, type Delivery } from "../services/store/deliveries.ts";
 import { getRun } from "../services/store/runs.ts";
 import type { Db } from "../services/store/kv.ts";

@@ -6,6 +6,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { Providers } from "../providers/types.ts";
 import type { Db, Versioned } from "../store/kv.ts";
+import { MAX_BATCH } from "../store/deliveries.ts";
 import type { Clock } from "../time.ts";
 import { type Job, jobsOfRun, LEASE_MS, stageJobUpdate } from "./jobs.ts";
 
@@ -30,6 +31,8 @@ export interface DispatchOptions {
   slots?: number;
   /** Deliveries in one send shard (tests make it small). */
   shardSize?: number;
+  /** Deliveries one commit claims and one records: SEND_BATCH (at most MAX_BATCH). */
+  batchSize?: number;
 }
 
 export const DEFAULT_SLOTS = 4;
@@ -48,6 +51,7 @@ export interface DispatchContext {
   background: Set<Promise<void>>;
   slots: number;
   shardSize: number;
+  batchSize: number;
   /** The sweep under way in this instance, and whether another was asked for meanwhile. */
   sweeping: { run: Promise<number>; again: boolean } | null;
 }
@@ -64,6 +68,7 @@ export function dispatchContext(options: DispatchOptions): DispatchContext {
     background: new Set(),
     slots: options.slots ?? DEFAULT_SLOTS,
     shardSize: options.shardSize ?? SHARD_SIZE,
+    batchSize: Math.max(1, Math.min(MAX_BATCH, options.batchSize ?? MAX_BATCH)),
     sweeping: null,
   };
 }
