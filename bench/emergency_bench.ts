@@ -28,10 +28,10 @@
  * EMERGENCY_BENCH_N: guardians (default 100,000). EMERGENCY_BENCH_TIMEOUT_S:
  * the most one run may take (default 300 s + 40 ms per guardian).
  */
-import net from "node:net";
 import nodemailer from "nodemailer";
 import twilio from "twilio";
 import type { Calendar, District, Message, Mode, ModeCounts, Person } from "../services/model.ts";
+import { noDelaySocket } from "../services/providers/smtp.ts";
 import { runCounts } from "../services/store/deliveries.ts";
 import { saveCalendar, saveDistrict, saveSchool } from "../services/store/district.ts";
 import type { Db } from "../services/store/kv.ts";
@@ -469,17 +469,6 @@ function checkCounts(
 }
 
 // ---- Baselines: the providers' own clients alone, same providers, same count.
-
-/** nodemailer's `getSocket` with Nagle's algorithm off, as Messenger's SMTP pool sets it. */
-function noDelaySocket(
-  opts: { host?: string; port?: number },
-  callback: (err: Error | null, socket?: { connection: net.Socket }) => void,
-) {
-  const socket = net.connect({ host: opts.host, port: opts.port ?? 25 });
-  socket.setNoDelay(true);
-  socket.once("connect", () => callback(null, { connection: socket }));
-  socket.once("error", (err) => callback(err));
-}
 
 /** ms for nodemailer alone to hand `count` emails like Messenger's to the sink, all given to the pool at once. */
 async function nodemailerAlone(sink: SmtpSink, count: number): Promise<number> {

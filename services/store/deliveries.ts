@@ -41,8 +41,6 @@ export function countedAs(state: DeliveryState): DeliveryResult {
 }
 
 const ONE = new Deno.KvU64(1n);
-/** Adding 2^64 − 1 to a KvU64 wraps around: it subtracts one. */
-const MINUS_ONE = new Deno.KvU64(0xffffffffffffffffn);
 
 export const deliveryKey = (db: Db, runId: string, mode: Mode, id: string): Deno.KvKey => [
   db.districtId,
@@ -84,16 +82,7 @@ export async function advanceDelivery(
   next: Delivery,
   op: Deno.AtomicOperation = db.kv.atomic(),
 ): Promise<Versioned<Delivery> | null> {
-  const d = current.value;
-  const key = deliveryKey(db, d.runId, d.mode, d.id);
-  op.check({ key, versionstamp: current.versionstamp }).set(key, Delivery.parse(next));
-  const from = countedAs(d.state);
-  const to = countedAs(next.state);
-  if (from !== to) {
-    op.sum(countKey(db, d.runId, d.mode, from), MINUS_ONE.value).sum(countKey(db, d.runId, d.mode, to), ONE.value);
-  }
-  const result = await op.commit();
-  return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
+  return (await advanceDeliveries(db, [{ current, next }], op))?.[0] ?? null;
 }
 
 /**
