@@ -33,7 +33,7 @@ import { getRun, getRunMessage } from "../store/runs.ts";
 import { fromWall, toWall } from "../time.ts";
 import { type DispatchContext, done, nudge, reschedule } from "./context.ts";
 import { type Job, stageJobUpdate } from "./jobs.ts";
-import { applyEarlyStatus } from "./status_callbacks.ts";
+import { applyEarlyStatuses } from "./status_callbacks.ts";
 
 export const MAX_ATTEMPTS = 5;
 
@@ -134,11 +134,8 @@ async function sendBatch(
     if (recorded.includes(null)) later = Math.min(later, now + ctx.sendTimeoutMs + 1);
   }
   // Only texts and calls have status callbacks that can arrive before the record.
-  await Promise.all(
-    claimed.filter((d) => d.value.mode === "text" || d.value.mode === "voice").map((d) =>
-      applyEarlyStatus(ctx, { runId: d.value.runId, mode: d.value.mode, id: d.value.id })
-    ),
-  );
+  const phoned = claimed.filter((d) => d.value.mode === "text" || d.value.mode === "voice");
+  await applyEarlyStatuses(ctx, phoned.map((d) => ({ runId: d.value.runId, mode: d.value.mode, id: d.value.id })));
   return { job: held!, later };
 }
 

@@ -6,7 +6,7 @@
 import type { Mode } from "../model.ts";
 import { errorMeaning, lookUp } from "../providers/error_meanings.ts";
 import { advanceDelivery, deliveryKey, getDelivery, moved } from "../store/deliveries.ts";
-import type { Db } from "../store/kv.ts";
+import { type Db, getManyAll } from "../store/kv.ts";
 import { setTextOptOut } from "../store/people.ts";
 import type { DispatchContext } from "./context.ts";
 import { newJob, priorityOf, stageNewJob } from "./jobs.ts";
@@ -68,7 +68,7 @@ async function applyOnce(
   const current = await getDelivery(db, ref.runId, ref.mode, ref.id);
   if (current?.value.state === "sending" && !current.value.providerId) {
     // The provider answered the callback before our own record of the send
-    // landed: keep it; applyEarlyStatus applies it right after the send is
+    // landed: keep it; applyEarlyStatuses applies it right after the send is
     // recorded. Checked against the delivery as read, so a record landing
     // in between (which has already looked for early statuses) sends this
     // callback round again instead of leaving it unread.
@@ -120,10 +120,19 @@ async function applyOnce(
   return "ignored"; // queued, ringing, in-progress: nothing final yet.
 }
 
-/** Sending calls this once a text or call's send is recorded, for a callback that came first. */
-export async function applyEarlyStatus(ctx: DispatchContext, ref: DeliveryRef): Promise<void> {
-  const early = await ctx.db.kv.get<{ sid: string; status: string; errorCode?: string }>(earlyKey(ctx.db, ref));
-  if (!early.value) return;
-  await ctx.db.kv.delete(earlyKey(ctx.db, ref));
-  await applyStatus(ctx, ref, early.value.sid, early.value.status, early.value.errorCode);
+/**
+ * Sending calls this once a batch of texts or calls is recorded, for
+ * callbacks that came first: one read per ten deliveries, not one each.
+ */
+export async function applyEarlyStatuses(ctx: DispatchContext, refs: DeliveryRef[]): Promise<void> {
+  const early = await getManyAll<{ sid: string; status: string; errorCode?: string }>(
+    ctx.db,
+    refs.map((ref) => earlyKey(ctx.db, ref)),
+  );
+  await Promise.all(refs.map(async (ref, i) => {
+    const kept = early[i].value;
+    if (!kept) return;
+    await ctx.db.kv.delete(earlyKey(ctx.db, ref));
+    await applyStatus(ctx, ref, kept.sid, kept.status, kept.errorCode);
+  }));
 }

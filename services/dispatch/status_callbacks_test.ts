@@ -11,7 +11,7 @@ import {
   stageNewDelivery,
 } from "../store/deliveries.ts";
 import { dispatchContext } from "./context.ts";
-import { applyEarlyStatus, applyStatus } from "./status_callbacks.ts";
+import { applyEarlyStatuses, applyStatus } from "./status_callbacks.ts";
 
 const sending: Delivery = {
   id: "gdn1~stu1~mobile",
@@ -46,7 +46,7 @@ Deno.test("a callback racing the send's own record is applied, not kept as an ea
             interleaved = true;
             const current = (await getDelivery(db, sending.runId, sending.mode, sending.id))!;
             await advanceDelivery(db, current, moved(current.value, "sent", 1, "queued", { providerId: "SM1" }));
-            await applyEarlyStatus(ctx, sending);
+            await applyEarlyStatuses(ctx, [sending]);
           }
           return entry;
         };
