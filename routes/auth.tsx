@@ -33,7 +33,7 @@ const HERE = "http://messenger.invalid";
  * and newlines and read "\\" as "/", so "/\t/evil.example" is "//evil.example".
  * A real next never holds a control character, so one is refused outright.
  */
-export function safeNext(next: string | undefined): string {
+function safeNext(next: string | undefined): string {
   // deno-lint-ignore no-control-regex
   if (!next?.startsWith("/") || /[\x00-\x1f\x7f]/.test(next)) return "/messages";
   try {

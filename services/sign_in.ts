@@ -10,11 +10,10 @@
  * everywhere, and guessing from many addresses still hits a ceiling.
  */
 import { z } from "zod";
-import { randomToken, verifyPassword } from "./auth.ts";
+import { hashPassword, randomToken, verifyPassword } from "./auth.ts";
 import type { User } from "./model.ts";
 import type { Db } from "./store/kv.ts";
 import { getUserByLogin } from "./store/users.ts";
-import { hashPassword } from "./auth.ts";
 import type { Clock } from "./time.ts";
 
 export const MAX_FAILED_SIGN_INS = 5;

@@ -14,11 +14,7 @@
 import assert from "node:assert/strict";
 import type { ParsedMail } from "mailparser";
 import { DEFAULT_SLOTS } from "../services/dispatch/context.ts";
-import { MAX_BATCH } from "../services/store/deliveries.ts";
-
-/** The README's duplicate bound for one instance: DISPATCH_SLOTS × SEND_BATCH (both at their defaults). */
-const BOUND = DEFAULT_SLOTS * MAX_BATCH;
-import { deliveriesOf, type Delivery } from "../services/store/deliveries.ts";
+import { deliveriesOf, type Delivery, MAX_BATCH } from "../services/store/deliveries.ts";
 import { getRun } from "../services/store/runs.ts";
 import type { Db } from "../services/store/kv.ts";
 import type { Run } from "../services/model.ts";
@@ -26,6 +22,8 @@ import { Client, makeDue, overHttp } from "./support/app.ts";
 import { startSink } from "./support/smtp_sink.ts";
 import { type AppChild, startApp, waitFor } from "./support/child.ts";
 
+/** The README's duplicate bound for one instance: DISPATCH_SLOTS × SEND_BATCH (both at their defaults). */
+const BOUND = DEFAULT_SLOTS * MAX_BATCH;
 const MESSAGE = "msg-newsletter"; // Washington guardians, students and staff; email and inbox.
 const SUBJECT = "Washington monthly newsletter";
 const FINAL = new Set(["sent", "delivered", "failed", "canceled"]);
@@ -208,19 +206,26 @@ Deno.test("crash: SIGKILL mid-send, restart on the same KV file: every delivery 
   }
 });
 
-Deno.test("queues off: the sweep alone takes a due message's shards through Processing and Sending to Sent, each address mailed once", async () => {
-  const began = Date.now();
-  const dir = await Deno.makeTempDir({ prefix: "messenger-sweep-" });
+/**
+ * A seeded demo on a KV file in a new folder, its newsletter a one-time
+ * message due this minute, for apps run with queues off and shards of 20
+ * (the newsletter's emails are then several send jobs, all taken by sweeps).
+ */
+async function newsletterDue(prefix: string) {
+  const dir = await Deno.makeTempDir({ prefix });
   const kvPath = `${dir}/m.kv`;
   const sink = await startSink();
-  // Shards of 20: the newsletter's emails are several send jobs, all taken by the sweep.
   const env = { MESSENGER_ENV: "demo", SMTP_URL: sink.url, MESSENGER_QUEUE: "off", SEND_SHARD_SIZE: "20", ...TIMING };
-  try {
-    // Seed the demo, stop, and make the newsletter a one-time message due this minute.
-    await (await startApp({ kvPath, env })).stop();
-    const due = Date.now();
-    await withKv(kvPath, (db) => makeDue(db, MESSAGE, {}, due));
+  await (await startApp({ kvPath, env })).stop();
+  const due = Date.now();
+  await withKv(kvPath, (db) => makeDue(db, MESSAGE, {}, due));
+  return { dir, kvPath, sink, env, due };
+}
 
+Deno.test("queues off: the sweep alone takes a due message's shards through Processing and Sending to Sent, each address mailed once", async () => {
+  const began = Date.now();
+  const { dir, kvPath, sink, env, due } = await newsletterDue("messenger-sweep-");
+  try {
     const app = await startApp({ kvPath, env });
     let runId = "";
     try {
@@ -254,15 +259,8 @@ Deno.test("queues off: the sweep alone takes a due message's shards through Proc
 
 Deno.test("two instances on one KV file share a run; SIGKILL one mid-send and the other finishes it, within the duplicate bound", async () => {
   const began = Date.now();
-  const dir = await Deno.makeTempDir({ prefix: "messenger-pair-" });
-  const kvPath = `${dir}/m.kv`;
-  const sink = await startSink();
-  // Shards of 20 and queues off: each instance's sweep takes shards of the same run.
-  const env = { MESSENGER_ENV: "demo", SMTP_URL: sink.url, MESSENGER_QUEUE: "off", SEND_SHARD_SIZE: "20", ...TIMING };
+  const { dir, kvPath, sink, env } = await newsletterDue("messenger-pair-");
   try {
-    await (await startApp({ kvPath, env })).stop();
-    const due = Date.now();
-    await withKv(kvPath, (db) => makeDue(db, MESSAGE, {}, due));
     const [first, second] = [await startApp({ kvPath, env }), await startApp({ kvPath, env })];
     let runId = "";
     try {

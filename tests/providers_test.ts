@@ -175,7 +175,8 @@ Deno.test("texts and calls through a Twilio-compatible API: signed callbacks com
   t.close();
 });
 
-Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repeat changes nothing", async () => {
+/** A text handed to Twilio whose status callbacks are held: the delivery, and the callback path Twilio would post to. */
+async function textAwaitingCallback() {
   const { t, mock, providers } = await twilioApp();
   mock.hold = true;
   await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
@@ -183,6 +184,11 @@ Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repea
   await t.dispatcher.drain();
   const [d] = (await all(t.db, run.id)).filter((x) => x.state === "sent");
   const path = `/webhooks/twilio/status?d=demo&r=${run.id}&m=text&id=${encodeURIComponent(d.id)}`;
+  return { t, mock, providers, run, d, path };
+}
+
+Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repeat changes nothing", async () => {
+  const { t, mock, providers, run, d, path } = await textAwaitingCallback();
   const params = { MessageSid: d.providerId!, MessageStatus: "delivered", AccountSid: mock.accountSid };
   const post = (signature: string, body: Record<string, string> = params) =>
     fetch(`${t.url}${path}`, {
@@ -280,13 +286,7 @@ Deno.test("voice: busy is redialed and the run stays In Progress until the redia
 });
 
 Deno.test("a signed callback whose status or error code is named like an object internal changes nothing odd", async () => {
-  const { t, mock, providers } = await twilioApp();
-  mock.hold = true;
-  await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
-  const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
-  await t.dispatcher.drain();
-  const [d] = (await all(t.db, run.id)).filter((x) => x.state === "sent");
-  const path = `/webhooks/twilio/status?d=demo&r=${run.id}&m=text&id=${encodeURIComponent(d.id)}`;
+  const { t, mock, providers, run, d, path } = await textAwaitingCallback();
   const post = async (params: Record<string, string>) => {
     const res = await fetch(`${t.url}${path}`, {
       method: "POST",

@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
+import { withDb } from "../../tests/support/fixtures.ts";
 import { claimJob, dueJobIds, getJob, type Job, newJob, PRIORITY, stageJobUpdate, stageNewJob } from "./jobs.ts";
-
-async function withDb(fn: (db: { kv: Deno.Kv; districtId: string }) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn({ kv, districtId: "d1" });
-  } finally {
-    kv.close();
-  }
-}
 
 Deno.test("due jobs: Emergency before Priority before General before roster imports, then oldest first", () =>
   withDb(async (db) => {

@@ -1,15 +1,7 @@
 import assert from "node:assert/strict";
+import { withDb } from "../../tests/support/fixtures.ts";
 import { DEFAULT_PAUSE_MS, paced } from "./pacing.ts";
 import { ProviderError } from "./types.ts";
-
-const withDb = async (fn: (db: { kv: Deno.Kv; districtId: string }) => Promise<void>) => {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn({ kv, districtId: "d1" });
-  } finally {
-    kv.close();
-  }
-};
 
 Deno.test("pacing: never more in flight than the concurrency", () =>
   withDb(async (db) => {
