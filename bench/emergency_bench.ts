@@ -27,6 +27,9 @@
  *
  * EMERGENCY_BENCH_N: guardians (default 100,000). EMERGENCY_BENCH_TIMEOUT_S:
  * the most one run may take (default 300 s + 40 ms per guardian).
+ * EMERGENCY_BENCH_SCENARIOS: some of the runs only, by key (e.g. "email,text"),
+ * to look at one closely. EMERGENCY_BENCH_DENO_FLAGS: flags for the instances'
+ * `deno run` (e.g. "--v8-flags=--prof,--logfile=/tmp/i-%p.log" to profile them).
  */
 import nodemailer from "nodemailer";
 import twilio from "twilio";
@@ -54,6 +57,7 @@ const STALL_MS = 180_000;
 /** How often the bench reads the run's counts: the resolution of every time measured. */
 const POLL_MS = 50;
 
+const DENO_FLAGS = Deno.env.get("EMERGENCY_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? [];
 const SMTP_CONNECTIONS = 10;
 const TWILIO_CONCURRENCY = 100;
 const LATENCY_MS = 150;
@@ -357,6 +361,7 @@ async function startInstance(kvPath: string, sink: SmtpSink, mock: TwilioWorker)
   const app = await startApp({
     kvPath,
     port,
+    denoFlags: DENO_FLAGS,
     env: {
       MESSENGER_ENV: "production",
       DISTRICT_ID,
@@ -734,7 +739,9 @@ async function emergencyBench(): Promise<void> {
     // A run that fails (Failed, stuck before hand-off, miscounted) is a finding too: the others still run.
     const failed: Record<string, string> = {};
     let index = 0;
+    const only = Deno.env.get("EMERGENCY_BENCH_SCENARIOS")?.split(",").map((k) => k.trim());
     for (const [key, scenario] of Object.entries(SCENARIOS)) {
+      if (only && !only.includes(key)) continue;
       const start = performance.now();
       try {
         const outcome = await runScenario(template, dir, scenario, index++);

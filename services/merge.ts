@@ -72,12 +72,17 @@ export class MergeFieldError extends Error {
   }
 }
 
+/** Whether a field can be filled for a recipient: a known field, and a student to name if it needs one. */
+export function fillable(field: string, hasStudents: boolean): boolean {
+  const def = MERGE_FIELDS.get(field);
+  return def !== undefined && (!def.needsStudent || hasStudents);
+}
+
 /** Fills the fields for one recipient; `escape` is applied to each value (HTML). */
 export function renderMerge(text: string, ctx: MergeContext, escape: (s: string) => string = (s) => s): string {
   return text.replaceAll(FIELD, (_, field: string) => {
-    const def = MERGE_FIELDS.get(field);
-    if (!def || (def.needsStudent && ctx.students.length === 0)) throw new MergeFieldError(field, ctx.recipient.id);
-    return escape(def.value(ctx));
+    if (!fillable(field, ctx.students.length > 0)) throw new MergeFieldError(field, ctx.recipient.id);
+    return escape(MERGE_FIELDS.get(field)!.value(ctx));
   });
 }
 

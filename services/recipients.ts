@@ -4,7 +4,7 @@
  */
 import type { Calendar, Device, Message, MessageType, Mode, Person, RecipientType } from "./model.ts";
 import type { Db } from "./store/kv.ts";
-import { getPeople, listPeopleInSchool } from "./store/people.ts";
+import { eachPersonInSchool, getPeople } from "./store/people.ts";
 
 export interface Recipient {
   person: Person;
@@ -62,62 +62,74 @@ export async function chosenIndividuals(
   return { people, refused };
 }
 
-export async function resolveRecipients(
+/**
+ * Every recipient of a message's selection, one at a time as the school's
+ * lists are read, so Processing a district-sized run never holds the whole
+ * roster: only the selected students' ids, and what it has already yielded
+ * (a person reached twice, say a staff member also chosen by name, gets one
+ * copy). `limited` counts the copies the contacts message limit saved.
+ */
+export async function* eachRecipient(
   db: Db,
   message: Pick<Message, "recipients">,
   calendar: Calendar,
-): Promise<{ recipients: Recipient[]; limited: number }> {
+  limited: { count: number } = { count: 0 },
+): AsyncGenerator<Recipient> {
   const sel = message.recipients;
   const types = new Set(sel.types);
-  const recipients: Recipient[] = [];
   const seen = new Set<string>();
-  let limited = 0;
-  const add = (r: Recipient) => {
+  const fresh = (r: Recipient) => {
     const key = `${r.person.id}:${r.studentIds.join(",")}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      recipients.push(r);
-    }
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   };
   const school = calendar.schoolId;
   if (types.has("students") || types.has("guardians")) {
-    const students = (await listPeopleInSchool(db, school, "student"))
-      .filter((s) =>
-        sel.grades.length === 0 ||
-        (s.grade !== undefined && sel.grades.includes(s.grade))
-      );
-    if (types.has("students")) {
-      for (const s of students) {
-        add({ person: s, as: "students", studentIds: [] });
-      }
+    const selected = new Set<string>();
+    for await (const s of eachPersonInSchool(db, school, "student")) {
+      if (sel.grades.length > 0 && (s.grade === undefined || !sel.grades.includes(s.grade))) continue;
+      selected.add(s.id);
+      const r: Recipient = { person: s, as: "students", studentIds: [] };
+      if (types.has("students") && fresh(r)) yield r;
     }
     if (types.has("guardians")) {
-      const selected = new Set(students.map((s) => s.id));
-      for (const g of await listPeopleInSchool(db, school, "guardian")) {
+      for await (const g of eachPersonInSchool(db, school, "guardian")) {
         const theirs = g.studentIds.filter((id) => selected.has(id));
         if (theirs.length === 0) continue;
-        if (sel.oneCopyPerGuardian) {
-          add({ person: g, as: "guardians", studentIds: theirs });
-          limited += theirs.length - 1;
-        } else {
-          for (const id of theirs) {
-            add({ person: g, as: "guardians", studentIds: [id] });
-          }
+        const copies = sel.oneCopyPerGuardian ? [theirs] : theirs.map((id) => [id]);
+        if (sel.oneCopyPerGuardian) limited.count += theirs.length - 1;
+        for (const studentIds of copies) {
+          const r: Recipient = { person: g, as: "guardians", studentIds };
+          if (fresh(r)) yield r;
         }
       }
     }
   }
   if (types.has("staff")) {
-    for (const s of await listPeopleInSchool(db, school, "staff")) {
-      add({ person: s, as: "staff", studentIds: [] });
+    for await (const s of eachPersonInSchool(db, school, "staff")) {
+      const r: Recipient = { person: s, as: "staff", studentIds: [] };
+      if (fresh(r)) yield r;
     }
   }
   if (types.has("individuals")) {
     for (const person of (await chosenIndividuals(db, sel.personIds, calendar)).people) {
-      add({ person, as: "individuals", studentIds: [] });
+      const r: Recipient = { person, as: "individuals", studentIds: [] };
+      if (fresh(r)) yield r;
     }
   }
-  return { recipients, limited };
+}
+
+/** Every recipient at once, for the wizard's preview and counts. */
+export async function resolveRecipients(
+  db: Db,
+  message: Pick<Message, "recipients">,
+  calendar: Calendar,
+): Promise<{ recipients: Recipient[]; limited: number }> {
+  const limited = { count: 0 };
+  const recipients: Recipient[] = [];
+  for await (const r of eachRecipient(db, message, calendar, limited)) recipients.push(r);
+  return { recipients, limited: limited.count };
 }
 
 export interface ModeReach {

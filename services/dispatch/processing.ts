@@ -1,17 +1,16 @@
 /**
  * Processing: a run's recipients are resolved from the message's selection,
- * every merge field is filled for each of them, and one delivery per
+ * every merge field is checked for each of them, and one delivery per
  * recipient × device × mode is written; then the run is Sending, with send
- * jobs for the shards of each mode and a finish job. Anything that cannot be filled marks the run
- * Failed before a single delivery goes out.
+ * jobs for the shards of each mode and a finish job. A field that cannot be
+ * filled marks the run Failed before a single delivery goes out.
  */
-import { type MergeContext, MergeFieldError, renderMerge } from "../merge.ts";
-import { type District, type Mode, MODES, type Run } from "../model.ts";
-import { devicesFor, type Recipient, resolveRecipients } from "../recipients.ts";
+import { fillable, MergeFieldError, mergeFieldsIn } from "../merge.ts";
+import { type Mode, MODES, type Run } from "../model.ts";
+import { devicesFor, eachRecipient } from "../recipients.ts";
 import { deleteRunDeliveries, type Delivery, shardsOf, stageNewDelivery } from "../store/deliveries.ts";
-import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
+import { getCalendar, getDistrict } from "../store/district.ts";
 import type { Versioned } from "../store/kv.ts";
-import { getPerson } from "../store/people.ts";
 import { getRun, getRunMessage, stageRun } from "../store/runs.ts";
 import { fromWall } from "../time.ts";
 import { finishCancel } from "./cancel.ts";
@@ -30,13 +29,13 @@ const BATCH = 250;
 const SHARD_JOBS_PER_COMMIT = 30;
 
 /** One send job per shard of each mode, due at that mode's delivery time. */
-function shardJobs(run: Run, deliveries: Delivery[], size: number, now: number): Job[] {
+function shardJobs(run: Run, planned: Planned, size: number, now: number): Job[] {
   const jobs: Job[] = [];
   for (const mode of MODES) {
-    const ofMode = deliveries.filter((d) => d.mode === mode);
-    if (ofMode.length === 0) continue;
-    const dueAt = Math.max(now, ...ofMode.map((d) => d.notBefore ?? 0));
-    for (const shard of shardsOf(ofMode.map((d) => d.id), size)) {
+    const ids = planned.idsByMode[mode];
+    if (!ids?.length) continue;
+    const dueAt = Math.max(now, planned.times[mode] ?? 0);
+    for (const shard of shardsOf(ids.sort(), size)) {
       jobs.push(newJob("send", run.id, dueAt, mode, { priority: priorityOf(run), shard }));
     }
   }
@@ -52,11 +51,15 @@ class Failure extends Error {
 
 /**
  * Recipients → per-device deliveries, written in batches of BATCH exactly
- * once each; then each mode's deliveries are cut into send shards of
+ * once each as the recipients are read (a district's roster is never held
+ * whole); then each mode's deliveries are cut into send shards of
  * `shardSize`, their jobs written SHARD_JOBS_PER_COMMIT at a time (KV allows
  * 100 checks a commit), and the run moves to Sending. The job's progress
- * counts both kinds of batch, so a Processing cut off by a crash resumes
- * where it stopped and writes nothing twice.
+ * counts both kinds of batch, so a Processing cut off by a crash plans again
+ * from the start, writes only the batches not yet written, and writes
+ * nothing twice. A recipient whose merge fields cannot be filled fails the
+ * run and deletes what was written: no send job exists yet, so nothing went
+ * out.
  */
 export async function processRun(ctx: DispatchContext, job: Versioned<Job>): Promise<void> {
   const { db } = ctx;
@@ -66,20 +69,22 @@ export async function processRun(ctx: DispatchContext, job: Versioned<Job>): Pro
   if (run.value.status !== "processing") return done(ctx, job);
   let current = job;
   try {
-    const { deliveries, excluded } = await plan(ctx, run.value);
-    const deliveryBatches = Math.ceil(deliveries.length / BATCH);
-    for (let batch = current.value.progress; batch < deliveryBatches; batch++) {
+    let batch = 0;
+    const writeBatch = async (deliveries: Delivery[]) => {
+      if (batch++ < current.value.progress) return true; // Written before a crash.
       const op = db.kv.atomic();
-      for (const d of deliveries.slice(batch * BATCH, (batch + 1) * BATCH)) stageNewDelivery(op, db, d);
-      const next = { ...current.value, progress: batch + 1 };
+      for (const d of deliveries) stageNewDelivery(op, db, d);
+      const next = { ...current.value, progress: batch };
       stageJobUpdate(op, db, current, next);
       const result = await op.commit();
-      if (!result.ok) return; // Lost the job (lease ran out): its new owner carries on.
-      current = { value: next, versionstamp: result.versionstamp };
-    }
+      if (result.ok) current = { value: next, versionstamp: result.versionstamp };
+      return result.ok;
+    };
+    const planned = await plan(ctx, run.value, writeBatch);
+    if (!planned) return; // Lost the job (lease ran out): its new owner carries on.
     const now = ctx.clock.now();
-    const sendJobs = shardJobs(run.value, deliveries, ctx.shardSize, now);
-    for (let k = current.value.progress - deliveryBatches; k * SHARD_JOBS_PER_COMMIT < sendJobs.length; k++) {
+    const sendJobs = shardJobs(run.value, planned, ctx.shardSize, now);
+    for (let k = current.value.progress - batch; k * SHARD_JOBS_PER_COMMIT < sendJobs.length; k++) {
       const op = db.kv.atomic();
       for (const j of sendJobs.slice(k * SHARD_JOBS_PER_COMMIT, (k + 1) * SHARD_JOBS_PER_COMMIT)) {
         stageNewJob(op, db, j);
@@ -96,7 +101,7 @@ export async function processRun(ctx: DispatchContext, job: Versioned<Job>): Pro
       return done(ctx, current);
     }
     const op = stageJobUpdate(db.kv.atomic(), db, current, null);
-    stageRun(op, db, latest, { ...transition(latest.value, "sending", now), excluded });
+    stageRun(op, db, latest, { ...transition(latest.value, "sending", now), excluded: planned.excluded });
     stageNewJob(op, db, newJob("finish", run.value.id, now, undefined, { priority: priorityOf(run.value) }));
     if ((await op.commit()).ok) {
       // Shard jobs written before a crash have other ids than these: the sweep finds them all the same.
@@ -133,11 +138,22 @@ async function fail(ctx: DispatchContext, run: Versioned<Run>, f: Failure, job: 
   if ((await op.commit()).ok) await deleteRunDeliveries(db, run.value.id);
 }
 
-/** Everything Processing decides, checked before any delivery is written. */
+/** What Processing keeps of the deliveries it wrote: their ids, to cut shards from, and who was left out. */
+interface Planned {
+  idsByMode: Partial<Record<Mode, string[]>>;
+  times: Partial<Record<Mode, number>>;
+  excluded: NonNullable<Run["excluded"]>;
+}
+
+/**
+ * Every delivery of the run, handed to `write` BATCH at a time in the same
+ * order on every attempt. Returns null when a write lost the job.
+ */
 async function plan(
   ctx: DispatchContext,
   run: Run,
-): Promise<{ deliveries: Delivery[]; excluded: NonNullable<Run["excluded"]> }> {
+  write: (deliveries: Delivery[]) => Promise<boolean>,
+): Promise<Planned | null> {
   const { db } = ctx;
   const message = await getRunMessage(db, run.id);
   if (!message) throw new Failure("The message's content was not found.", "Processing: loading the message", "");
@@ -151,36 +167,31 @@ async function plan(
     );
   }
   const district = (await getDistrict(db))!;
-  const { recipients } = await resolveRecipients(db, message, calendar);
-  const merge = await contexts(ctx, recipients, calendar.schoolId, district);
   const times: Partial<Record<Mode, number>> = {};
   for (const [mode, t] of Object.entries(message.schedule.times) as [Mode, string][]) {
     times[mode] = fromWall(run.occurrenceDate, t, district.timeZone);
   }
+  // Whether a recipient's fields can be filled depends only on whether the copy is about a student: the
+  // values themselves are filled at sending, so Processing reads no student's record.
+  const fields = mergeFieldsIn([message.subject, ...Object.values(message.content)].join("\n"));
   const now = ctx.clock.now();
-  const out: Delivery[] = [];
-  const excluded: NonNullable<Run["excluded"]> = {};
+  const planned: Planned = { idsByMode: {}, times, excluded: {} };
   const seen = new Set<string>();
-  for (const r of recipients) {
-    const c = merge.get(r)!;
-    for (const field of ["subject", "emailText", "emailHtml", "text", "voice", "inbox"] as const) {
-      const text = field === "subject" ? message.subject : message.content[field];
-      try {
-        renderMerge(text, c);
-      } catch (e) {
-        if (!(e instanceof MergeFieldError)) throw e;
-        throw new Failure(
-          `The merge field {{${e.field}}} cannot be filled for ${r.person.firstName} ${r.person.lastName}. ` +
-            "Edit the message to remove it, or choose recipients it applies to.",
-          "Processing: rendering merge fields",
-          `MergeFieldError: ${e.message}`,
-        );
-      }
+  let pending: Delivery[] = [];
+  for await (const r of eachRecipient(db, message, calendar)) {
+    const unfilled = fields.find((f) => !fillable(f, r.person.kind === "student" || r.studentIds.length > 0));
+    if (unfilled !== undefined) {
+      throw new Failure(
+        `The merge field {{${unfilled}}} cannot be filled for ${r.person.firstName} ${r.person.lastName}. ` +
+          "Edit the message to remove it, or choose recipients it applies to.",
+        "Processing: rendering merge fields",
+        `MergeFieldError: ${new MergeFieldError(unfilled, r.person.id).message}`,
+      );
     }
     for (const mode of message.modes) {
       const devices = devicesFor(r.person, mode, message.type);
       if (typeof devices === "string") {
-        const reach = excluded[mode] ??= { noDevice: 0, optedOut: 0 };
+        const reach = planned.excluded[mode] ??= { noDevice: 0, optedOut: 0 };
         reach[devices]++;
         continue;
       }
@@ -193,8 +204,10 @@ async function plan(
         }`;
         if (seen.has(copy)) continue;
         seen.add(copy);
-        out.push({
-          id: `${r.person.id}~${r.studentIds.join("+")}~${device.id}`,
+        const id = `${r.person.id}~${r.studentIds.join("+")}~${device.id}`;
+        (planned.idsByMode[mode] ??= []).push(id);
+        pending.push({
+          id,
           runId: run.id,
           mode,
           personId: r.person.id,
@@ -209,26 +222,13 @@ async function plan(
           updatedAt: now,
           history: [{ at: now, state: "pending" }],
         });
+        if (pending.length === BATCH) {
+          if (!(await write(pending))) return null;
+          pending = [];
+        }
       }
     }
   }
-  return { deliveries: out.sort((a, b) => (a.mode + a.id < b.mode + b.id ? -1 : 1)), excluded };
-}
-
-async function contexts(ctx: DispatchContext, recipients: Recipient[], schoolId: string, district: District) {
-  const { db } = ctx;
-  const school = (await listSchools(db)).find((s) => s.id === schoolId) ?? { id: schoolId, name: "" };
-  const students = new Map<string, Awaited<ReturnType<typeof getPerson>>>();
-  const out = new Map<Recipient, MergeContext>();
-  for (const r of recipients) {
-    const theirs = [];
-    if (r.person.kind === "student") theirs.push(r.person);
-    for (const id of r.studentIds) {
-      if (!students.has(id)) students.set(id, await getPerson(db, id));
-      const s = students.get(id);
-      if (s) theirs.push(s.value);
-    }
-    out.set(r, { recipient: r.person, students: theirs, school, district });
-  }
-  return out;
+  if (pending.length > 0 && !(await write(pending))) return null;
+  return planned;
 }

@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { makeDue, NOW, settle, testApp } from "../../tests/support/app.ts";
 import { outboxProviders } from "../providers/outbox.ts";
 import type { Providers } from "../providers/types.ts";
-import { deliveriesOf } from "../store/deliveries.ts";
+import { deliveriesOf, runCounts } from "../store/deliveries.ts";
+import { getCalendar } from "../store/district.ts";
 import type { Db } from "../store/kv.ts";
+import { createPeople } from "../store/people.ts";
 import { getRun } from "../store/runs.ts";
 import type { Clock } from "../time.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -94,5 +96,79 @@ Deno.test("an Emergency goes out before a running General run gets its next shar
   assert.equal(subjects.filter((s) => s === emergency.subject).length, reached.length, "all of the Emergency");
   await settle(t);
   assert.equal((await getRun(t.db, generalRun.id))!.value.status, "completed");
+  t.close();
+});
+
+Deno.test("Processing cut off between its commits resumes where it stopped: every delivery written and counted once", async () => {
+  const log: { to: string; subject?: string; by: string }[] = [];
+  const t = await testApp({ providers: (db, clock) => recording(db, clock, log, "one") });
+  const message = await makeDue(t.db, "msg-early-release", {
+    modes: ["email"],
+    recipients: {
+      types: ["guardians"],
+      grades: [],
+      personIds: [],
+      oneCopyPerGuardian: true,
+    },
+  });
+  // Enough families for several of Processing's commits (250 deliveries each).
+  const school = (await getCalendar(t.db, message.calendarId))!.schoolId;
+  const devices = (i: number) => [
+    {
+      id: `bulk-${i}-e`,
+      kind: "email" as const,
+      address: `bulk${i}@family.example`,
+      text: false,
+      general: true,
+      priority: true,
+      emergency: true,
+    },
+  ];
+  await createPeople(
+    t.db,
+    Array.from({ length: 700 }, (_, i) => [
+      {
+        id: `bulk-stu-${i}`,
+        kind: "student" as const,
+        firstName: "K",
+        lastName: `${i}`,
+        schoolIds: [school],
+        grade: "3",
+        studentIds: [],
+        devices: [],
+      },
+      {
+        id: `bulk-gdn-${i}`,
+        kind: "guardian" as const,
+        firstName: "P",
+        lastName: `${i}`,
+        schoolIds: [school],
+        studentIds: [`bulk-stu-${i}`],
+        devices: devices(i),
+      },
+    ]).flat(),
+  );
+  // The process "dies" at its fourth commit: the job's claim and two batches are written, the rest are not.
+  const atomic = t.db.kv.atomic.bind(t.db.kv);
+  let commits = 0;
+  t.db.kv.atomic = () => {
+    const op = atomic();
+    const commit = op.commit.bind(op);
+    op.commit = () => (++commits === 4 ? Promise.reject(new Error("the process died here")) : commit());
+    return op;
+  };
+  const run = (await t.dispatcher.startOccurrence(message.id, NOW))!;
+  commits = 0;
+  await t.dispatcher.runJob((await dueJobIds(t.db, NOW, 1))[0]).catch(() => {});
+  assert.equal(commits, 4, "it stopped at the fourth commit");
+  assert.equal((await Array.fromAsync(deliveriesOf(t.db, run.id))).length, 500, "two batches written");
+  t.db.kv.atomic = atomic;
+  await settle(t);
+  assert.equal((await getRun(t.db, run.id))!.value.status, "completed");
+  const deliveries = await Array.fromAsync(deliveriesOf(t.db, run.id));
+  assert.ok(deliveries.length > 700, `${deliveries.length}`);
+  const counts = await runCounts(t.db, run.id);
+  assert.equal(Object.values(counts.email!).reduce((a, b) => a + b, 0), deliveries.length, "counted once each");
+  assert.deepEqual(log.map((l) => l.to).sort(), deliveries.map((d) => d.value.address!).sort(), "each address once");
   t.close();
 });

@@ -99,6 +99,12 @@ export async function createPeople(db: Db, people: Person[]): Promise<void> {
   }
 }
 
+/** The same list read as it goes, for a caller that must not hold a whole district. */
+export async function* eachPersonInSchool(db: Db, schoolId: string, kind: Person["kind"]): AsyncGenerator<Person> {
+  const prefix = [db.districtId, "person_by_school", schoolId, kind];
+  for await (const entry of db.kv.list({ prefix }, { batchSize: 500 })) yield Person.parse(entry.value);
+}
+
 export function listPeopleInSchool(
   db: Db,
   schoolId: string,

@@ -27,6 +27,8 @@ export interface AppOptions {
   env?: Record<string, string>;
   /** The port to listen on (default: a free one), for a caller whose env must name it, e.g. PUBLIC_URL. */
   port?: number;
+  /** Flags for `deno run` before the script, e.g. `--v8-flags=--prof` to profile an instance. */
+  denoFlags?: string[];
 }
 
 export function freePort(): number {
@@ -48,7 +50,7 @@ export async function startApp(opts: AppOptions): Promise<AppChild> {
     ...opts.env,
   });
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    args: ["run", "-A", ...opts.denoFlags ?? [], "main.ts"],
     cwd: ROOT,
     env,
     clearEnv: true,
