@@ -1,11 +1,13 @@
 /**
  * Email over SMTP with nodemailer's pool. The pool's sockets set
  * TCP_NODELAY: without it Nagle's algorithm and delayed ACKs cap a
- * connection at about 20 messages a second (see BRIEF.md).
+ * connection at about 20 messages a second (see BRIEF.md). Each message is
+ * composed by mime.ts and handed to the pool ready-made; a message's
+ * attachments are encoded once for all its recipients.
  */
-import { Buffer } from "node:buffer";
 import net from "node:net";
 import nodemailer from "nodemailer";
+import { attachmentParts, composeEmail } from "./mime.ts";
 import { type Accepted, type EmailOut, ProviderError } from "./types.ts";
 
 export interface SmtpOptions {
@@ -45,22 +47,18 @@ export function smtpEmail(options: SmtpOptions) {
     } as Parameters<typeof nodemailer.createTransport>[0],
   );
 
+  // Dispatch hands every delivery of a send shard the same attachments array: encoded once per shard.
+  const encoded = new WeakMap<EmailOut["attachments"], string[]>();
+  const partsOf = (attachments: EmailOut["attachments"]) => {
+    let parts = encoded.get(attachments);
+    if (!parts) encoded.set(attachments, parts = attachmentParts(attachments));
+    return parts;
+  };
+
   return {
     async send(mail: EmailOut): Promise<Accepted> {
       try {
-        const info = await transport.sendMail({
-          from: options.from,
-          to: mail.to,
-          subject: mail.subject,
-          html: mail.html,
-          text: mail.text,
-          messageId: mail.messageId,
-          attachments: mail.attachments.map((a) => ({
-            filename: a.filename,
-            contentType: a.contentType,
-            content: Buffer.from(a.content),
-          })),
-        });
+        const info = await transport.sendMail(composeEmail(options.from, mail, partsOf(mail.attachments)));
         return { providerId: mail.messageId, status: String(info.response ?? "accepted"), final: "sent" };
       } catch (e) {
         const err = e as SmtpError;
