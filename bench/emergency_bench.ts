@@ -30,6 +30,8 @@
  * EMERGENCY_BENCH_SCENARIOS: some of the runs only, by key (e.g. "email,text"),
  * to look at one closely. EMERGENCY_BENCH_DENO_FLAGS: flags for the instances'
  * `deno run` (e.g. "--v8-flags=--prof,--logfile=/tmp/i-%p.log" to profile them).
+ * EMERGENCY_BENCH_INSTANCE_ENV: more settings for the instances, e.g.
+ * "DISPATCH_SLOTS=8 SEND_BATCH=45", to try a configuration.
  */
 import nodemailer from "nodemailer";
 import twilio from "twilio";
@@ -58,6 +60,9 @@ const STALL_MS = 180_000;
 const POLL_MS = 50;
 
 const DENO_FLAGS = Deno.env.get("EMERGENCY_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? [];
+const INSTANCE_ENV = Object.fromEntries(
+  (Deno.env.get("EMERGENCY_BENCH_INSTANCE_ENV") ?? "").split(" ").filter(Boolean).map((kv) => kv.split("=", 2)),
+);
 const SMTP_CONNECTIONS = 10;
 const TWILIO_CONCURRENCY = 100;
 const LATENCY_MS = 150;
@@ -380,6 +385,7 @@ async function startInstance(kvPath: string, sink: SmtpSink, mock: TwilioWorker)
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       DISPATCH_SECONDS: String(DISPATCH_SECONDS),
       HOSTNAME: "127.0.0.1",
+      ...INSTANCE_ENV,
     },
   });
   running.add(app);

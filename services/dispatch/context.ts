@@ -52,8 +52,8 @@ export interface DispatchContext {
   slots: number;
   shardSize: number;
   batchSize: number;
-  /** The sweep under way in this instance, and whether another was asked for meanwhile. */
-  sweeping: { run: Promise<number>; again: boolean } | null;
+  /** The sweep under way in this instance, and how to fill its pool of workers up again. */
+  sweeping: { run: Promise<number>; wake: () => void } | null;
 }
 
 export function dispatchContext(options: DispatchOptions): DispatchContext {

@@ -120,46 +120,51 @@ export async function retry(ctx: DispatchContext, runId: string): Promise<Run | 
  * (Emergency before Priority before General, then roster imports), until
  * none is due: the queue listener, the cron and the timer all come here, so
  * an Emergency's shards go ahead of a General run's next shard whoever
- * started the sweep. One sweep per instance at a time; asking during one
- * makes it look again when it ends.
+ * started the sweep. One sweep per instance at a time. A worker that finds
+ * nothing due stops; whenever a job has run (Processing writes a run's
+ * shards) or someone asks for a sweep meanwhile, the pool is filled up to
+ * `slots` again, so shards written by one worker are taken by all of them.
  */
 export function sweep(ctx: DispatchContext): Promise<number> {
   if (ctx.sweeping) {
-    ctx.sweeping.again = true;
+    ctx.sweeping.wake();
     return ctx.sweeping.run;
   }
-  const state = { run: Promise.resolve(0), again: false };
-  state.run = (async () => {
-    let ran = 0;
-    try {
-      do {
-        state.again = false;
-        ran += await runDueJobs(ctx);
-      } while (state.again);
-    } finally {
-      ctx.sweeping = null;
-    }
-    return ran;
-  })();
-  ctx.sweeping = state;
-  return state.run;
-}
-
-async function runDueJobs(ctx: DispatchContext): Promise<number> {
+  /** Jobs this instance's workers are running now: another worker skips them. */
+  const running = new Set<string>();
+  let workers = 0;
   let ran = 0;
-  // Each job at most once per pass: one that is rescheduled or lost is not due again at once.
-  const taken = new Set<string>();
+  let failure: unknown = null;
+  const { promise: run, resolve, reject } = Promise.withResolvers<number>();
   const worker = async () => {
     for (let i = 0; i < 100_000; i++) {
-      const ids = await dueJobIds(ctx.db, ctx.clock.now(), taken.size + ctx.slots);
-      const id = ids.find((x) => !taken.has(x));
+      const ids = await dueJobIds(ctx.db, ctx.clock.now(), running.size + ctx.slots);
+      const id = ids.find((x) => !running.has(x));
       if (!id) return;
-      taken.add(id);
-      if (await runJob(ctx, id)) ran++;
+      running.add(id);
+      try {
+        if (await runJob(ctx, id)) {
+          ran++;
+          wake();
+        }
+      } finally {
+        running.delete(id);
+      }
     }
   };
-  await Promise.all(Array.from({ length: ctx.slots }, worker));
-  return ran;
+  const wake = () => {
+    for (; workers < ctx.slots; workers++) {
+      worker().catch((e) => (failure ??= e)).finally(() => {
+        if (--workers > 0) return;
+        ctx.sweeping = null;
+        if (failure) reject(failure);
+        else resolve(ran);
+      });
+    }
+  };
+  ctx.sweeping = { run, wake };
+  wake();
+  return run;
 }
 
 /** Runs jobs and ticks until nothing is due (tests and the bench). */
