@@ -24,7 +24,7 @@ import { sentRoutes } from "./routes/sent.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
 import { peopleRoutes } from "./routes/people.tsx";
 import { rosterRoutes } from "./routes/roster.tsx";
-import { MAX_UPLOAD_BYTES } from "./services/roster/import.ts";
+import { MAX_UPLOAD_BYTES } from "./services/roster/csv.ts";
 import { problem } from "./routes/render.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { healthRoutes } from "./routes/health.ts";

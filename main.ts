@@ -10,7 +10,7 @@ import { randomToken } from "./services/auth.ts";
 import { Dispatcher } from "./services/dispatch/dispatcher.ts";
 import { buildProviders } from "./services/providers/index.ts";
 import { enforceRetention } from "./services/retention.ts";
-import { KEEP_IMPORTS_DAYS, pruneImports } from "./services/roster/import.ts";
+import { KEEP_IMPORTS_DAYS, pruneImports } from "./services/roster/prune.ts";
 import { createFirstAdmin, ensureDistrict, needsFirstAdmin } from "./services/setup.ts";
 import { listenHostname, loadConfig } from "./config.ts";
 import { openKvRetrying } from "./services/store/locked_retry.ts";

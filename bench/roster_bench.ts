@@ -36,15 +36,11 @@ import { Dispatcher } from "../services/dispatch/dispatcher.ts";
 import { outboxProviders } from "../services/providers/outbox.ts";
 import type { UploadedFile } from "../services/roster/csv.ts";
 import { collectFiles } from "../services/roster/csv.ts";
-import {
-  applyImport,
-  buildPreview,
-  createImport,
-  discardImport,
-  getImport,
-  type RosterImport,
-  startApply,
-} from "../services/roster/import.ts";
+import { applyImport, startApply } from "../services/roster/apply.ts";
+import { discardImport } from "../services/roster/import.ts";
+import { buildPreview } from "../services/roster/preview.ts";
+import { createImport } from "../services/roster/upload.ts";
+import { getImport, type RosterImport } from "../services/store/roster_imports.ts";
 import { parseRoster } from "../services/roster/oneroster.ts";
 import type { Db } from "../services/store/kv.ts";
 import { listPeopleInSchool } from "../services/store/people.ts";

@@ -8,16 +8,10 @@ import { Hono } from "hono";
 import { ColumnHeads } from "../components/Labels.tsx";
 import { CsrfField } from "../components/Layout.tsx";
 import { csvCell } from "../services/report.ts";
-import { UPLOAD_LIMITS, UploadError } from "../services/roster/csv.ts";
-import {
-  createImport,
-  discardImport,
-  getImport,
-  listImports,
-  MAX_UPLOAD_BYTES,
-  problemsOf,
-  type RosterImport,
-} from "../services/roster/import.ts";
+import { MAX_UPLOAD_BYTES, UPLOAD_LIMITS, UploadError } from "../services/roster/csv.ts";
+import { discardImport } from "../services/roster/import.ts";
+import { createImport } from "../services/roster/upload.ts";
+import { getImport, listImports, problemsOf, type RosterImport } from "../services/store/roster_imports.ts";
 import type { Problem } from "../services/roster/oneroster.ts";
 import { formatInstant } from "../services/time.ts";
 import { adminOnly } from "./admin.tsx";

@@ -16,7 +16,7 @@
  */
 import type { Run, Stamp } from "../model.ts";
 import { applyRoster, previewRoster } from "../roster/jobs.ts";
-import type { StartResult } from "../roster/import.ts";
+import type { StartResult } from "../roster/apply.ts";
 import { requestCancel } from "./cancel.ts";
 import { type DispatchContext, dispatchContext, type DispatchOptions } from "./context.ts";
 import { drain, idle, retry, runJob, startOccurrence, sweep, tick } from "./scheduler.ts";

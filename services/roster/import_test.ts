@@ -1,26 +1,16 @@
 import assert from "node:assert/strict";
-import { strToU8, zipSync } from "fflate";
-import type { Db } from "../store/kv.ts";
 import { readDemoRoster } from "../demo.ts";
 import { withDb } from "../../tests/support/fixtures.ts";
 import { getPerson, listPeopleInSchool, savePerson } from "../store/people.ts";
 import { getCalendar, listSchools } from "../store/district.ts";
-import { collectFiles, UploadError, type UploadLimits } from "./csv.ts";
-import { gradeLabel, mergePerson, parseRoster, toE164 } from "./oneroster.ts";
-import {
-  applyImport,
-  buildPreview,
-  createImport,
-  failImport,
-  getImport,
-  importNow,
-  problemsOf,
-  pruneImports,
-  type RosterImport,
-  startApply,
-} from "./import.ts";
-
-const by = { userId: "usr-admin", name: "Dana Whitfield", at: "2026-11-26T16:00:00.000Z" };
+import { getImport, saveUploadedFile } from "../store/roster_imports.ts";
+import { collectFiles } from "./csv.ts";
+import { parseRoster } from "./oneroster.ts";
+import { applyImport, startApply } from "./apply.ts";
+import { failImport, importNow } from "./import.ts";
+import { buildPreview } from "./preview.ts";
+import { createImport } from "./upload.ts";
+import { by, ORGS, preview, problems, students, upload, USERS_HEAD } from "./test_fixtures.ts";
 
 const demoFiles = (): Promise<Record<string, string>> => readDemoRoster();
 
@@ -35,193 +25,18 @@ function withoutUser(csv: string, id: string): string {
   }).join("\n");
 }
 
-const upload = (files: Record<string, string>) =>
-  Object.entries(files).map(([name, text]) => ({ name, bytes: strToU8(text) }));
-
-/** Upload + preview, without applying. */
-async function preview(db: Db, files: Record<string, string>): Promise<RosterImport> {
-  const created = await createImport(db, upload(files), by);
-  return await buildPreview(db, created.id);
-}
-
-async function problems(db: Db, id: string) {
-  const out = [];
-  for await (const p of problemsOf(db, id)) out.push(p);
-  return out;
-}
-
-const USERS_HEAD =
-  "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password";
-const ORGS = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n" +
-  "d,,,District,district,,\ns1,,,School One,school,,d\n";
-
-Deno.test("phone numbers become E.164 or are refused; grade codes read as people say them", () => {
-  assert.equal(toE164("(612) 555-0101"), "+16125550101");
-  assert.equal(toE164("612.555.0101"), "+16125550101");
-  assert.equal(toE164("+44 20 7946 0958"), "+442079460958");
-  assert.equal(toE164("555-0101"), null);
-  assert.equal(toE164("call me"), null);
-  assert.equal(toE164("0612 555 0101", "US"), null);
-  assert.equal(gradeLabel("KG"), "K");
-  assert.equal(gradeLabel("03"), "3");
-  assert.equal(gradeLabel("12"), "12");
-  assert.equal(gradeLabel("PK"), "PK");
-});
-
-Deno.test("a zip and loose CSVs are read alike; other files are named as ignored; a broken zip is refused", async () => {
-  const zip = zipSync({
-    "export/users.csv": strToU8("a\n"),
-    "export/readme.txt": strToU8("x"),
-    "orgs.csv": strToU8("b\n"),
-  });
-  const fromZip = await collectFiles([{ name: "roster.zip", bytes: zip }]);
-  assert.deepEqual([...fromZip.files.keys()].sort(), ["orgs.csv", "users.csv"]);
-  assert.equal(new TextDecoder().decode(fromZip.files.get("users.csv")), "a\n");
-  const loose = await collectFiles([
-    { name: "Users.CSV", bytes: strToU8("a\n") },
-    { name: "notes.txt", bytes: strToU8("") },
-  ]);
-  assert.deepEqual([...loose.files.keys()], ["users.csv"]);
-  assert.deepEqual(loose.ignored, ["notes.txt"]);
-  await assert.rejects(collectFiles([{ name: "r.zip", bytes: new Uint8Array([0x50, 0x4b, 1, 2, 3]) }]), UploadError);
-  await assert.rejects(
-    collectFiles([{ name: "users.csv", bytes: strToU8("a") }, { name: "r.zip", bytes: zip }]),
-    /users.csv appears twice/,
-  );
-});
-
-/** Caps a few KB high, so every refusal is reached with small files. */
-const SMALL: UploadLimits = {
-  fileBytes: 64 * 1024,
-  totalBytes: 96 * 1024,
-  ratio: 20,
-  ratioAfter: 16 * 1024,
-  entries: 5,
-  recordBytes: 1024,
-};
-
-/** A users.csv of `n` students at s1, about 50 bytes a row. */
-const students = (n: number, from = 0) =>
-  USERS_HEAD + "\n" +
-  Array.from({ length: n }, (_, i) => `u${from + i},,,true,s1,student,u${from + i},,Ann,Lee,,,,,,,03,`).join("\n") +
-  "\n";
-
-Deno.test("an upload over a cap is refused before anything is stored: a file, all files, the ratio, the files, a row", async () => {
-  const refused = (uploads: { name: string; bytes: Uint8Array }[], limits: UploadLimits) =>
-    assert.rejects(collectFiles(uploads, limits), UploadError);
-  const big = strToU8(students(1500));
-  assert.ok(big.length > SMALL.fileBytes);
-  await refused([{ name: "users.csv", bytes: big }], SMALL);
-  await assert.rejects(collectFiles([{ name: "users.csv", bytes: big }], SMALL), /users\.csv is larger than 64 KB/);
-  await assert.rejects(
-    collectFiles([{ name: "roster.zip", bytes: zipSync({ "users.csv": big }) }], SMALL),
-    /users\.csv in roster\.zip is larger than 64 KB once unzipped/,
-  );
-  await assert.rejects(
-    collectFiles([{ name: "users.csv", bytes: strToU8(students(1200)) }, {
-      name: "enrollments.csv",
-      bytes: strToU8(students(1200)),
-    }], SMALL),
-    /the files come to more than 96 KB once unzipped/,
-  );
-  // 40 KB of one short row repeated: far more compressible than any roster.
-  const bomb = zipSync({ "users.csv": strToU8("a,b\n".repeat(10_000)) });
-  await assert.rejects(
-    collectFiles([{ name: "roster.zip", bytes: bomb }], SMALL),
-    /users\.csv in roster\.zip unzips to more than 20 times its compressed size/,
-  );
-  const crowded = zipSync(Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`f${i}.txt`, strToU8("x")])));
-  await assert.rejects(
-    collectFiles([{ name: "roster.zip", bytes: crowded }], SMALL),
-    /roster\.zip holds more than 5 files/,
-  );
-  await assert.rejects(
-    collectFiles(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.txt`, bytes: strToU8("x") })), SMALL),
-    /the upload holds more than 5 files/,
-  );
-  await assert.rejects(
-    collectFiles([{ name: `${"n".repeat(300)}.csv`, bytes: strToU8("x") }], SMALL),
-    /a file name longer than 255 characters/,
-  );
-  // A quoted field's newlines stay inside its row: the row is counted whole.
-  const quoted = `${USERS_HEAD}\nu1,,,true,s1,student,u1,,"${"a\n".repeat(600)}",Lee,,,,,,,03,\n`;
-  await assert.rejects(
-    collectFiles([{ name: "users.csv", bytes: strToU8(quoted) }], SMALL),
-    /users\.csv, line 2: a row longer than 1 KB/,
-  );
-  await assert.rejects(
-    collectFiles([{ name: "roster.zip", bytes: zipSync({ "users.csv": strToU8(quoted) }) }], SMALL),
-    /users\.csv in roster\.zip, line 2: a row longer than 1 KB/,
-  );
-  // An unclosed quote makes the rest of the file one row.
-  const open = `${USERS_HEAD}\nu1,,,true,s1,student,u1,,"Ann,Lee,,,,,,,03,\n${
-    students(100).slice(USERS_HEAD.length + 1)
-  }`;
-  await assert.rejects(collectFiles([{ name: "users.csv", bytes: strToU8(open) }], SMALL), /line 2: a row longer/);
-  // Just under every cap is accepted.
-  const fine = await collectFiles(
-    [{ name: "roster.zip", bytes: zipSync({ "users.csv": strToU8(students(1000)) }) }],
-    SMALL,
-  );
-  assert.deepEqual([...fine.files.keys()], ["users.csv"]);
-});
-
 Deno.test("a row longer than csv-parse's max_record_size stops the file there (files stored before the upload check)", () =>
   withDb(async (db) => {
     const users = `${USERS_HEAD}\nu1,,,true,s1,student,u1,,"${"a".repeat(70_000)}",Lee,,,,,,,03,\n`;
     const created = await createImport(db, upload({ "orgs.csv": ORGS }), by);
-    // As an import stored by an older version would be, past the upload check, in 60 KiB chunks.
-    const bytes = strToU8(users);
-    for (let i = 0; i * 61_440 < bytes.length; i++) {
-      await db.kv.set(
-        [db.districtId, "roster_blob", created.id, "users.csv", i],
-        bytes.slice(i * 61_440, (i + 1) * 61_440),
-      );
-    }
+    // As an import stored by an older version would be, past the upload check.
+    await saveUploadedFile(db, created.id, "users.csv", new TextEncoder().encode(users));
     const p = await buildPreview(db, created.id);
     assert.equal(p.status, "ready");
     const found = (await problems(db, p.id)).map((x) => `${x.file}:${x.line} ${x.reason}`);
     assert.equal(found.length, 1);
     assert.match(found[0], /^users\.csv:\d+ cannot be read as CSV past this line: Max Record Size/);
   }));
-
-Deno.test("parsing a large users.csv lets other tasks run between slices", async () => {
-  const files = await collectFiles(upload({ "orgs.csv": ORGS, "users.csv": students(60_000) }));
-  let ticks = 0;
-  let running = true;
-  const ticker = (async () => {
-    while (running) {
-      await new Promise((r) => setTimeout(r, 0));
-      ticks++;
-    }
-  })();
-  const start = ticks;
-  const parsed = await parseRoster(files);
-  const during = ticks - start;
-  running = false;
-  await ticker;
-  assert.equal(parsed.people.size, 60_000);
-  assert.ok(during >= 3, `a timer ran ${during} times while 60,000 rows were parsed`);
-});
-
-Deno.test("unzipping a large upload lets other tasks run between slices", async () => {
-  const zip = zipSync({ "users.csv": strToU8(students(200_000)) });
-  let ticks = 0;
-  let running = true;
-  const ticker = (async () => {
-    while (running) {
-      await new Promise((r) => setTimeout(r, 0));
-      ticks++;
-    }
-  })();
-  const start = ticks;
-  const files = await collectFiles([{ name: "roster.zip", bytes: zip }]);
-  const during = ticks - start;
-  running = false;
-  await ticker;
-  assert.ok(files.files.get("users.csv")!.length > 10_000_000);
-  assert.ok(during >= 3, `a timer ran ${during} times while 10 MB were unzipped and checked`);
-});
 
 Deno.test("a person too large for a KV value is a problem row; many large ones apply in commits within KV's limits", () =>
   withDb(async (db) => {
@@ -444,42 +259,6 @@ Deno.test("preferences a family set survive an import that changes their record"
     assert.equal(e.emergency, true);
   }));
 
-Deno.test("mergePerson keeps STOP only for the same number and takes preferences by device place", () => {
-  const current = {
-    id: "g",
-    kind: "guardian" as const,
-    firstName: "A",
-    lastName: "B",
-    schoolIds: ["s"],
-    studentIds: [],
-    devices: [
-      {
-        id: "mobile",
-        kind: "phone" as const,
-        address: "+16125550101",
-        text: true,
-        general: false,
-        priority: true,
-        emergency: true,
-        textOptOutAt: "2026-11-01T00:00:00.000Z",
-      },
-    ],
-  };
-  const roster = {
-    id: "g",
-    kind: "guardian" as const,
-    firstName: "A",
-    lastName: "B",
-    schoolIds: ["s"],
-    studentIds: [],
-  };
-  const same = mergePerson(current, { ...roster, mobile: "+16125550101" });
-  assert.equal(same.devices[0].textOptOutAt, "2026-11-01T00:00:00.000Z");
-  const moved = mergePerson(current, { ...roster, mobile: "+16125550199" });
-  assert.equal(moved.devices[0].textOptOutAt, undefined);
-  assert.equal(moved.devices[0].general, false, "the family's choice for their mobile stays with the new number");
-});
-
 Deno.test("a preview overtaken by another applied import cannot be applied", () =>
   withDb(async (db) => {
     const files = await demoFiles();
@@ -506,18 +285,4 @@ Deno.test("a delta users.csv updates and removes only the rows it names", () =>
     const p = await preview(db, { "manifest.csv": manifest, "users.csv": delta });
     assert.deepEqual(p.summary!.remove, { student: 0, guardian: 1, staff: 0 });
     assert.equal(p.summary!.unchanged, 0);
-  }));
-
-Deno.test("old finished imports are pruned with their problem rows; the last applied one stays", () =>
-  withDb(async (db) => {
-    const files = await demoFiles();
-    const applied = await importNow(db, upload(files), by);
-    const bad = await preview(db, { ...files, "users.csv": files["users.csv"] + "x1,,,true,lincoln,wizard,x,,A,B\n" });
-    assert.equal((await problems(db, bad.id)).length > 0, true);
-    const now = Date.parse(by.at);
-    assert.equal(await pruneImports(db, now + 10 * 86_400_000), 0, "recent imports stay");
-    assert.equal(await pruneImports(db, now + 200 * 86_400_000), 1);
-    assert.equal(await getImport(db, bad.id), null);
-    assert.deepEqual(await problems(db, bad.id), []);
-    assert.ok(await getImport(db, applied.id), "the last applied import is kept");
   }));

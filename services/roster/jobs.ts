@@ -7,7 +7,10 @@ import type { Stamp } from "../model.ts";
 import type { Versioned } from "../store/kv.ts";
 import { type DispatchContext, done } from "../dispatch/context.ts";
 import { type Job, newJob, renewLease, stageNewJob } from "../dispatch/jobs.ts";
-import { applyImport, buildPreview, failImport, LeaseLost, startApply, type StartResult } from "./import.ts";
+import { applyImport, startApply, type StartResult } from "./apply.ts";
+import { failImport } from "./import.ts";
+import { LeaseLost } from "./lease.ts";
+import { buildPreview } from "./preview.ts";
 
 /** A roster job that threw this many times marks its import failed instead of trying again. */
 const ROSTER_ATTEMPTS = 3;
