@@ -291,7 +291,7 @@ async function unzip(u: UploadedFile, budget: Budget): Promise<IncomingFile[]> {
 }
 
 export interface Row {
-  /** The physical line the record starts on (1 is the header). */
+  /** The physical line the record ends on (1 is the header): csv-parse counts a quoted field's newlines. */
   line: number;
   /** Cells by header name; a column missing from the row reads as "". */
   get(column: string): string;

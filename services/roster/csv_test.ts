@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { strToU8, zipSync } from "fflate";
-import { collectFiles, UploadError, type UploadLimits } from "./csv.ts";
+import { collectFiles, CsvFileError, type Row, rows, SLICE_MS, slicer, UploadError, type UploadLimits } from "./csv.ts";
 import { loopTurnsDuring, students, USERS_HEAD } from "./test_fixtures.ts";
 
 Deno.test("a zip and loose CSVs are read alike; other files are named as ignored; a broken zip is refused", async () => {
@@ -100,4 +100,49 @@ Deno.test("unzipping a large upload lets other tasks run between slices", async 
   const { result: files, turns } = await loopTurnsDuring(() => collectFiles([{ name: "roster.zip", bytes: zip }]));
   assert.ok(files.files.get("users.csv")!.length > 10_000_000);
   assert.ok(turns >= 3, `a timer ran ${turns} times while 10 MB were unzipped and checked`);
+});
+
+async function readAll(text: string) {
+  let columns: string[] = [];
+  const out: Row[] = [];
+  for await (const row of rows(strToU8(text), (h) => (columns = h.columns))) out.push(row);
+  return { columns, rows: out };
+}
+
+Deno.test("rows: cells by header name, trimmed; empty lines skipped; a row's line is where it ends (a quoted newline counts)", async () => {
+  const read = await readAll('\uFEFFsourcedId, givenName ,email\nu1, Ann ,a@x.org\n\nu2,"Bo\nBo",\nu3\n');
+  assert.deepEqual(read.columns, ["sourcedId", "givenName", "email"], "the BOM and the spaces go");
+  assert.deepEqual(read.rows.map((r) => [r.line, r.get("sourcedId"), r.get("givenName"), r.width]), [
+    [2, "u1", "Ann", 3],
+    [5, "u2", "Bo\nBo", 3],
+    [6, "u3", "", 1],
+  ]);
+  assert.equal(read.rows[0].get("no such column"), "");
+});
+
+Deno.test("rows: a file the parser cannot read on is a CsvFileError naming the line", async () => {
+  await assert.rejects(readAll('sourcedId,givenName\nu1,Ann\nu2,"Bo\n'), (e) => {
+    assert.ok(e instanceof CsvFileError);
+    assert.ok(e.line >= 3, `line ${e.line}`);
+    return true;
+  });
+});
+
+Deno.test("slicer: lets the event loop run, and calls `between`, only once SLICE_MS have passed", async () => {
+  let between = 0;
+  const slice = slicer(() => {
+    between++;
+    return Promise.resolve();
+  });
+  await slice();
+  assert.equal(between, 0, "no pause right away");
+  const until = performance.now() + SLICE_MS + 5;
+  while (performance.now() < until) { /* busy, as parsing is */ }
+  let timerRan = false;
+  setTimeout(() => (timerRan = true), 0);
+  await slice();
+  assert.equal(between, 1);
+  assert.ok(timerRan, "a timer due meanwhile ran inside the slice");
+  await slice();
+  assert.equal(between, 1, "the clock starts again after a pause");
 });
