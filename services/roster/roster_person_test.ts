@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import { mergePerson, recordBytes, rosterHash } from "./roster_person.ts";
 
 Deno.test("mergePerson keeps STOP only for the same number and takes preferences by device place", () => {
-  const current = {
+  const roster = {
     id: "g",
     kind: "guardian" as const,
     firstName: "A",
     lastName: "B",
     schoolIds: ["s"],
     studentIds: [],
+  };
+  const current = {
+    ...roster,
     devices: [
       {
         id: "mobile",
@@ -21,14 +24,6 @@ Deno.test("mergePerson keeps STOP only for the same number and takes preferences
         textOptOutAt: "2026-11-01T00:00:00.000Z",
       },
     ],
-  };
-  const roster = {
-    id: "g",
-    kind: "guardian" as const,
-    firstName: "A",
-    lastName: "B",
-    schoolIds: ["s"],
-    studentIds: [],
   };
   const same = mergePerson(current, { ...roster, mobile: "+16125550101" });
   assert.equal(same.devices[0].textOptOutAt, "2026-11-01T00:00:00.000Z");
