@@ -9,7 +9,14 @@ import { type Errors, refusedForRights } from "../services/compose/errors.ts";
 import { RecipientsForm, type Step, STEPS } from "../services/compose/forms.ts";
 import { newDraft } from "../services/compose/new_message.ts";
 import { stepExtras } from "../services/compose/step_extras.ts";
-import { absorbStep, checkStep, shownErrors, type StepBody, usableCalendars } from "../services/compose/steps.ts";
+import {
+  absorbStep,
+  checkStep,
+  shownErrors,
+  type StepBody,
+  usableCalendars,
+  type WizardContext,
+} from "../services/compose/steps.ts";
 import { type Draft, getDraft, putDraft } from "../services/store/drafts.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
@@ -17,10 +24,14 @@ import { page, problem } from "./render.tsx";
 
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
 
+function wizardContext(c: Ctx): WizardContext {
+  return { db: c.var.deps.db, user: currentUser(c), district: c.var.district, now: c.var.deps.clock.now() };
+}
+
 async function renderStep(c: Ctx, draft: Draft, step: Step, errors: Errors = {}, status = 200) {
-  const { db, clock } = c.var.deps;
+  const { db } = c.var.deps;
   const user = currentUser(c);
-  const extras = await stepExtras(db, user, c.var.district, draft, step, clock.now());
+  const extras = await stepExtras(wizardContext(c), draft, step);
   const title = draft.base ? "Edit Message" : "New Message";
   return page(
     c,
@@ -86,7 +97,7 @@ export const composeRoutes = new Hono<AppEnv>()
     }
     const forward = go === "commit" || STEPS.indexOf(go as Step) > STEPS.indexOf(step);
     if (forward) {
-      const errors = await checkStep(db, user, c.var.district, draft, step, clock.now());
+      const errors = await checkStep(wizardContext(c), draft, step);
       if (Object.keys(errors).length) return renderStep(c, draft, step, errors, refusedForRights(errors) ? 403 : 400);
     }
     if (go === "commit") {

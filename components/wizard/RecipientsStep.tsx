@@ -1,7 +1,7 @@
 /** Step 1, Recipients: calendar, recipient types, grades, individual people, and who this reaches. */
 import { RECIPIENT_TYPE_LABEL, RECIPIENT_TYPES } from "../../services/model.ts";
 import { RecipientSummary } from "../Details.tsx";
-import { FieldError, Fieldset } from "./fields.tsx";
+import { Checkbox, FieldError, Fieldset } from "./fields.tsx";
 import type { WizardProps } from "./props.ts";
 
 const GRADES = ["K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
@@ -23,19 +23,19 @@ export function RecipientsStep({ draft, user, errors, calendars, preview, found 
       <FieldError errors={errors} name="calendarId" />
       <Fieldset legend="Recipient types" errors={errors} name="types">
         {RECIPIENT_TYPES.filter((t) => user.rights.recipientTypes.includes(t)).map((t) => (
-          <label key={t} class="check">
-            <input type="checkbox" name="types" value={t} checked={r.types.includes(t)} />
-            {RECIPIENT_TYPE_LABEL[t]}
-          </label>
+          <Checkbox key={t} name="types" value={t} checked={r.types.includes(t)} label={RECIPIENT_TYPE_LABEL[t]} />
         ))}
       </Fieldset>
       <Fieldset legend="Grades (none ticked: every grade)" errors={errors} name="grades">
         <div class="grid-checks">
           {GRADES.map((g) => (
-            <label key={g} class="check">
-              <input type="checkbox" name="grades" value={g} checked={r.grades.includes(g)} />
-              {g === "K" ? "K" : `Grade ${g}`}
-            </label>
+            <Checkbox
+              key={g}
+              name="grades"
+              value={g}
+              checked={r.grades.includes(g)}
+              label={g === "K" ? "K" : `Grade ${g}`}
+            />
           ))}
         </div>
       </Fieldset>
@@ -46,10 +46,13 @@ export function RecipientsStep({ draft, user, errors, calendars, preview, found 
       {user.rights.recipientTypes.includes("individuals") && (
         <Fieldset legend="Individual people" errors={errors} name="personIds">
           {chosen.map((p) => (
-            <label key={p.id} class="check">
-              <input type="checkbox" name="personIds" value={p.id} checked />
-              {`${p.firstName} ${p.lastName} (${p.kind})`}
-            </label>
+            <Checkbox
+              key={p.id}
+              name="personIds"
+              value={p.id}
+              checked
+              label={`${p.firstName} ${p.lastName} (${p.kind})`}
+            />
           ))}
           <label>
             Find by name
@@ -59,10 +62,12 @@ export function RecipientsStep({ draft, user, errors, calendars, preview, found 
           {found.filter((p) =>
             !r.personIds.includes(p.id)
           ).map((p) => (
-            <label key={p.id} class="check">
-              <input type="checkbox" name="personIds" value={p.id} />
-              {`${p.firstName} ${p.lastName} (${p.kind}${p.grade ? `, grade ${p.grade}` : ""})`}
-            </label>
+            <Checkbox
+              key={p.id}
+              name="personIds"
+              value={p.id}
+              label={`${p.firstName} ${p.lastName} (${p.kind}${p.grade ? `, grade ${p.grade}` : ""})`}
+            />
           ))}
         </Fieldset>
       )}

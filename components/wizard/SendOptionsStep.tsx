@@ -2,7 +2,7 @@
 import { WEEKDAY_LABEL, WEEKDAYS } from "../../services/compose/forms.ts";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, MODE_LABEL, MODES } from "../../services/model.ts";
 import { formatInstant } from "../../services/time.ts";
-import { FieldError, Fieldset, LabeledInput } from "./fields.tsx";
+import { Checkbox, FieldError, Fieldset, LabeledInput } from "./fields.tsx";
 import type { WizardProps } from "./props.ts";
 
 export function SendOptionsStep({ draft, user, errors, timeZone, upcoming, patternText }: WizardProps) {
@@ -22,10 +22,7 @@ export function SendOptionsStep({ draft, user, errors, timeZone, upcoming, patte
       </Fieldset>
       <Fieldset legend="Delivery modes" errors={errors} name="modes">
         {MODES.filter((m) => user.rights.modes.includes(m)).map((m) => (
-          <label key={m} class="check">
-            <input type="checkbox" name="modes" value={m} checked={s.modes.includes(m)} />
-            {MODE_LABEL[m]}
-          </label>
+          <Checkbox key={m} name="modes" value={m} checked={s.modes.includes(m)} label={MODE_LABEL[m]} />
         ))}
       </Fieldset>
       <Fieldset legend={`When (${timeZone})`} errors={errors} name="when">
@@ -66,10 +63,7 @@ export function SendOptionsStep({ draft, user, errors, timeZone, upcoming, patte
         <FieldError errors={errors} name="interval" />
         <Fieldset legend="Weekly on" errors={errors} name="weekdays">
           {WEEKDAYS.map((d) => (
-            <label key={d} class="check">
-              <input type="checkbox" name="weekdays" value={d} checked={s.weekdays.includes(d)} />
-              {WEEKDAY_LABEL[d]}
-            </label>
+            <Checkbox key={d} name="weekdays" value={d} checked={s.weekdays.includes(d)} label={WEEKDAY_LABEL[d]} />
           ))}
         </Fieldset>
         <Fieldset legend="Monthly on" errors={errors} name="monthDay">

@@ -38,3 +38,14 @@ export function LabeledInput(
     </>
   );
 }
+
+export function Checkbox(
+  { name, value, checked, label }: { name: string; value: string; checked?: boolean; label: string },
+) {
+  return (
+    <label class="check">
+      <input type="checkbox" name={name} value={value} checked={checked} />
+      {label}
+    </label>
+  );
+}

@@ -1,4 +1,4 @@
-/** A step's refusals, by field; those for want of a tool right are told apart so the route can answer 403. */
+/** A step's refusals, by field, as the wizard shows them beside each field and summed up above the form. */
 export type Errors = Record<string, string>;
 
 /** Every refusal for want of a tool right starts so; the route answers those with 403. */

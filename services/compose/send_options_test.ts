@@ -5,7 +5,7 @@ import { occurrences } from "../recurrence.ts";
 import { toWall } from "../time.ts";
 import { refusedForRights } from "./errors.ts";
 import { ContentForm, SendForm } from "./forms.ts";
-import { buildSendOptions } from "./send_options.ts";
+import { buildSendOptions, sendFromSchedule } from "./send_options.ts";
 
 const district: District = {
   id: "d",
@@ -108,4 +108,34 @@ Deno.test("rights are enforced on the server and marked as such", () => {
   const bad = build({ date: "tomorrow" });
   assert.ok("errors" in bad);
   assert.equal(refusedForRights(bad.errors), false);
+});
+
+Deno.test("Edit Message reads a schedule back as the Send Options that build it again", () => {
+  for (
+    const fields of [
+      { modes: ["email", "text"], time_text: "18:30" },
+      {
+        repeat: "weekly",
+        weekdays: ["MO", "FR"],
+        interval: "2",
+        ends: "date",
+        endDate: "2027-06-01",
+        skipDates: "2026-12-25",
+      },
+      { repeat: "monthly", monthlyBy: "day", monthDay: "last", ends: "count", count: "10" },
+      { repeat: "monthly", monthlyBy: "weekday", nth: "-1", nthWeekday: "FR", ends: "count", count: "3" },
+    ]
+  ) {
+    const first = build(fields);
+    assert.ok(!("errors" in first), JSON.stringify(first));
+    const again = buildSendOptions(
+      sendFromSchedule(first.schedule, first.type, first.modes),
+      content,
+      admin,
+      district,
+      null,
+      NOW,
+    );
+    assert.deepEqual(again, first);
+  }
 });

@@ -14,7 +14,7 @@ import { getPerson, listPeopleInSchool } from "../store/people.ts";
 import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
 import { RecipientsForm, type Step } from "./forms.ts";
 import { buildSendOptions } from "./send_options.ts";
-import { usableCalendar } from "./steps.ts";
+import { usableCalendar, type WizardContext } from "./steps.ts";
 
 export interface MergeSample {
   name: string;
@@ -33,12 +33,9 @@ export interface StepExtras {
 
 /** Everything a step needs besides the draft. */
 export async function stepExtras(
-  db: Db,
-  user: User,
-  district: District,
+  { db, user, district, now }: WizardContext,
   draft: Draft,
   step: Step,
-  now: number,
 ): Promise<StepExtras> {
   const usable = await usableCalendar(db, user, draft);
   if (step === "recipients") return recipientsShown(db, draft, usable);

@@ -16,6 +16,14 @@ import { ContentForm, cutFields, RecipientsForm, SendForm, type Step } from "./f
 import { checkIndividuals, checkRecipients } from "./recipients_step.ts";
 import { buildSendOptions } from "./send_options.ts";
 
+/** Who is at the wizard, in which district, and when: what a step's checks and extras depend on. */
+export interface WizardContext {
+  db: Db;
+  user: User;
+  district: District;
+  now: number;
+}
+
 /** A step's posted form, files included. */
 export type StepBody = Record<string, string | File | (string | File)[]>;
 
@@ -64,12 +72,9 @@ export async function absorbStep(db: Db, draft: Draft, step: Step, body: StepBod
 
 /** A step's rules, before the wizard moves forward from it. */
 export async function checkStep(
-  db: Db,
-  user: User,
-  district: District,
+  { db, user, district, now }: WizardContext,
   draft: Draft,
   step: Step,
-  now: number,
 ): Promise<Errors> {
   const calendar = draft.recipients.calendarId ? await getCalendar(db, draft.recipients.calendarId) : null;
   if (step === "recipients") return checkRecipients(db, draft.recipients, user, calendar);
