@@ -1,198 +1,60 @@
+/** New Message, Edit Message (the three-step wizard, its Send / Update) and Cancel Message / Cancel Series. */
 import { Hono } from "hono";
-import { Wizard, type WizardProps } from "../components/Wizard.tsx";
+import { Wizard } from "../components/wizard/Wizard.tsx";
 import { ConfirmPage } from "../components/Confirm.tsx";
-import { checkUploads } from "../services/attachments.ts";
+import { cancelableMessage, cancelScheduled } from "../services/compose/cancel_series.ts";
+import { commitDraft, EditConflict } from "../services/compose/commit.ts";
+import { editDraft } from "../services/compose/edit_message.ts";
+import { type Errors, refusedForRights } from "../services/compose/errors.ts";
+import { RecipientsForm, type Step, STEPS } from "../services/compose/forms.ts";
+import { newDraft } from "../services/compose/new_message.ts";
+import { stepExtras } from "../services/compose/step_extras.ts";
 import {
-  buildSendOptions,
-  cancelScheduled,
-  checkContent,
-  checkIndividuals,
-  checkRecipients,
-  commitDraft,
-  ContentForm,
-  cutFields,
-  type Draft,
-  EditConflict,
-  editDraft,
-  type Errors,
-  getDraft,
-  htmlToText,
-  newDraft,
-  putDraft,
-  RecipientsForm,
-  refusedForRights,
-  sanitizeEmailHtml,
-  SendForm,
-  type Step,
-  STEPS,
-} from "../services/compose.ts";
-import { MERGE_FIELDS, MergeFieldError, renderMerge } from "../services/merge.ts";
-import { type Calendar, MessageType, type Person } from "../services/model.ts";
-import { chosenIndividuals, previewRecipients, resolveRecipients } from "../services/recipients.ts";
-import { describeSchedule, occurrences } from "../services/recurrence.ts";
-import { maySeeMessage, mayUseCalendar } from "../services/rights.ts";
-import { saveAttachmentBytes } from "../services/store/attachments.ts";
-import { getCalendar, listCalendars, listSchools } from "../services/store/district.ts";
-import { getMessage } from "../services/store/messages.ts";
-import { getPerson, listPeopleInSchool } from "../services/store/people.ts";
+  absorbStep,
+  checkStep,
+  shownErrors,
+  type StepBody,
+  usableCalendars,
+  type WizardContext,
+} from "../services/compose/steps.ts";
+import { type Draft, getDraft, putDraft } from "../services/store/drafts.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
 import { page, problem } from "./render.tsx";
 
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
-type Body = Record<string, string | File | (string | File)[]>;
 
-async function calendarsFor(c: Ctx): Promise<Calendar[]> {
-  const user = currentUser(c);
-  return (await listCalendars(c.var.deps.db)).filter((cal) => mayUseCalendar(user, cal.id));
-}
-
-/** The draft's calendar, if the user may use it. */
-async function usableCalendar(c: Ctx, draft: Draft): Promise<Calendar | null> {
-  const calendar = draft.recipients.calendarId ? await getCalendar(c.var.deps.db, draft.recipients.calendarId) : null;
-  return calendar && mayUseCalendar(currentUser(c), calendar.id) ? calendar : null;
-}
-
-/** Find, the preview and a reload say so too when a chosen person is refused, not only Next. */
-async function shownErrors(c: Ctx, draft: Draft, step: Step): Promise<Errors> {
-  if (step !== "recipients") return {};
-  return checkIndividuals(c.var.deps.db, draft.recipients, await usableCalendar(c, draft));
-}
-
-/** Everything a step needs besides the draft: preview, found people, a merge sample, next dates. */
-async function stepExtras(c: Ctx, draft: Draft, step: Step): Promise<Partial<WizardProps>> {
-  const { db, clock } = c.var.deps;
-  const district = c.var.district;
-  const usable = await usableCalendar(c, draft);
-  if (step === "recipients") {
-    const recipients = { ...draft.recipients, types: draft.recipients.types.filter((t) => t !== "") };
-    const selection = RecipientsForm.parse(recipients);
-    const preview = usable && selection.types.length
-      ? await previewRecipients(db, {
-        recipients: { ...selection, types: selection.types as never },
-        modes: ["inbox", "email", "text", "voice"],
-        // Typed in step 3 and not yet checked: "constructor" would index a device's prototype.
-        type: MessageType.safeParse(draft.send.type).data ?? "general",
-      }, usable)
-      : null;
-    const chosen = usable ? (await chosenIndividuals(db, draft.recipients.personIds, usable)).people : [];
-    let found: Person[] = [];
-    const needle = draft.recipients.find.trim().toLowerCase();
-    if (usable && needle.length >= 2) {
-      for (const kind of ["student", "guardian", "staff"] as const) {
-        for (const p of await listPeopleInSchool(db, usable.schoolId, kind)) {
-          if (`${p.firstName} ${p.lastName}`.toLowerCase().includes(needle)) found.push(p);
-        }
-      }
-      found = found.slice(0, 25);
-    }
-    return { preview, chosen, found };
-  }
-  if (step === "content" && usable) {
-    const { recipients } = await resolveRecipients(db, {
-      recipients: { ...draft.recipients, types: draft.recipients.types as never },
-    }, usable);
-    const sample = recipients[0];
-    if (!sample) return { mergeSample: null };
-    const students = sample.person.kind === "student"
-      ? [sample.person]
-      : (await Promise.all(sample.studentIds.map((id) => getPerson(db, id)))).flatMap((p) => (p ? [p.value] : []));
-    const school = (await listSchools(db)).find((s) => s.id === usable.schoolId) ?? { id: usable.schoolId, name: "" };
-    const fields: Record<string, string> = {};
-    for (const [f, def] of MERGE_FIELDS) {
-      if (!def.needsStudent || students.length) {
-        fields[f] = def.value({ recipient: sample.person, students, school, district });
-      }
-    }
-    const ctx = { recipient: sample.person, students, school, district };
-    const rendered: Record<string, string> = {};
-    const texts = {
-      ...draft.content,
-      emailText: draft.content.emailText.trim() || htmlToText(sanitizeEmailHtml(draft.content.emailHtml)),
-    };
-    for (const f of ["subject", "emailText", "text", "voice", "inbox"] as const) {
-      if (!texts[f].trim()) continue;
-      try {
-        rendered[f] = renderMerge(texts[f], ctx);
-      } catch (e) {
-        if (!(e instanceof MergeFieldError)) throw e;
-        rendered[f] = `Cannot be filled: {{${e.field}}}`;
-      }
-    }
-    return { mergeSample: { name: `${sample.person.firstName} ${sample.person.lastName}`, fields, rendered } };
-  }
-  if (step === "send") {
-    const built = buildSendOptions(draft.send, draft.content, currentUser(c), district, usable, clock.now());
-    if ("errors" in built) return {};
-    return {
-      upcoming: occurrences(built.schedule, {
-        from: clock.now(),
-        limit: 5,
-        timeZone: district.timeZone,
-        calendar: usable ?? undefined,
-        includeSkipped: true,
-      }),
-      patternText: built.sendNow ? "Sends as soon as you press Send." : describeSchedule(built.schedule),
-    };
-  }
-  return {};
+function wizardContext(c: Ctx): WizardContext {
+  return { db: c.var.deps.db, user: currentUser(c), district: c.var.district, now: c.var.deps.clock.now() };
 }
 
 async function renderStep(c: Ctx, draft: Draft, step: Step, errors: Errors = {}, status = 200) {
-  const props: WizardProps = {
-    draft,
-    step,
-    user: currentUser(c),
-    csrf: c.var.csrf,
-    errors,
-    calendars: await calendarsFor(c),
-    timeZone: c.var.district.timeZone,
-    ...(await stepExtras(c, draft, step)),
-  };
-  const title = draft.base ? "Edit Message" : "New Message";
-  return page(c, title, <Wizard {...props} />, { status: status as 200 });
-}
-
-/** Stores the posted fields of a step into the draft, exactly as typed. */
-async function absorb(c: Ctx, draft: Draft, step: Step, body: Body): Promise<Errors> {
-  if (step === "recipients") {
-    draft.recipients = RecipientsForm.parse(body);
-    return cutFields(body, draft.recipients);
-  }
-  if (step === "send") {
-    draft.send = SendForm.parse(body);
-    return cutFields(body, draft.send);
-  }
-  draft.content = ContentForm.parse(body);
-  const cut = cutFields(body, draft.content);
-  if (Object.keys(cut).length) return cut;
-  const remove = new Set([body.remove ?? []].flat().map(String));
-  draft.attachments = draft.attachments.filter((a) => !remove.has(a.id));
-  const files = [body.files ?? []].flat().filter((f): f is File => f instanceof File && f.name !== "");
-  if (files.length === 0) return {};
-  const checked = checkUploads(draft.attachments, files);
-  if ("problem" in checked) return { attachments: checked.problem };
-  for (const [i, a] of checked.accepted.entries()) {
-    await saveAttachmentBytes(c.var.deps.db, draft.messageId, a, new Uint8Array(await files[i].arrayBuffer()));
-  }
-  draft.attachments.push(...checked.accepted);
-  return {};
-}
-
-async function checkStep(c: Ctx, draft: Draft, step: Step): Promise<Errors> {
-  const { db, clock } = c.var.deps;
+  const { db } = c.var.deps;
   const user = currentUser(c);
-  const calendar = draft.recipients.calendarId ? await getCalendar(db, draft.recipients.calendarId) : null;
-  if (step === "recipients") return checkRecipients(db, draft.recipients, user, calendar);
-  if (step === "content") return checkContent(draft.content, draft.recipients);
-  const built = buildSendOptions(draft.send, draft.content, user, c.var.district, calendar, clock.now());
-  return "errors" in built ? built.errors : {};
+  const extras = await stepExtras(wizardContext(c), draft, step);
+  const title = draft.base ? "Edit Message" : "New Message";
+  return page(
+    c,
+    title,
+    <Wizard
+      draft={draft}
+      step={step}
+      user={user}
+      csrf={c.var.csrf}
+      errors={errors}
+      calendars={await usableCalendars(db, user)}
+      timeZone={c.var.district.timeZone}
+      {...extras}
+    />,
+    { status: status as 200 },
+  );
 }
 
 export const composeRoutes = new Hono<AppEnv>()
   .post("/messages/new", async (c) => {
     const { db, clock } = c.var.deps;
-    const draft = await newDraft(db, currentUser(c), await calendarsFor(c), c.var.district, clock.now());
+    const user = currentUser(c);
+    const draft = await newDraft(db, user, await usableCalendars(db, user), c.var.district, clock.now());
     return c.redirect(`/compose/${draft.id}/recipients`, 303);
   })
   .get("/messages/:id/edit", async (c) => {
@@ -206,13 +68,13 @@ export const composeRoutes = new Hono<AppEnv>()
     const { draft: id, step } = c.req.param();
     const draft = await getDraft(c.var.deps.db, currentUser(c), id);
     if (!draft || !STEPS.includes(step as Step)) return draftGone(c);
-    return renderStep(c, draft, step as Step, await shownErrors(c, draft, step as Step));
+    return renderStep(c, draft, step as Step, await shownErrors(c.var.deps.db, currentUser(c), draft, step as Step));
   })
   .post("/compose/:draft/preview", async (c) => {
     const draft = await getDraft(c.var.deps.db, currentUser(c), c.req.param("draft"));
     if (!draft) return draftGone(c);
     draft.recipients = RecipientsForm.parse(await c.req.parseBody({ all: true }));
-    const errors = await shownErrors(c, draft, "recipients");
+    const errors = await shownErrors(c.var.deps.db, currentUser(c), draft, "recipients");
     return renderStep(c, draft, "recipients", errors, Object.keys(errors).length ? 400 : 200);
   })
   .post("/compose/:draft/:step", async (c) => {
@@ -222,20 +84,20 @@ export const composeRoutes = new Hono<AppEnv>()
     const draft = await getDraft(db, user, id);
     if (!draft || !STEPS.includes(raw as Step)) return draftGone(c);
     const step = raw as Step;
-    const body = await c.req.parseBody({ all: true }) as Body;
+    const body = await c.req.parseBody({ all: true }) as StepBody;
     const go = String(body.go ?? "");
-    const absorbErrors = await absorb(c, draft, step, body);
+    const absorbErrors = await absorbStep(db, draft, step, body);
     await putDraft(db, draft);
     if (Object.keys(absorbErrors).length) {
       return renderStep(c, draft, step, absorbErrors, absorbErrors.attachments ? 413 : 400);
     }
     if (go === "preview" || go === "find") {
-      const errors = await shownErrors(c, draft, step);
+      const errors = await shownErrors(db, user, draft, step);
       return renderStep(c, draft, step, errors, Object.keys(errors).length ? 400 : 200);
     }
     const forward = go === "commit" || STEPS.indexOf(go as Step) > STEPS.indexOf(step);
     if (forward) {
-      const errors = await checkStep(c, draft, step);
+      const errors = await checkStep(wizardContext(c), draft, step);
       if (Object.keys(errors).length) return renderStep(c, draft, step, errors, refusedForRights(errors) ? 403 : 400);
     }
     if (go === "commit") {
@@ -262,8 +124,8 @@ export const composeRoutes = new Hono<AppEnv>()
   })
   .get("/messages/:id/cancel", async (c) => {
     const id = c.req.param("id");
-    const message = ID.test(id) ? await getMessage(c.var.deps.db, id) : null;
-    if (!message || !maySeeMessage(currentUser(c), message.value) || message.value.nextAt === null) return notFound(c);
+    const message = ID.test(id) ? await cancelableMessage(c.var.deps.db, currentUser(c), id) : null;
+    if (!message) return notFound(c);
     const series = message.value.schedule.kind === "recurring";
     const what = series ? "Cancel Series" : "Cancel Message";
     return page(
@@ -288,8 +150,8 @@ export const composeRoutes = new Hono<AppEnv>()
     const id = c.req.param("id");
     const { db, clock } = c.var.deps;
     const user = currentUser(c);
-    const message = ID.test(id) ? await getMessage(db, id) : null;
-    if (!message || !maySeeMessage(user, message.value) || message.value.nextAt === null) return notFound(c);
+    const message = ID.test(id) ? await cancelableMessage(db, user, id) : null;
+    if (!message) return notFound(c);
     const body = await c.req.parseBody();
     if (body.confirm !== "yes") {
       return problem(c, 400, "Not canceled", "Nothing was canceled: press Confirm on the cancel page to cancel.");

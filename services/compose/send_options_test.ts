@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
-import { userFixture } from "../tests/support/fixtures.ts";
-import {
-  buildSendOptions,
-  checkContent,
-  ContentForm,
-  htmlToText,
-  RecipientsForm,
-  refusedForRights,
-  sanitizeEmailHtml,
-  SendForm,
-} from "./compose.ts";
-import type { District } from "./model.ts";
-import { toWall } from "./time.ts";
-import { occurrences } from "./recurrence.ts";
+import { userFixture } from "../../tests/support/fixtures.ts";
+import type { District } from "../model.ts";
+import { occurrences } from "../recurrence.ts";
+import { toWall } from "../time.ts";
+import { refusedForRights } from "./errors.ts";
+import { ContentForm, SendForm } from "./forms.ts";
+import { buildSendOptions, sendFromSchedule } from "./send_options.ts";
 
 const district: District = {
   id: "d",
@@ -117,18 +110,32 @@ Deno.test("rights are enforced on the server and marked as such", () => {
   assert.equal(refusedForRights(bad.errors), false);
 });
 
-Deno.test("content: student merge fields need students; HTML is sanitized; a text part is derived", () => {
-  const staffOnly = RecipientsForm.parse({ types: "staff" });
-  const errors = checkContent(ContentForm.parse({ subject: "S", text: "Hi {{student.firstName}}" }), staffOnly);
-  assert.match(errors.text, /student field, but the recipients are staff/);
-  assert.deepEqual(
-    checkContent(ContentForm.parse({ subject: "S", text: "Hi {{recipient.firstName}}" }), staffOnly),
-    {},
-  );
-  assert.match(checkContent(ContentForm.parse({ subject: "S" }), staffOnly).form, /at least one delivery mode/);
-  const html = sanitizeEmailHtml(
-    '<p style="x" onclick="y()">Hi <a href="javascript:alert(1)">x</a> <a href="https://e.org">ok</a></p><img src=x>',
-  );
-  assert.equal(html, '<p>Hi <a>x</a> <a href="https://e.org">ok</a></p>');
-  assert.equal(htmlToText("<p>One &amp; two</p><p>Three<br>four</p>"), "One & two\nThree\nfour");
+Deno.test("Edit Message reads a schedule back as the Send Options that build it again", () => {
+  for (
+    const fields of [
+      { modes: ["email", "text"], time_text: "18:30" },
+      {
+        repeat: "weekly",
+        weekdays: ["MO", "FR"],
+        interval: "2",
+        ends: "date",
+        endDate: "2027-06-01",
+        skipDates: "2026-12-25",
+      },
+      { repeat: "monthly", monthlyBy: "day", monthDay: "last", ends: "count", count: "10" },
+      { repeat: "monthly", monthlyBy: "weekday", nth: "-1", nthWeekday: "FR", ends: "count", count: "3" },
+    ]
+  ) {
+    const first = build(fields);
+    assert.ok(!("errors" in first), JSON.stringify(first));
+    const again = buildSendOptions(
+      sendFromSchedule(first.schedule, first.type, first.modes),
+      content,
+      admin,
+      district,
+      null,
+      NOW,
+    );
+    assert.deepEqual(again, first);
+  }
 });

@@ -1,0 +1,75 @@
+/** New Message and Edit Message: the three steps in one form, with the refusals summed up above it. */
+import { STEP_LABEL, STEPS } from "../../services/compose/forms.ts";
+import { CsrfField } from "../Layout.tsx";
+import { ContentStep } from "./ContentStep.tsx";
+import type { WizardProps } from "./props.ts";
+import { RecipientsStep } from "./RecipientsStep.tsx";
+import { SendOptionsStep } from "./SendOptionsStep.tsx";
+
+export function Wizard(props: WizardProps) {
+  const { draft, step, csrf, errors } = props;
+  const index = STEPS.indexOf(step);
+  const editing = Boolean(draft.base);
+  return (
+    <section class="wizard">
+      <p>
+        <a href={editing ? `/messages/${draft.messageId}` : "/messages"}>
+          {editing ? "← View Details" : "← Upcoming Messages"}
+        </a>
+      </p>
+      <h1>{editing ? `Edit Message: ${draft.content.subject}` : "New Message"}</h1>
+      {editing && (
+        <p class="actions">
+          <a class="button danger" href={`/messages/${draft.messageId}/cancel`}>
+            {draft.recurringAtStart ? "Cancel Series" : "Cancel Message"}
+          </a>
+        </p>
+      )}
+      {Object.keys(errors).length > 0 && (
+        <div class="error-summary" role="alert">
+          <p>Please fix the following:</p>
+          <ul>
+            {Object.entries(errors).map(([k, v]) => <li key={k}>{v}</li>)}
+          </ul>
+        </div>
+      )}
+      <form
+        method="post"
+        action={`/compose/${draft.id}/${step}`}
+        enctype={step === "content" ? "multipart/form-data" : undefined}
+        class="stack wide"
+        novalidate
+      >
+        <CsrfField token={csrf} />
+        {/* Enter in a field submits the form's first button: make that "Next", not a step link. */}
+        <button
+          type="submit"
+          name="go"
+          value={STEPS[index + 1] ?? "preview"}
+          class="visually-hidden"
+          tabIndex={-1}
+          aria-hidden="true"
+        >
+          Next
+        </button>
+        <ol class="steps" aria-label="Steps">
+          {STEPS.map((s, i) => (
+            <li key={s}>
+              <button type="submit" name="go" value={s} class="step" aria-current={s === step ? "step" : undefined}>
+                {`${i + 1} ${STEP_LABEL[s]}`}
+              </button>
+            </li>
+          ))}
+        </ol>
+        {step === "recipients" && <RecipientsStep {...props} />}
+        {step === "content" && <ContentStep {...props} />}
+        {step === "send" && <SendOptionsStep {...props} />}
+        <div class="wizard-nav">
+          {index > 0 && <button type="submit" name="go" value={STEPS[index - 1]} class="secondary">Back</button>}
+          {index < STEPS.length - 1 && <button type="submit" name="go" value={STEPS[index + 1]}>Next</button>}
+          {step === "send" && <button type="submit" name="go" value="commit">{editing ? "Update" : "Send"}</button>}
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,16 @@
+import type { Errors } from "../../services/compose/errors.ts";
+import type { Step } from "../../services/compose/forms.ts";
+import type { StepExtras } from "../../services/compose/step_extras.ts";
+import type { Draft } from "../../services/store/drafts.ts";
+import type { Calendar, User } from "../../services/model.ts";
+
+/** Everything a step of the wizard is drawn from: the draft as typed, the refusals, and what the step shows. */
+export interface WizardProps extends StepExtras {
+  draft: Draft;
+  step: Step;
+  user: User;
+  csrf: string;
+  errors: Errors;
+  calendars: Calendar[];
+  timeZone: string;
+}

@@ -1,0 +1,49 @@
+/** What an Edit Message changed, field by field, in words, for the audit and View Details' history. */
+import {
+  type AuditEntry,
+  type Message,
+  MESSAGE_TYPE_LABEL,
+  type Mode,
+  MODE_LABEL,
+  RECIPIENT_TYPE_LABEL,
+  type Schedule,
+} from "../model.ts";
+import { describeSchedule } from "../recurrence.ts";
+import { CONTENT_FIELDS, CONTENT_LABEL } from "./forms.ts";
+
+function describeRecipients(r: Message["recipients"]): string {
+  const parts = r.types.map((t) => RECIPIENT_TYPE_LABEL[t]);
+  if (r.grades.length) parts.push(`grades ${r.grades.join(", ")}`);
+  if (r.personIds.length) parts.push(`${r.personIds.length} individual(s)`);
+  if (r.types.includes("guardians")) parts.push(r.oneCopyPerGuardian ? "one copy per guardian" : "a copy per student");
+  return parts.join("; ");
+}
+
+/** What changed, field by field, for the audit and View Details' history. */
+export function diffMessages(before: Message, after: Message): AuditEntry["changes"] {
+  const changes: AuditEntry["changes"] = [];
+  const add = (field: string, a: string, b: string) => {
+    if (a !== b) changes.push({ field, before: a, after: b });
+  };
+  add("Subject", before.subject, after.subject);
+  add("Message type", MESSAGE_TYPE_LABEL[before.type], MESSAGE_TYPE_LABEL[after.type]);
+  add(
+    "Delivery modes",
+    before.modes.map((m) => MODE_LABEL[m]).join(", "),
+    after.modes.map((m) => MODE_LABEL[m]).join(", "),
+  );
+  add("Calendar", before.calendarId, after.calendarId);
+  add("Recipients", describeRecipients(before.recipients), describeRecipients(after.recipients));
+  const when = (s: Schedule) =>
+    `${describeSchedule(s)} ${s.kind === "once" ? s.date : `starting ${s.startDate}`} at ${
+      Object.entries(s.times).map(([m, t]) => `${MODE_LABEL[m as Mode]} ${t}`).join(", ")
+    }${s.kind === "recurring" && s.skipDates.length ? `; skipping ${s.skipDates.join(", ")}` : ""}`;
+  add("Schedule", when(before.schedule), when(after.schedule));
+  for (const f of CONTENT_FIELDS) {
+    if (before.content[f] !== after.content[f]) {
+      changes.push({ field: CONTENT_LABEL[f], before: before.content[f], after: after.content[f] });
+    }
+  }
+  add("Attachments", before.attachments.map((a) => a.name).join(", "), after.attachments.map((a) => a.name).join(", "));
+  return changes;
+}

@@ -1,0 +1,126 @@
+/**
+ * What each step shows beside its form: Recipients the preview, the chosen
+ * and the found people; Content a merge sample; Send Options the next
+ * deliveries.
+ */
+import { MERGE_FIELDS, MergeFieldError, renderMerge } from "../merge.ts";
+import { type Calendar, type District, MessageType, type Person, type User } from "../model.ts";
+import { chosenIndividuals, previewRecipients, type RecipientPreview, resolveRecipients } from "../recipients.ts";
+import { describeSchedule, type Occurrence, occurrences } from "../recurrence.ts";
+import type { Draft } from "../store/drafts.ts";
+import type { Db } from "../store/kv.ts";
+import { listSchools } from "../store/district.ts";
+import { getPerson, listPeopleInSchool } from "../store/people.ts";
+import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
+import { RecipientsForm, type Step } from "./forms.ts";
+import { buildSendOptions } from "./send_options.ts";
+import { usableCalendar, type WizardContext } from "./steps.ts";
+
+export interface MergeSample {
+  name: string;
+  fields: Record<string, string>;
+  rendered: Record<string, string>;
+}
+
+export interface StepExtras {
+  preview?: RecipientPreview | null;
+  found?: Person[];
+  chosen?: Person[];
+  mergeSample?: MergeSample | null;
+  upcoming?: Occurrence[];
+  patternText?: string;
+}
+
+/** Everything a step needs besides the draft. */
+export async function stepExtras(
+  { db, user, district, now }: WizardContext,
+  draft: Draft,
+  step: Step,
+): Promise<StepExtras> {
+  const usable = await usableCalendar(db, user, draft);
+  if (step === "recipients") return recipientsShown(db, draft, usable);
+  if (step === "content" && usable) return { mergeSample: await mergeSample(db, district, draft, usable) };
+  if (step === "send") return nextDeliveries(user, district, draft, usable, now);
+  return {};
+}
+
+async function recipientsShown(db: Db, draft: Draft, usable: Calendar | null): Promise<StepExtras> {
+  const recipients = { ...draft.recipients, types: draft.recipients.types.filter((t) => t !== "") };
+  const selection = RecipientsForm.parse(recipients);
+  const preview = usable && selection.types.length
+    ? await previewRecipients(db, {
+      recipients: { ...selection, types: selection.types as never },
+      modes: ["inbox", "email", "text", "voice"],
+      // Typed in step 3 and not yet checked: "constructor" would index a device's prototype.
+      type: MessageType.safeParse(draft.send.type).data ?? "general",
+    }, usable)
+    : null;
+  const chosen = usable ? (await chosenIndividuals(db, draft.recipients.personIds, usable)).people : [];
+  let found: Person[] = [];
+  const needle = draft.recipients.find.trim().toLowerCase();
+  if (usable && needle.length >= 2) {
+    for (const kind of ["student", "guardian", "staff"] as const) {
+      for (const p of await listPeopleInSchool(db, usable.schoolId, kind)) {
+        if (`${p.firstName} ${p.lastName}`.toLowerCase().includes(needle)) found.push(p);
+      }
+    }
+    found = found.slice(0, 25);
+  }
+  return { preview, chosen, found };
+}
+
+/** The content as the first recipient would get it, with each merge field's value for them. */
+async function mergeSample(db: Db, district: District, draft: Draft, usable: Calendar): Promise<MergeSample | null> {
+  const { recipients } = await resolveRecipients(db, {
+    recipients: { ...draft.recipients, types: draft.recipients.types as never },
+  }, usable);
+  const sample = recipients[0];
+  if (!sample) return null;
+  const students = sample.person.kind === "student"
+    ? [sample.person]
+    : (await Promise.all(sample.studentIds.map((id) => getPerson(db, id)))).flatMap((p) => (p ? [p.value] : []));
+  const school = (await listSchools(db)).find((s) => s.id === usable.schoolId) ?? { id: usable.schoolId, name: "" };
+  const fields: Record<string, string> = {};
+  for (const [f, def] of MERGE_FIELDS) {
+    if (!def.needsStudent || students.length) {
+      fields[f] = def.value({ recipient: sample.person, students, school, district });
+    }
+  }
+  const ctx = { recipient: sample.person, students, school, district };
+  const rendered: Record<string, string> = {};
+  const texts = {
+    ...draft.content,
+    emailText: draft.content.emailText.trim() || htmlToText(sanitizeEmailHtml(draft.content.emailHtml)),
+  };
+  for (const f of ["subject", "emailText", "text", "voice", "inbox"] as const) {
+    if (!texts[f].trim()) continue;
+    try {
+      rendered[f] = renderMerge(texts[f], ctx);
+    } catch (e) {
+      if (!(e instanceof MergeFieldError)) throw e;
+      rendered[f] = `Cannot be filled: {{${e.field}}}`;
+    }
+  }
+  return { name: `${sample.person.firstName} ${sample.person.lastName}`, fields, rendered };
+}
+
+function nextDeliveries(
+  user: User,
+  district: District,
+  draft: Draft,
+  usable: Calendar | null,
+  now: number,
+): StepExtras {
+  const built = buildSendOptions(draft.send, draft.content, user, district, usable, now);
+  if ("errors" in built) return {};
+  return {
+    upcoming: occurrences(built.schedule, {
+      from: now,
+      limit: 5,
+      timeZone: district.timeZone,
+      calendar: usable ?? undefined,
+      includeSkipped: true,
+    }),
+    patternText: built.sendNow ? "Sends as soon as you press Send." : describeSchedule(built.schedule),
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Drafts of New Message and Edit Message: the wizard's forms as typed, kept
+ * in KV for a day and only ever shown to the user who started them.
+ */
+import { z } from "zod";
+import { ContentForm, RecipientsForm, SendForm } from "../compose/forms.ts";
+import { Attachment, type User } from "../model.ts";
+import { type Db, getEntity } from "./kv.ts";
+
+export const Draft = z.object({
+  id: z.string(),
+  ownerId: z.string(),
+  messageId: z.string(),
+  /** Set when editing: the version the edit started from. */
+  base: z.object({ versionstamp: z.string(), modifiedBy: z.string(), modifiedAt: z.string() }).optional(),
+  recurringAtStart: z.boolean().default(false),
+  recipients: RecipientsForm,
+  content: ContentForm,
+  attachments: z.array(Attachment),
+  send: SendForm,
+  createdAt: z.number(),
+});
+export type Draft = z.infer<typeof Draft>;
+
+export const DRAFT_TTL_MS = 24 * 60 * 60 * 1000;
+const draftKey = (db: Db, id: string): Deno.KvKey => [db.districtId, "draft", id];
+
+/** The user's own draft, or null: an expired draft and someone else's look the same. */
+export async function getDraft(db: Db, user: User, id: string): Promise<Draft | null> {
+  if (!/^[0-9A-Z]{12}$/.test(id)) return null;
+  const draft = await getEntity(db, Draft, draftKey(db, id));
+  return draft && draft.value.ownerId === user.id ? draft.value : null;
+}
+
+export async function putDraft(db: Db, draft: Draft): Promise<void> {
+  await db.kv.set(draftKey(db, draft.id), Draft.parse(draft), { expireIn: DRAFT_TTL_MS });
+}
+
+export async function deleteDraft(db: Db, id: string): Promise<void> {
+  await db.kv.delete(draftKey(db, id));
+}
