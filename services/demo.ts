@@ -6,7 +6,18 @@
  */
 import { hashPassword } from "./auth.ts";
 import { ADMIN_RIGHTS } from "./rights.ts";
-import type { Attachment, Calendar, District, Message, Run, ToolRights, User } from "./model.ts";
+import {
+  type Attachment,
+  type Calendar,
+  DELIVERY_RESULTS,
+  type District,
+  type Message,
+  type Mode,
+  type ModeCounts,
+  type Run,
+  type ToolRights,
+  type User,
+} from "./model.ts";
 import { getDistrict, saveCalendar, saveDistrict } from "./store/district.ts";
 import type { Db } from "./store/kv.ts";
 import { saveAttachmentBytes } from "./store/attachments.ts";
@@ -19,8 +30,10 @@ import { runMessageKey, saveRun } from "./store/runs.ts";
 import { started, transition } from "./dispatch/run_status.ts";
 import { setRunCounts } from "./store/deliveries.ts";
 import { createUser } from "./store/users.ts";
-import { computeNextAt } from "./messages.ts";
+import { nextDelivery } from "./recurrence.ts";
 import { addDays, type Clock, toWall } from "./time.ts";
+import { type DemoLogin, type DemoMessage, type DemoSchool, PAST, SCHEDULED } from "./demo/messages.ts";
+import { DEMO_RUNS, type DemoRun } from "./demo/runs.ts";
 
 export const DEMO_ACCOUNTS = [
   {
@@ -228,346 +241,30 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
     users.push(user);
     await createUser(db, user);
   }
-  const [admin, office, teacher, comms] = users;
-  const stamp = (u: User, at: number) => ({
-    userId: u.id,
-    name: u.name,
-    at: new Date(at).toISOString(),
-  });
+  const byLogin = new Map(DEMO_ACCOUNTS.map((a, i) => [a.login as DemoLogin, users[i]]));
+  const stamp = (login: DemoLogin, at: number) => {
+    const u = byLogin.get(login)!;
+    return { userId: u.id, name: u.name, at: new Date(at).toISOString() };
+  };
   const day = (n: number) => addDays(today, n);
-  const calOf = (schoolId: string) => calendars.find((c) => c.schoolId === schoolId)!;
-
-  type Draft =
-    & Omit<
-      Message,
-      "id" | "nextAt" | "created" | "modified" | "attachments" | "content"
-    >
-    & {
-      id: string;
-      by: User;
-      modifiedBy?: User;
-      attach?: boolean;
-      content?: Partial<Message["content"]>;
+  const calOf = (school: DemoSchool) => calendars.find((c) => c.schoolId === school)!;
+  const scheduleOf = (d: DemoMessage): Message["schedule"] => {
+    const s = d.schedule;
+    if (s.kind === "once") return { kind: "once", date: day(s.inDays), times: s.times };
+    return {
+      kind: "recurring",
+      rule: s.rule,
+      startDate: day(s.startInDays),
+      ...(s.untilYearEnd ? { endDate: calOf(d.school).endDate } : {}),
+      times: s.times,
+      skipDates: (s.skipInDays ?? []).map(day),
+      skipNoSchoolDays: s.skipNoSchoolDays,
     };
-  const all = (subject: string, body: string) => ({
-    emailHtml: `<p>${body}</p>`,
-    emailText: body,
-    text: `${subject}: ${body}`.slice(0, 150),
-    voice: `This is Maple Valley School District. ${body}`,
-    inbox: body,
-  });
-  const drafts: Draft[] = [
-    {
-      id: "msg-early-release",
-      type: "general",
-      subject: "Early release Friday",
-      modes: ["email", "text", "voice"],
-      calendarId: lincoln,
-      recipients: {
-        types: ["guardians"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "once",
-        date: day(2),
-        times: { email: "07:30", text: "07:30", voice: "18:00" },
-      },
-      by: office,
-      modifiedBy: admin,
-    },
-    {
-      id: "msg-attendance",
-      type: "general",
-      subject: "Weekly attendance summary",
-      modes: ["inbox", "email"],
-      calendarId: lincoln,
-      recipients: {
-        types: ["guardians"],
-        grades: ["3"],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "recurring",
-        rule: "FREQ=WEEKLY;BYDAY=MO",
-        startDate: day(-20),
-        endDate: calOf("lincoln").endDate,
-        times: { inbox: "07:00", email: "07:00" },
-        skipDates: [],
-        skipNoSchoolDays: true,
-      },
-      by: teacher,
-    },
-    {
-      id: "msg-field-trip",
-      type: "general",
-      subject: "Field trip permission slips due",
-      modes: ["email", "text"],
-      calendarId: lincoln,
-      recipients: {
-        types: ["guardians", "students"],
-        grades: ["4"],
-        personIds: [],
-        oneCopyPerGuardian: false,
-      },
-      schedule: {
-        kind: "once",
-        date: day(5),
-        times: { email: "15:00", text: "15:00" },
-      },
-      by: teacher,
-      attach: true,
-    },
-    {
-      id: "msg-lunch",
-      type: "priority",
-      subject: "Lunch account balance low",
-      modes: ["text", "email"],
-      calendarId: calOf("washington").id,
-      recipients: {
-        types: ["guardians"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "recurring",
-        rule: "FREQ=WEEKLY;BYDAY=MO,TH",
-        startDate: day(-3),
-        times: { text: "16:30", email: "16:30" },
-        skipDates: [day(7)],
-        skipNoSchoolDays: true,
-      },
-      by: admin,
-      modifiedBy: comms,
-    },
-    {
-      id: "msg-concert",
-      type: "general",
-      subject: "Winter concert tickets",
-      modes: ["inbox", "email"],
-      calendarId: calOf("roosevelt").id,
-      recipients: {
-        types: ["students", "guardians"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "once",
-        date: day(9),
-        times: { inbox: "09:00", email: "09:00" },
-      },
-      by: comms,
-      attach: true,
-    },
-    {
-      id: "msg-weather-drill",
-      type: "emergency",
-      subject: "Severe weather drill notice",
-      modes: ["voice", "text", "email"],
-      calendarId: calOf("roosevelt").id,
-      recipients: {
-        types: ["guardians", "staff"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "once",
-        date: day(3),
-        times: { voice: "06:15", text: "06:15", email: "06:15" },
-      },
-      by: admin,
-    },
-    {
-      id: "msg-newsletter",
-      type: "general",
-      subject: "Washington monthly newsletter",
-      modes: ["email", "inbox"],
-      calendarId: calOf("washington").id,
-      recipients: {
-        types: ["guardians", "students", "staff"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "recurring",
-        rule: "FREQ=MONTHLY;BYDAY=+2TU",
-        startDate: day(-40),
-        endDate: calOf("washington").endDate,
-        times: { email: "08:00", inbox: "08:00" },
-        skipDates: [],
-        skipNoSchoolDays: false,
-      },
-      by: comms,
-      modifiedBy: admin,
-      attach: true,
-    },
-    {
-      id: "msg-absence",
-      type: "priority",
-      subject: "Daily absence call",
-      modes: ["voice", "text"],
-      calendarId: calOf("roosevelt").id,
-      recipients: {
-        types: ["guardians"],
-        grades: ["9", "10"],
-        personIds: [],
-        oneCopyPerGuardian: false,
-      },
-      schedule: {
-        kind: "recurring",
-        rule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-        startDate: day(-60),
-        endDate: calOf("roosevelt").endDate,
-        times: { voice: "10:00", text: "10:00" },
-        skipDates: [],
-        skipNoSchoolDays: true,
-      },
-      by: admin,
-    },
-    {
-      id: "msg-staff-meeting",
-      type: "general",
-      subject: "Staff meeting moved to the library",
-      modes: ["email", "inbox"],
-      calendarId: lincoln,
-      recipients: {
-        types: ["staff"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "once",
-        date: day(1),
-        times: { email: "12:00", inbox: "12:00" },
-      },
-      by: office,
-    },
-    {
-      id: "msg-reading-log",
-      type: "general",
-      subject: "Reading log reminder",
-      modes: ["inbox", "text"],
-      calendarId: lincoln,
-      recipients: {
-        types: ["guardians"],
-        grades: ["2"],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "recurring",
-        rule: "FREQ=WEEKLY;BYDAY=TH",
-        startDate: day(1),
-        times: { inbox: "18:30", text: "18:30" },
-        skipDates: [],
-        skipNoSchoolDays: true,
-      },
-      by: teacher,
-      modifiedBy: teacher,
-    },
-  ];
-  // Past one-time messages whose runs are on the In Progress tab.
-  const pastDrafts: Draft[] = [
-    {
-      id: "msg-bus-delay",
-      type: "priority",
-      subject: "Bus 14 running 20 minutes late",
-      modes: ["text", "voice"],
-      calendarId: lincoln,
-      recipients: {
-        types: ["guardians"],
-        grades: ["K", "1"],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "once",
-        date: today,
-        times: { text: "00:00", voice: "00:00" },
-      },
-      by: office,
-    },
-    {
-      id: "msg-picture-day",
-      type: "general",
-      subject: "Picture day retakes",
-      modes: ["email", "inbox"],
-      calendarId: calOf("washington").id,
-      recipients: {
-        types: ["guardians"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "once",
-        date: today,
-        times: { email: "00:00", inbox: "00:00" },
-      },
-      by: comms,
-    },
-    {
-      id: "msg-spelling",
-      type: "general",
-      subject: "Spelling bee results",
-      modes: ["email", "text"],
-      calendarId: lincoln,
-      recipients: {
-        types: ["guardians"],
-        grades: ["5"],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: {
-        kind: "once",
-        date: today,
-        times: { email: "00:00", text: "00:00" },
-      },
-      by: teacher,
-    },
-    {
-      id: "msg-gym",
-      type: "general",
-      subject: "Gym closed for floor refinishing",
-      modes: ["email"],
-      calendarId: calOf("roosevelt").id,
-      recipients: {
-        types: ["students", "staff"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: { kind: "once", date: day(-3), times: { email: "09:00" } },
-      by: admin,
-    },
-    {
-      id: "msg-old-failure",
-      type: "general",
-      subject: "Book fair volunteers",
-      modes: ["email"],
-      calendarId: lincoln,
-      recipients: {
-        types: ["guardians"],
-        grades: [],
-        personIds: [],
-        oneCopyPerGuardian: true,
-      },
-      schedule: { kind: "once", date: day(-10), times: { email: "09:00" } },
-      by: office,
-    },
-  ];
-  const messages: Message[] = [];
-  for (const [i, d] of [...drafts, ...pastDrafts].entries()) {
-    const { by, modifiedBy, attach, content, ...rest } = d;
+  };
+  const messages = new Map<string, Message>();
+  for (const [i, d] of [...SCHEDULED, ...PAST].entries()) {
     const createdAt = now - (30 - i) * 3_600_000 * 7;
-    const attachments: Attachment[] = attach
+    const attachments: Attachment[] = d.attach
       ? [{
         id: `att-${d.id}`,
         name: `${d.subject.toLowerCase().replaceAll(/[^a-z]+/g, "-")}.pdf`,
@@ -575,111 +272,75 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
         size: FLYER.length,
       }]
       : [];
+    const body = `${d.subject}. Details from ${byLogin.get(d.by)!.name}.`;
+    const calendar = calOf(d.school);
+    const schedule = scheduleOf(d);
     const message: Message = {
-      ...rest,
+      id: d.id,
+      type: d.type,
+      subject: d.subject,
+      modes: d.modes,
+      calendarId: calendar.id,
+      recipients: { types: d.to, grades: d.grades ?? [], personIds: [], oneCopyPerGuardian: !d.perStudent },
+      schedule,
       content: {
-        ...all(d.subject, `${d.subject}. Details from ${by.name}.`),
-        ...content,
+        emailHtml: `<p>${body}</p>`,
+        emailText: body,
+        text: `${d.subject}: ${body}`.slice(0, 150),
+        voice: `This is Maple Valley School District. ${body}`,
+        inbox: body,
       },
       attachments,
-      created: stamp(by, createdAt),
-      modified: modifiedBy ? stamp(modifiedBy, createdAt + 5_400_000) : undefined,
-      nextAt: null,
+      created: stamp(d.by, createdAt),
+      modified: d.modifiedBy ? stamp(d.modifiedBy, createdAt + 5_400_000) : undefined,
+      // As the wizard's commit sets it: the next delivery from now, or none for a message in the past.
+      nextAt: nextDelivery(schedule, now, district.timeZone, calendar),
     };
-    const calendar = calendars.find((c) => c.id === message.calendarId)!;
-    message.nextAt = computeNextAt(message, district, calendar, now);
-    for (const a of attachments) {
-      await saveAttachmentBytes(db, message.id, a, FLYER);
-    }
+    for (const a of attachments) await saveAttachmentBytes(db, message.id, a, FLYER);
+    const author = byLogin.get(d.by)!;
     await saveMessage(db, null, message, {
       at: createdAt,
-      userId: by.id,
-      name: by.name,
+      userId: author.id,
+      name: author.name,
       action: "created",
       changes: [],
     });
-    messages.push(message);
+    messages.set(message.id, message);
   }
-
-  const byId = new Map(messages.map((m) => [m.id, m]));
-  const run = (
-    id: string,
-    messageId: string,
-    status: Run["status"],
-    startedAgoMin: number,
-    extra: Partial<Run> = {},
-  ): Run => {
-    const message = byId.get(messageId)!;
-    const startedAt = now - startedAgoMin * 60_000;
-    let r: Run = {
-      id,
-      messageId,
-      occurrenceDate: toWall(startedAt, district.timeZone).date,
-      message: summarize(message),
-      ...started(startedAt),
-      counts: {},
-      startedAt,
-      ...extra,
-    };
-    if (status !== "processing") r = transition(r, status === "failed" ? "failed" : "sending", startedAt + 40_000);
-    if (status === "canceling") r = transition(r, "canceling", startedAt + 90_000, message.created.name);
-    return r;
-  };
-  const runs: Run[] = [
-    run("R7K3Q9XD2M4P", "msg-bus-delay", "sending", 6, {
-      counts: {
-        text: {
-          pending: 4,
-          sent: 11,
-          delivered: 31,
-          failed: 2,
-          canceled: 0,
-          redial: 0,
-        },
-        voice: {
-          pending: 9,
-          sent: 18,
-          delivered: 14,
-          failed: 1,
-          canceled: 0,
-          redial: 5,
-        },
-      },
-    }),
-    run("R2F8W1NB6T0H", "msg-picture-day", "processing", 1),
-    run("R5J0Z3KC8V1Q", "msg-spelling", "canceling", 4, {
-      counts: {
-        email: {
-          pending: 0,
-          sent: 12,
-          delivered: 20,
-          failed: 0,
-          canceled: 9,
-          redial: 0,
-        },
-      },
-    }),
-    run("R9M4T6HA3E7S", "msg-gym", "failed", 3 * 24 * 60, {
-      error: {
-        reason: "The message uses the merge field {{student.homeroom}}, which Messenger does not know. " +
-          "Edit the message to remove it or use {{student.grade}}, then send it again.",
-        stage: "Processing: rendering merge fields",
-        detail: "MergeFieldError: unknown field student.homeroom in email body",
-      },
-    }),
-    run("R1C6P2YG9K5D", "msg-old-failure", "failed", 10 * 24 * 60, {
-      error: {
-        reason: "The calendar was deleted before the message was processed.",
-        stage: "Processing: resolving recipients",
-        detail: "NotFoundError: calendar lincoln-old",
-      },
-    }),
-  ];
-  for (const r of runs) {
-    await saveRun(db, null, r);
-    await db.kv.set(runMessageKey(db, r.id), byId.get(r.messageId)!);
-    await setRunCounts(db, r.id, r.counts);
+  for (const r of DEMO_RUNS) await saveRun(db, null, demoRun(r, messages.get(r.messageId)!, district, now));
+  for (const r of DEMO_RUNS) {
+    await db.kv.set(runMessageKey(db, r.id), messages.get(r.messageId)!);
+    await setRunCounts(db, r.id, countsOf(r));
   }
   await saveDistrict(db, district);
   return true;
+}
+
+/** Every count of a demo run's modes, zeros included, as a run's counters hold them. */
+function countsOf(r: DemoRun): Partial<Record<Mode, ModeCounts>> {
+  return Object.fromEntries(
+    Object.entries(r.counts ?? {}).map((
+      [mode, c],
+    ) => [mode, Object.fromEntries(DELIVERY_RESULTS.map((k) => [k, c[k] ?? 0]))]),
+  );
+}
+
+/** A demo run as the dispatcher would have left it: started, then Sending, Canceling or Failed. */
+function demoRun(r: DemoRun, message: Message, district: District, now: number): Run {
+  const startedAt = now - r.startedMinutesAgo * 60_000;
+  let run: Run = {
+    id: r.id,
+    messageId: r.messageId,
+    occurrenceDate: toWall(startedAt, district.timeZone).date,
+    message: summarize(message),
+    ...started(startedAt),
+    counts: countsOf(r),
+    startedAt,
+    ...(r.error ? { error: r.error } : {}),
+  };
+  if (r.status !== "processing") {
+    run = transition(run, r.status === "failed" ? "failed" : "sending", startedAt + 40_000);
+  }
+  if (r.status === "canceling") run = transition(run, "canceling", startedAt + 90_000, message.created.name);
+  return run;
 }
