@@ -14,7 +14,7 @@ export const PUBLIC_PATHS = ["/signin", "/setup", "/static/", "/healthz", "/pref
 
 export const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   const path = c.req.path;
-  if (c.get("user") || path === "/signout" || PUBLIC_PATHS.some((p) => path.startsWith(p))) return next();
+  if (c.get("user") || path === "/signout" || PUBLIC_PATHS.some((p) => path.startsWith(p))) return await next();
   if (c.req.header("HX-Request") === "true") {
     c.header("HX-Redirect", "/signin");
     return c.body(null, 401);
