@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import type { RecipientPreview } from "../services/recipients.ts";
 import type { MessageDetails } from "../services/messages.ts";
 import {
@@ -14,31 +15,11 @@ import { describeSchedule } from "../services/recurrence.ts";
 import { formatClock, formatDate, formatInstant } from "../services/time.ts";
 import { CsrfField } from "./Layout.tsx";
 import { Island } from "./Island.tsx";
+import { CreatedBy } from "./CreatedBy.tsx";
 import { AttachmentIcon, ColumnHeads, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
 
-function Stamps(
-  { m, district }: {
-    m: MessageDetails["message"]["value"];
-    district: District;
-  },
-) {
-  return (
-    <dl class="facts">
-      <dt>Created By</dt>
-      <dd>
-        {`${m.created.name}, ${formatInstant(Date.parse(m.created.at), district.timeZone)}`}
-      </dd>
-      {m.modified && (
-        <>
-          <dt>Modified By</dt>
-          <dd>
-            {`${m.modified.name}, ${formatInstant(Date.parse(m.modified.at), district.timeZone)}`}
-          </dd>
-        </>
-      )}
-    </dl>
-  );
-}
+/** Each mode's copy, in the order the page has always shown them. */
+const CONTENT = [["email", "emailText"], ["text", "text"], ["voice", "voice"], ["inbox", "inbox"]] as const;
 
 export function RecipientSummary({ preview }: { preview: RecipientPreview }) {
   return (
@@ -122,7 +103,9 @@ export function MessageDetailsView(
           <code>{m.id}</code>
         </dd>
       </dl>
-      <Stamps m={m} district={district} />
+      <dl class="facts">
+        <CreatedBy created={m.created} modified={m.modified} timeZone={district.timeZone} />
+      </dl>
       <section aria-labelledby="schedule-h">
         <h2 id="schedule-h">Schedule</h2>
         <p>
@@ -159,30 +142,12 @@ export function MessageDetailsView(
       )}
       <section aria-labelledby="content-h">
         <h2 id="content-h">Content</h2>
-        {m.modes.includes("email") && (
-          <>
-            <h3>Email</h3>
-            <pre class="content">{m.content.emailText}</pre>
-          </>
-        )}
-        {m.modes.includes("text") && (
-          <>
-            <h3>Text</h3>
-            <pre class="content">{m.content.text}</pre>
-          </>
-        )}
-        {m.modes.includes("voice") && (
-          <>
-            <h3>Voice</h3>
-            <pre class="content">{m.content.voice}</pre>
-          </>
-        )}
-        {m.modes.includes("inbox") && (
-          <>
-            <h3>Inbox</h3>
-            <pre class="content">{m.content.inbox}</pre>
-          </>
-        )}
+        {CONTENT.filter(([mode]) => m.modes.includes(mode)).map(([mode, field]) => (
+          <Fragment key={mode}>
+            <h3>{MODE_LABEL[mode]}</h3>
+            <pre class="content">{m.content[field]}</pre>
+          </Fragment>
+        ))}
       </section>
       {m.attachments.length > 0 && (
         <section aria-labelledby="attachments-h">
@@ -253,14 +218,7 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
           <code class="message-id" id="message-id">{run.id}</code>{" "}
           <Island name="CopyButton" props={{ value: run.id, label: "Copy Message ID" }} />
         </dd>
-        <dt>Created By</dt>
-        <dd>{m.created.name}</dd>
-        {m.modified && (
-          <>
-            <dt>Modified By</dt>
-            <dd>{m.modified.name}</dd>
-          </>
-        )}
+        <CreatedBy created={m.created} modified={m.modified} />
         <dt>Started</dt>
         <dd>{formatInstant(run.startedAt, district.timeZone)}</dd>
       </dl>

@@ -1,4 +1,4 @@
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, JSX } from "preact";
 import type { District, MessageSummary, Mode, Run, User } from "../services/model.ts";
 import { MODE_LABEL } from "../services/model.ts";
 import { MAX_SCAN, type Page } from "../services/store/kv.ts";
@@ -6,6 +6,8 @@ import type { UpcomingQuery } from "../services/upcoming.ts";
 import { formatClock, formatInstant } from "../services/time.ts";
 import { Island } from "./Island.tsx";
 import { CsrfField } from "./Layout.tsx";
+import { CreatedBy } from "./CreatedBy.tsx";
+import { href } from "./href.ts";
 import { AttachmentIcon, CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
 
 export interface UpcomingProps {
@@ -28,10 +30,7 @@ const FILTER_FIELDS = new Set(["createdBy", "subject", "calendar"]);
 const ERROR_LABEL: Record<string, string> = { tab: "Tab", scope: "Messages", cursor: "Page", form: "Error" };
 
 export function upcomingHref(query: Partial<UpcomingQuery>): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v) params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `/messages?${qs}` : "/messages";
+  return href("/messages", query);
 }
 
 function DeliveryTimes(
@@ -59,14 +58,7 @@ function DeliveryTimes(
 function People({ m }: { m: MessageSummary }) {
   return (
     <dl class="people">
-      <dt>Created By</dt>
-      <dd>{m.created.name}</dd>
-      {m.modified && (
-        <>
-          <dt>Modified By</dt>
-          <dd>{m.modified.name}</dd>
-        </>
-      )}
+      <CreatedBy created={m.created} modified={m.modified} />
     </dl>
   );
 }
@@ -167,6 +159,15 @@ export function UpcomingListBody(props: UpcomingProps) {
   );
 }
 
+/** A tab or scope: a plain link without JS, swapped in by htmx with it. */
+function ListLink({ to, children, ...attrs }: JSX.HTMLAttributes<HTMLAnchorElement> & { to: string }) {
+  return (
+    <a {...attrs} href={to} hx-get={to}>
+      {children}
+    </a>
+  );
+}
+
 export function Upcoming(props: UpcomingProps) {
   const { query, scope, user, errors = {} } = props;
   const tabs = [["scheduled", "Scheduled"], [
@@ -202,27 +203,25 @@ export function Upcoming(props: UpcomingProps) {
       {props.done && <p class="notice done" role="status">{props.done}</p>}
       <nav class="tabs" id="upcoming-tabs" aria-label="Tabs" role="tablist">
         {tabs.map(([value, label]) => (
-          <a
+          <ListLink
             key={value}
             role="tab"
             aria-selected={query.tab === value ? "true" : "false"}
-            href={upcomingHref({ ...query, tab: value, cursor: "" })}
-            hx-get={upcomingHref({ ...query, tab: value, cursor: "" })}
+            to={upcomingHref({ ...query, tab: value, cursor: "" })}
           >
             {label}
-          </a>
+          </ListLink>
         ))}
       </nav>
       <nav class="scopes" id="upcoming-scopes" aria-label="Whose messages">
         {scopes.map(([value, label]) => (
-          <a
+          <ListLink
             key={value}
             aria-current={scope === value ? "page" : undefined}
-            href={upcomingHref({ ...query, scope: value, cursor: "" })}
-            hx-get={upcomingHref({ ...query, scope: value, cursor: "" })}
+            to={upcomingHref({ ...query, scope: value, cursor: "" })}
           >
             {label}
-          </a>
+          </ListLink>
         ))}
       </nav>
       <form

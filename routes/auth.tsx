@@ -6,13 +6,12 @@ import { CsrfField } from "../components/Layout.tsx";
 import { createSession, endSession, SESSION_TTL_MS } from "../services/auth.ts";
 import { signIn } from "../services/sign_in.ts";
 import { rotateCsrf } from "../middleware/csrf.ts";
+import { SESSION_COOKIE } from "../middleware/session.ts";
 import { needsFirstAdmin } from "../services/setup.ts";
 import { DEMO_ACCOUNTS } from "../services/demo.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, clientAddress, type Ctx } from "./env.ts";
 import { fieldErrors, page } from "./render.tsx";
-
-export const SESSION_COOKIE = "messenger_session";
 
 const SignInForm = z.object({
   login: z.string().trim().min(1, "Enter your login").max(

@@ -20,7 +20,10 @@ import {
 import { type Draft, getDraft, putDraft } from "../services/store/drafts.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
+import { notFound } from "./errors.tsx";
 import { page, problem } from "./render.tsx";
+
+const NOT_EDITABLE = "There is no scheduled message here, or it is not one you may edit.";
 
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
 
@@ -61,7 +64,7 @@ export const composeRoutes = new Hono<AppEnv>()
     const id = c.req.param("id");
     const { db, clock } = c.var.deps;
     const draft = ID.test(id) ? await editDraft(db, currentUser(c), id, clock.now()) : null;
-    if (!draft) return notFound(c);
+    if (!draft) throw notFound(NOT_EDITABLE);
     return c.redirect(`/compose/${draft.id}/recipients`, 303);
   })
   .get("/compose/:draft/:step", async (c) => {
@@ -125,7 +128,7 @@ export const composeRoutes = new Hono<AppEnv>()
   .get("/messages/:id/cancel", async (c) => {
     const id = c.req.param("id");
     const message = ID.test(id) ? await cancelableMessage(c.var.deps.db, currentUser(c), id) : null;
-    if (!message) return notFound(c);
+    if (!message) throw notFound(NOT_EDITABLE);
     const series = message.value.schedule.kind === "recurring";
     const what = series ? "Cancel Series" : "Cancel Message";
     return page(
@@ -151,7 +154,7 @@ export const composeRoutes = new Hono<AppEnv>()
     const { db, clock } = c.var.deps;
     const user = currentUser(c);
     const message = ID.test(id) ? await cancelableMessage(db, user, id) : null;
-    if (!message) return notFound(c);
+    if (!message) throw notFound(NOT_EDITABLE);
     const body = await c.req.parseBody();
     if (body.confirm !== "yes") {
       return problem(c, 400, "Not canceled", "Nothing was canceled: press Confirm on the cancel page to cancel.");
@@ -159,10 +162,6 @@ export const composeRoutes = new Hono<AppEnv>()
     await cancelScheduled(db, user, id, clock.now());
     return c.redirect("/messages?done=canceled", 303);
   });
-
-function notFound(c: Ctx) {
-  return problem(c, 404, "Not found", "There is no scheduled message here, or it is not one you may edit.");
-}
 
 function draftGone(c: Ctx) {
   return problem(

@@ -8,18 +8,12 @@
  * from the school's roster.
  */
 import { Hono } from "hono";
-import { CsrfField } from "../components/Layout.tsx";
-import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Person } from "../services/model.ts";
-import {
-  guardianForLink,
-  languagesFor,
-  maskDevice,
-  parseFamilyChoices,
-  saveFamilyChoices,
-  withFamilyChoices,
-} from "../services/preferences.ts";
-import { formatInstant } from "../services/time.ts";
+import { type Hook, zValidator } from "@hono/zod-validator";
+import { z } from "zod";
+import { PreferencesForm } from "../components/FamilyPreferences.tsx";
+import { guardianForLink, parseFamilyChoices, saveFamilyChoices, withFamilyChoices } from "../services/preferences.ts";
 import type { AppEnv, Ctx } from "./env.ts";
+import { SourcedId } from "./params.ts";
 import { publicPage } from "./render.tsx";
 
 function notFound(c: Ctx) {
@@ -34,73 +28,30 @@ function notFound(c: Ctx) {
   );
 }
 
-function PreferencesForm(
-  { c, person, saved, error }: { c: Ctx; person: Person; saved?: boolean; error?: string },
-) {
-  const tz = c.var.district.timeZone;
-  return (
-    <section>
-      <h1>{`Contact preferences for ${person.firstName} ${person.lastName}`}</h1>
-      <p>
-        Choose which messages from the school reach each of your email addresses and phone numbers. To change an address
-        or a number, contact your school office.
-      </p>
-      {saved && (
-        <p class="notice done" role="status">
-          Saved. Your choices apply to the next message the school sends.
-        </p>
-      )}
-      {error && <p class="error" role="alert">{error}</p>}
-      <form method="post" class="stack wide">
-        <CsrfField token={c.var.csrf} />
-        {person.devices.length === 0 && <p class="empty">The school has no email address or phone on file for you.</p>}
-        {person.devices.map((d) => (
-          <fieldset key={d.id}>
-            <legend>{`${d.kind === "email" ? "Email" : "Phone"} ${maskDevice(d)}`}</legend>
-            {MESSAGE_TYPES.map((t) => (
-              <label key={t} class="check">
-                <input type="checkbox" name={`${d.id}:${t}`} checked={d[t]} />
-                {`${MESSAGE_TYPE_LABEL[t]} messages`}
-              </label>
-            ))}
-            {d.kind === "phone" && !d.text && <p class="hint">This number receives calls only, no texts.</p>}
-            {d.textOptOutAt && (
-              <p class="notice">
-                {`Opted out of texts on ${formatInstant(Date.parse(d.textOptOutAt), tz)}. `}
-                To receive texts again, text START from this phone to the number the school's texts come from.
-              </p>
-            )}
-          </fieldset>
-        ))}
-        <p class="hint">
-          Emergency messages tell you about closures, lockdowns and other urgent events: we recommend keeping them on
-          for at least one phone.
-        </p>
-        <label>
-          Preferred language
-          <select name="language">
-            {languagesFor(person).map((l) => (
-              <option key={l.code} value={l.code} selected={(person.language ?? "") === l.code}>{l.name}</option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Save</button>
-      </form>
-    </section>
-  );
-}
-
 const TITLE = "Contact preferences";
 
+/** The link's person and signature; a malformed one is the same 404 as a wrong one. */
+const LinkParams = z.object({ personId: SourcedId, sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
+const badLink: Hook<z.infer<typeof LinkParams>, AppEnv, string, "param", object, typeof LinkParams> = (result, c) => {
+  if (!result.success) return notFound(c);
+};
+const linkParams = zValidator<typeof LinkParams, "param", AppEnv, string, typeof badLink>("param", LinkParams, badLink);
+
 export const preferenceRoutes = new Hono<AppEnv>()
-  .get("/preferences/:personId/:sig", async (c) => {
-    const person = await guardianForLink(c.var.deps.db, c.req.param("personId"), c.req.param("sig"));
+  .get("/preferences/:personId/:sig", linkParams, async (c) => {
+    const { personId, sig } = c.req.valid("param");
+    const person = await guardianForLink(c.var.deps.db, personId, sig);
     if (!person) return notFound(c);
-    return publicPage(c, TITLE, <PreferencesForm c={c} person={person.value} />);
+    return publicPage(
+      c,
+      TITLE,
+      <PreferencesForm csrf={c.var.csrf} timeZone={c.var.district.timeZone} person={person.value} />,
+    );
   })
-  .post("/preferences/:personId/:sig", async (c) => {
+  .post("/preferences/:personId/:sig", linkParams, async (c) => {
     const { db } = c.var.deps;
-    const current = await guardianForLink(db, c.req.param("personId"), c.req.param("sig"));
+    const { personId, sig } = c.req.valid("param");
+    const current = await guardianForLink(db, personId, sig);
     if (!current) return notFound(c);
     const body = await c.req.parseBody();
     const choices = parseFamilyChoices(current.value, body);
@@ -109,14 +60,33 @@ export const preferenceRoutes = new Hono<AppEnv>()
       const shown = parseFamilyChoices(current.value, { ...body, language: current.value.language ?? "" });
       const person = shown.ok ? withFamilyChoices(current.value, shown.value) : current.value;
       const error = `${choices.field}: ${choices.reason}. Nothing was changed.`;
-      return publicPage(c, TITLE, <PreferencesForm c={c} person={person} error={error} />, 400);
+      return publicPage(
+        c,
+        TITLE,
+        <PreferencesForm csrf={c.var.csrf} timeZone={c.var.district.timeZone} person={person} error={error} />,
+        400,
+      );
     }
     const saved = await saveFamilyChoices(db, current, choices.value);
     if (saved === "gone") return notFound(c);
     if (saved === "conflict") {
       const error = "The school updated your record at the same moment. Nothing was changed: please save again.";
-      const fresh = await guardianForLink(db, current.value.id, c.req.param("sig"));
-      return publicPage(c, TITLE, <PreferencesForm c={c} person={(fresh ?? current).value} error={error} />, 409);
+      const fresh = await guardianForLink(db, current.value.id, sig);
+      return publicPage(
+        c,
+        TITLE,
+        <PreferencesForm
+          csrf={c.var.csrf}
+          timeZone={c.var.district.timeZone}
+          person={(fresh ?? current).value}
+          error={error}
+        />,
+        409,
+      );
     }
-    return publicPage(c, TITLE, <PreferencesForm c={c} person={saved} saved />);
+    return publicPage(
+      c,
+      TITLE,
+      <PreferencesForm csrf={c.var.csrf} timeZone={c.var.district.timeZone} person={saved} saved />,
+    );
   });

@@ -3,15 +3,12 @@ import type { Run } from "../services/model.ts";
 import { MODE_LABEL, MODES } from "../services/model.ts";
 import type { ReportQuery, ReportRow } from "../services/report.ts";
 import type { Page } from "../services/store/kv.ts";
+import { DeliveryState } from "../services/store/deliveries.ts";
 import { formatInstant } from "../services/time.ts";
+import { href } from "./href.ts";
 
-const STATES = ["pending", "sending", "sent", "delivered", "failed", "canceled", "redial"] as const;
-
-function href(runId: string, q: Partial<ReportQuery>, csv = false): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v) params.set(k, String(v));
-  const qs = params.toString();
-  return `/runs/${runId}/recipients${csv ? ".csv" : ""}${qs ? `?${qs}` : ""}`;
+function reportHref(runId: string, q: Partial<ReportQuery>, csv = false): string {
+  return href(`/runs/${runId}/recipients${csv ? ".csv" : ""}`, q);
 }
 
 /** For a run canceled while sending: who got it before the cancel, and who never will. */
@@ -21,11 +18,11 @@ function CanceledSummary({ run }: { run: Run }) {
   return (
     <p class="notice">
       {"Canceled while sending: "}
-      <a href={href(run.id, { state: "delivered" })}>
+      <a href={reportHref(run.id, { state: "delivered" })}>
         {`${sum(["delivered", "sent"])} copies went out before the cancel`}
       </a>
       {"; "}
-      <a href={href(run.id, { state: "canceled" })}>{`${sum(["canceled"])} never will`}</a>
+      <a href={reportHref(run.id, { state: "canceled" })}>{`${sum(["canceled"])} never will`}</a>
       {"."}
     </p>
   );
@@ -57,7 +54,7 @@ export function RecipientReport(
           State
           <select name="state">
             <option value="">Any state</option>
-            {STATES.map((s) => <option key={s} value={s} selected={query.state === s}>{s}</option>)}
+            {DeliveryState.options.map((s) => <option key={s} value={s} selected={query.state === s}>{s}</option>)}
           </select>
         </label>
         <label>
@@ -72,7 +69,7 @@ export function RecipientReport(
           <input type="search" name="q" value={query.q} maxLength={100} />
         </label>
         <button type="submit">Filter</button>
-        <a class="button secondary" href={href(run.id, { ...query, cursor: "" }, true)} download>Export CSV</a>
+        <a class="button secondary" href={reportHref(run.id, { ...query, cursor: "" }, true)} download>Export CSV</a>
       </form>
       {page.items.length === 0 ? <p class="empty">No recipients match.</p> : (
         <table class="counts report-table">
@@ -108,7 +105,7 @@ export function RecipientReport(
       )}
       {page.next && (
         <nav class="pager">
-          <a href={href(run.id, { ...query, cursor: page.next })} rel="next">
+          <a href={reportHref(run.id, { ...query, cursor: page.next })} rel="next">
             {page.partial ? "Keep searching" : "Next page"}
           </a>
         </nav>
