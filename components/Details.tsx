@@ -1,3 +1,7 @@
+/**
+ * View Details: a scheduled message (its content, recipients, next deliveries and history) and a run (its status on
+ * the way Processing → Sending → Sent, Canceling or Failed, live counts per mode, and the way to its Recipient Report).
+ */
 import { Fragment } from "preact";
 import type { RecipientPreview } from "../services/recipients.ts";
 import type { MessageDetails } from "../services/messages.ts";
