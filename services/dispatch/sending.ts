@@ -24,7 +24,7 @@
 import { escapeHtml, type MergeContext, renderMerge } from "../merge.ts";
 import { type District, type Message, type Mode, type Person } from "../model.ts";
 import { type Accepted, ProviderError } from "../providers/types.ts";
-import { attachmentStream } from "../store/attachments.ts";
+import { getAttachmentBytes } from "../store/attachments.ts";
 import { advanceDeliveries, advanceDelivery, deliveriesOf, type Delivery, moved } from "../store/deliveries.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
 import type { Versioned } from "../store/kv.ts";
@@ -143,9 +143,11 @@ async function attachments(ctx: DispatchContext, message: Message, mode: Mode) {
   if (mode !== "email") return [];
   const out = [];
   for (const a of message.attachments) {
-    const chunks: Uint8Array[] = [];
-    for await (const c of attachmentStream(ctx.db, message.id, a.id)) chunks.push(c);
-    out.push({ filename: a.name, contentType: a.contentType, content: concat(chunks) });
+    out.push({
+      filename: a.name,
+      contentType: a.contentType,
+      content: await getAttachmentBytes(ctx.db, message.id, a.id),
+    });
   }
   return out;
 }
@@ -240,14 +242,4 @@ async function withKvRetry<T>(write: () => Promise<T>, attempts = 5): Promise<T>
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (i - 1)));
     }
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

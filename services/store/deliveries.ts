@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { type DeliveryResult, Mode, type ModeCounts, RecipientType } from "../model.ts";
 import { Buffer } from "node:buffer";
-import { type Db, type Versioned } from "./kv.ts";
+import { type Db, deletePrefix, type Versioned } from "./kv.ts";
 
 export const DeliveryState = z.enum(["pending", "sending", "sent", "delivered", "failed", "canceled", "redial"]);
 export type DeliveryState = z.infer<typeof DeliveryState>;
@@ -185,21 +185,8 @@ export async function runCounts(db: Db, runId: string): Promise<Partial<Record<M
 
 /** Deletes a run's deliveries and counters, in commits within KV's limits. */
 export async function deleteRunDeliveries(db: Db, runId: string): Promise<void> {
-  for (const prefix of [[db.districtId, "delivery", runId], [db.districtId, "run_count", runId]]) {
-    let keys: Deno.KvKey[] = [];
-    for await (const e of db.kv.list({ prefix }, { batchSize: 500 })) {
-      keys.push(e.key);
-      if (keys.length === 500) {
-        const op = db.kv.atomic();
-        for (const k of keys) op.delete(k);
-        await op.commit();
-        keys = [];
-      }
-    }
-    const op = db.kv.atomic();
-    for (const k of keys) op.delete(k);
-    await op.commit();
-  }
+  await deletePrefix(db, [db.districtId, "delivery", runId]);
+  await deletePrefix(db, [db.districtId, "run_count", runId]);
 }
 
 /** Sets a run's counters outright (the demo's illustrative runs, which have no deliveries). */
