@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { makeDue, NOW, settle, type TestApp, testApp } from "./support/app.ts";
-import { getJob } from "../services/dispatch/jobs.ts";
+import { getJob } from "../services/store/jobs.ts";
 import { startSink } from "./support/smtp_sink.ts";
 import { startTwilioMock, type TwilioMock } from "./support/twilio_mock.ts";
 import { buildProviders } from "../services/providers/index.ts";

@@ -10,7 +10,8 @@ import { advanceDelivery, deleteRunDeliveries, deliveriesOf, moved, runCounts } 
 import type { Versioned } from "../store/kv.ts";
 import { getRun, runMessageKey, stageRun } from "../store/runs.ts";
 import { type DispatchContext, done, reschedule } from "./context.ts";
-import { type Job, jobsOfRun, newJob, priorityOf, stageJobUpdate, stageNewJob } from "./jobs.ts";
+import { type Job, jobsOfRun, stageJobUpdate, stageNewJob } from "../store/jobs.ts";
+import { newJob, priorityOf } from "./jobs.ts";
 import { isCancelable, reachedSending, transition } from "./run_status.ts";
 
 /** How long Canceling waits for providers to confirm before recording what it knows. */

@@ -32,7 +32,7 @@ import { getPeople, setTextOptOut } from "../store/people.ts";
 import { getRun, getRunMessage } from "../store/runs.ts";
 import { fromWall, toWall } from "../time.ts";
 import { type DispatchContext, done, nudge, reschedule } from "./context.ts";
-import { type Job, stageJobUpdate } from "./jobs.ts";
+import { type Job, stageJobUpdate } from "../store/jobs.ts";
 import { applyEarlyStatuses } from "./status_callbacks.ts";
 
 export const MAX_ATTEMPTS = 5;

@@ -9,7 +9,8 @@ import { advanceDelivery, deliveryKey, getDelivery, moved } from "../store/deliv
 import { type Db, getManyAll } from "../store/kv.ts";
 import { setTextOptOut } from "../store/people.ts";
 import type { DispatchContext } from "./context.ts";
-import { newJob, priorityOf, stageNewJob } from "./jobs.ts";
+import { stageNewJob } from "../store/jobs.ts";
+import { newJob, priorityOf } from "./jobs.ts";
 import { getRun } from "../store/runs.ts";
 
 export type DeliveryRef = { runId: string; mode: Mode; id: string };
