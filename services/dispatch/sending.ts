@@ -27,6 +27,7 @@ import { type Accepted, ProviderError } from "../providers/types.ts";
 import { getAttachmentBytes } from "../store/attachments.ts";
 import { advanceDeliveries, advanceDelivery, deliveriesOf, type Delivery, moved } from "../store/deliveries.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
+import { addToInbox } from "../store/inbox.ts";
 import type { Versioned } from "../store/kv.ts";
 import { getPeople, setTextOptOut } from "../store/people.ts";
 import { getRun, getRunMessage } from "../store/runs.ts";
@@ -211,11 +212,7 @@ async function attempt(
 }
 
 async function deliverInbox(ctx: DispatchContext, v: Delivery, subject: string, body: string) {
-  await ctx.db.kv.set([ctx.db.districtId, "inbox", v.personId, v.runId, v.id], {
-    subject,
-    body,
-    at: ctx.clock.now(),
-  });
+  await addToInbox(ctx.db, v, { subject, body, at: ctx.clock.now() });
   return { providerId: `inbox-${v.personId}`, status: "in the portal inbox", final: "delivered" as const };
 }
 

@@ -35,6 +35,9 @@ export const Delivery = z.object({
 });
 export type Delivery = z.infer<typeof Delivery>;
 
+/** Names one delivery: its run, its mode and its id. */
+export type DeliveryRef = { runId: string; mode: Mode; id: string };
+
 /** Sending is still pending to the person reading the counts. */
 export function countedAs(state: DeliveryState): DeliveryResult {
   return state === "sending" ? "pending" : state;
