@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { ColumnHeads, CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "../components/Labels.tsx";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Run } from "../services/model.ts";
-import { listOutbox, type OutboxEntry } from "../services/providers/outbox.ts";
+import { listOutbox, type OutboxEntry } from "../services/store/outbox.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listSent, SentQuery } from "../services/sent.ts";
 import { listCalendars } from "../services/store/district.ts";

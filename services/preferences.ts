@@ -11,6 +11,7 @@ import { type Device, MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Person } from "./m
 import { maskAddress } from "./report.ts";
 import { ConflictError, type Db, type Versioned } from "./store/kv.ts";
 import { getPerson, savePerson } from "./store/people.ts";
+import { createPreferencesSecret, getPreferencesSecret } from "./store/secrets.ts";
 
 /** The languages a family can pick, each named in itself; "" is no preference. */
 export const LANGUAGES: readonly { code: string; name: string }[] = [
@@ -36,21 +37,17 @@ export function languagesFor(person: Person): { code: string; name: string }[] {
   return LANGUAGES.some((l) => l.code === current) ? [...LANGUAGES] : [...LANGUAGES, { code: current, name: current }];
 }
 
-const secretKey = (db: Db): Deno.KvKey => [db.districtId, "secret", "preferences"];
-
 /**
  * The district's signing secret, made on first use. The create is checked
  * against "no value yet", so two instances starting at once agree on one.
  */
 export async function preferencesSecret(db: Db): Promise<Uint8Array> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const entry = await db.kv.get<Uint8Array>(secretKey(db));
-    if (entry.value instanceof Uint8Array && entry.value.length === 32) return entry.value;
-    if (entry.value !== null) throw new Error("the preferences link secret in KV is not 32 bytes");
+    const stored = await getPreferencesSecret(db);
+    if (stored instanceof Uint8Array && stored.length === 32) return stored;
+    if (stored !== null) throw new Error("the preferences link secret in KV is not 32 bytes");
     const fresh = crypto.getRandomValues(new Uint8Array(32));
-    const result = await db.kv.atomic().check({ key: secretKey(db), versionstamp: null }).set(secretKey(db), fresh)
-      .commit();
-    if (result.ok) return fresh;
+    if (await createPreferencesSecret(db, fresh)) return fresh;
   }
   throw new Error("could not create the preferences link secret");
 }

@@ -3,7 +3,7 @@ import { makeDue, NOW, settle, testApp } from "../../tests/support/app.ts";
 import { getMessage } from "../store/messages.ts";
 import { getRun, runMessageKey } from "../store/runs.ts";
 import { deliveriesOf, runCounts } from "../store/deliveries.ts";
-import { listOutbox, type OutboxEntry } from "../providers/outbox.ts";
+import { listOutbox, type OutboxEntry } from "../store/outbox.ts";
 import { getDistrict } from "../store/district.ts";
 import { getPerson, savePerson } from "../store/people.ts";
 import { nextDialingWindow } from "./sending.ts";
