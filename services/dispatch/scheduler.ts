@@ -7,7 +7,7 @@ import { type MessageType, type Run } from "../model.ts";
 import { occurrences } from "../recurrence.ts";
 import { runRosterJob } from "../roster/jobs.ts";
 import { getCalendar, getDistrict } from "../store/district.ts";
-import { newId } from "../store/kv.ts";
+import { newId, type Versioned } from "../store/kv.ts";
 import { dueMessages, getMessage, stageMessage, summarize } from "../store/messages.ts";
 import { recordTick } from "../store/dispatch_state.ts";
 import { getRun, getRunMessage, stageRun, stageRunMessage } from "../store/runs.ts";
@@ -15,7 +15,7 @@ import { toWall } from "../time.ts";
 import { cancelRun } from "./cancel.ts";
 import { finishRun } from "./completion.ts";
 import type { DispatchContext } from "./context.ts";
-import { dueJobIds, stageNewJob } from "../store/jobs.ts";
+import { dueJobIds, type Job, stageNewJob } from "../store/jobs.ts";
 import { claimJob, newJob, priorityOf } from "./jobs.ts";
 import { processRun } from "./processing.ts";
 import { started } from "./run_status.ts";
@@ -175,39 +175,39 @@ export async function idle(ctx: DispatchContext): Promise<void> {
   while (ctx.background.size > 0) await Promise.all([...ctx.background]);
 }
 
+type Stage = (ctx: DispatchContext, job: Versioned<Job>) => Promise<void>;
+
+/** The stage each kind of run job goes to. */
+const STAGES: Record<Exclude<Job["kind"], RosterJobKind>, Stage> = {
+  process: processRun,
+  send: sendShard,
+  finish: finishRun,
+  cancel: cancelRun,
+};
+
+type RosterJobKind = "roster_preview" | "roster_apply";
+const isRosterJob = (kind: Job["kind"]): kind is RosterJobKind => kind === "roster_preview" || kind === "roster_apply";
+
 /** Claims one job and hands it to the stage of its kind; false if it was not due or someone else holds it. */
 export async function runJob(ctx: DispatchContext, id: string): Promise<boolean> {
   const job = await claimJob(ctx.db, id, ctx.clock.now(), ctx.leaseMs);
   if (!job) return false;
+  const { kind, runId } = job.value;
   try {
-    switch (job.value.kind) {
-      case "process":
-        await processRun(ctx, job);
-        break;
-      case "send":
-        await sendShard(ctx, job);
-        break;
-      case "finish":
-        await finishRun(ctx, job);
-        break;
-      case "cancel":
-        await cancelRun(ctx, job);
-        break;
-      case "roster_preview":
-      case "roster_apply": {
-        // A large roster takes a minute or more: it must not hold up the sweep
-        // (an Emergency message due meanwhile), so it runs beside it, its lease
-        // renewed as it goes; a crash leaves the lease to run out and resume.
-        const work: Promise<void> = runRosterJob(ctx, job)
-          .catch((e) => console.error(`dispatch: ${job.value.kind} job ${id} for import ${job.value.runId} failed:`, e))
-          .finally(() => ctx.background.delete(work));
-        ctx.background.add(work);
-        break;
-      }
+    if (isRosterJob(kind)) {
+      // A large roster takes a minute or more: it must not hold up the sweep
+      // (an Emergency message due meanwhile), so it runs beside it, its lease
+      // renewed as it goes; a crash leaves the lease to run out and resume.
+      const work: Promise<void> = runRosterJob(ctx, job)
+        .catch((e) => console.error(`dispatch: ${kind} job ${id} for import ${runId} failed:`, e))
+        .finally(() => ctx.background.delete(work));
+      ctx.background.add(work);
+    } else {
+      await STAGES[kind](ctx, job);
     }
   } catch (e) {
     // Unexpected (storage down, a bug): leave the job to be re-driven after its lease.
-    console.error(`dispatch: ${job.value.kind} job ${id} for run ${job.value.runId} failed:`, e);
+    console.error(`dispatch: ${kind} job ${id} for run ${runId} failed:`, e);
   }
   return true;
 }
