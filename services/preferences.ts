@@ -101,7 +101,7 @@ export interface FamilyChoices {
  * "on"; anything else, or a language not offered, is an issue whose message
  * names the field.
  */
-export function familyChoicesForm(person: Person): z.ZodType<FamilyChoices> {
+function familyChoicesForm(person: Person): z.ZodType<FamilyChoices> {
   const box = (label: string) =>
     z.literal("on", { error: `${label}: is not a checkbox value` }).optional().transform((v) => v === "on");
   const boxes: Record<string, ReturnType<typeof box>> = {};
