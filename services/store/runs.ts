@@ -88,6 +88,15 @@ export function stageRun(
   return stageEntity(op, db, runDef, previous, next);
 }
 
+/** A message's runs, oldest first: each one's id and when it started. */
+export async function runsOfMessage(db: Db, messageId: string): Promise<{ id: string; startedAt: number }[]> {
+  const out = [];
+  for await (const e of db.kv.list<string>({ prefix: [db.districtId, "run_by_message", messageId] })) {
+    out.push({ id: e.value, startedAt: e.key[3] as number });
+  }
+  return out;
+}
+
 export function getRun(db: Db, id: string): Promise<Versioned<Run> | null> {
   return getEntity(db, Run, [db.districtId, "run", id]);
 }
