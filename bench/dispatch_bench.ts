@@ -21,7 +21,7 @@ import type { Readable } from "node:stream";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { Dispatcher } from "../services/dispatch/dispatcher.ts";
-import { dueJobIds, getJob } from "../services/dispatch/jobs.ts";
+import { dueJobIds, getJob } from "../services/store/jobs.ts";
 import type { Calendar, District, Message, Person } from "../services/model.ts";
 import { buildProviders } from "../services/providers/index.ts";
 import { noDelaySocket } from "../services/providers/smtp.ts";

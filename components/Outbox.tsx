@@ -1,6 +1,6 @@
 /** The dev outbox: what Messenger would have sent with no SMTP or Twilio configured. */
 import type { Deps } from "../routes/env.ts";
-import type { OutboxEntry } from "../services/providers/outbox.ts";
+import type { OutboxEntry } from "../services/store/outbox.ts";
 import type { Page } from "../services/store/kv.ts";
 import { formatInstant } from "../services/time.ts";
 import { ColumnHeads } from "./Labels.tsx";

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env.ts";
 import { getDistrict } from "../services/store/district.ts";
-import { lastTickKey } from "../services/dispatch/scheduler.ts";
+import { getLastTick } from "../services/store/dispatch_state.ts";
 
 /**
  * For load balancers and administrators: 200 when KV answers, 503
@@ -12,7 +12,7 @@ export const healthRoutes = new Hono<AppEnv>().get("/healthz", async (c) => {
   const { db, providerNames } = c.var.deps;
   try {
     const district = await getDistrict(db);
-    const tick = (await db.kv.get<number>(lastTickKey(db))).value;
+    const tick = await getLastTick(db);
     return c.json({
       ok: true,
       kv: "reachable",

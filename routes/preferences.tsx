@@ -55,11 +55,11 @@ export const preferenceRoutes = new Hono<AppEnv>()
     if (!current) return notFound(c);
     const body = await c.req.parseBody();
     const choices = parseFamilyChoices(current.value, body);
-    if (!choices.ok) {
+    if (!choices.success) {
       // The boxes come back as sent where they can be read; nothing is saved.
       const shown = parseFamilyChoices(current.value, { ...body, language: current.value.language ?? "" });
-      const person = shown.ok ? withFamilyChoices(current.value, shown.value) : current.value;
-      const error = `${choices.field}: ${choices.reason}. Nothing was changed.`;
+      const person = shown.success ? withFamilyChoices(current.value, shown.data) : current.value;
+      const error = `${choices.error.issues[0].message}. Nothing was changed.`;
       return publicPage(
         c,
         TITLE,
@@ -67,7 +67,7 @@ export const preferenceRoutes = new Hono<AppEnv>()
         400,
       );
     }
-    const saved = await saveFamilyChoices(db, current, choices.value);
+    const saved = await saveFamilyChoices(db, current, choices.data);
     if (saved === "gone") return notFound(c);
     if (saved === "conflict") {
       const error = "The school updated your record at the same moment. Nothing was changed: please save again.";

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { Outbox } from "../components/Outbox.tsx";
 import { SentLog } from "../components/SentLog.tsx";
 import type { Run } from "../services/model.ts";
-import { listOutbox, type OutboxEntry } from "../services/providers/outbox.ts";
+import { listOutbox, type OutboxEntry } from "../services/store/outbox.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listSent, SentQuery } from "../services/sent.ts";
 import { listCalendars } from "../services/store/district.ts";

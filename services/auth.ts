@@ -5,9 +5,9 @@
  */
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
 import type { User } from "./model.ts";
 import type { Db } from "./store/kv.ts";
+import { deleteSession, getSession, saveSession } from "./store/sessions.ts";
 import { getUser } from "./store/users.ts";
 import type { Clock } from "./time.ts";
 
@@ -64,17 +64,6 @@ export async function verifyPassword(
 }
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-/** `epoch`: the user's sessionEpoch when it began; raising that ends every session at once. */
-const Session = z.object({ userId: z.string(), createdAt: z.number(), epoch: z.number().default(0) });
-
-async function sessionKey(db: Db, token: string): Promise<Deno.KvKey> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(token),
-  );
-  return [db.districtId, "session", Buffer.from(digest).toString("base64url")];
-}
-
 export function randomToken(): string {
   return randomBytes(32).toString("base64url");
 }
@@ -82,7 +71,7 @@ export function randomToken(): string {
 export async function createSession(db: Db, user: User, clock: Clock): Promise<string> {
   const token = randomToken();
   const session = { userId: user.id, createdAt: clock.now(), epoch: user.sessionEpoch };
-  await db.kv.set(await sessionKey(db, token), session, { expireIn: SESSION_TTL_MS });
+  await saveSession(db, token, session, SESSION_TTL_MS);
   return token;
 }
 
@@ -93,15 +82,12 @@ export async function userForSession(
   clock: Clock,
 ): Promise<User | null> {
   if (!token || token.length > 100) return null;
-  const entry = await db.kv.get(await sessionKey(db, token));
-  const session = Session.safeParse(entry.value);
-  if (
-    !session.success || clock.now() - session.data.createdAt > SESSION_TTL_MS
-  ) return null;
-  const user = await getUser(db, session.data.userId);
-  return user && !user.value.disabled && user.value.sessionEpoch === session.data.epoch ? user.value : null;
+  const session = await getSession(db, token);
+  if (!session || clock.now() - session.createdAt > SESSION_TTL_MS) return null;
+  const user = await getUser(db, session.userId);
+  return user && !user.value.disabled && user.value.sessionEpoch === session.epoch ? user.value : null;
 }
 
 export async function endSession(db: Db, token: string): Promise<void> {
-  await db.kv.delete(await sessionKey(db, token));
+  await deleteSession(db, token);
 }

@@ -236,13 +236,6 @@ export const RUN_STATUS_LABEL: Record<RunStatus, string> = {
   completed: "Sent",
   canceled: "Canceled",
 };
-export const IN_PROGRESS_STATUSES: readonly RunStatus[] = [
-  "processing",
-  "sending",
-  "canceling",
-  "failed",
-];
-
 export const DELIVERY_RESULTS = [
   "pending",
   "sent",

@@ -7,10 +7,12 @@
  */
 import { Buffer } from "node:buffer";
 import { timingSafeEqual } from "node:crypto";
+import { z } from "zod";
 import { type Device, MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Person } from "./model.ts";
 import { maskAddress } from "./report.ts";
 import { ConflictError, type Db, type Versioned } from "./store/kv.ts";
 import { getPerson, savePerson } from "./store/people.ts";
+import { createPreferencesSecret, getPreferencesSecret } from "./store/secrets.ts";
 
 /** The languages a family can pick, each named in itself; "" is no preference. */
 export const LANGUAGES: readonly { code: string; name: string }[] = [
@@ -36,21 +38,17 @@ export function languagesFor(person: Person): { code: string; name: string }[] {
   return LANGUAGES.some((l) => l.code === current) ? [...LANGUAGES] : [...LANGUAGES, { code: current, name: current }];
 }
 
-const secretKey = (db: Db): Deno.KvKey => [db.districtId, "secret", "preferences"];
-
 /**
  * The district's signing secret, made on first use. The create is checked
  * against "no value yet", so two instances starting at once agree on one.
  */
 export async function preferencesSecret(db: Db): Promise<Uint8Array> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const entry = await db.kv.get<Uint8Array>(secretKey(db));
-    if (entry.value instanceof Uint8Array && entry.value.length === 32) return entry.value;
-    if (entry.value !== null) throw new Error("the preferences link secret in KV is not 32 bytes");
+    const stored = await getPreferencesSecret(db);
+    if (stored instanceof Uint8Array && stored.length === 32) return stored;
+    if (stored !== null) throw new Error("the preferences link secret in KV is not 32 bytes");
     const fresh = crypto.getRandomValues(new Uint8Array(32));
-    const result = await db.kv.atomic().check({ key: secretKey(db), versionstamp: null }).set(secretKey(db), fresh)
-      .commit();
-    if (result.ok) return fresh;
+    if (await createPreferencesSecret(db, fresh)) return fresh;
   }
   throw new Error("could not create the preferences link secret");
 }
@@ -98,30 +96,34 @@ export interface FamilyChoices {
   devices: Record<string, Record<(typeof MESSAGE_TYPES)[number], boolean>>;
 }
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; field: string; reason: string };
-
 /**
- * Reads the form: a box is ticked when sent as "on"; anything else, or a
- * language not offered, is an error naming the field.
+ * The form as this person's page sends it: a box is ticked when sent as
+ * "on"; anything else, or a language not offered, is an issue whose message
+ * names the field.
  */
-export function parseFamilyChoices(person: Person, body: Record<string, unknown>): Parsed<FamilyChoices> {
-  const devices: FamilyChoices["devices"] = {};
+function familyChoicesForm(person: Person): z.ZodType<FamilyChoices> {
+  const box = (label: string) =>
+    z.literal("on", { error: `${label}: is not a checkbox value` }).optional().transform((v) => v === "on");
+  const boxes: Record<string, ReturnType<typeof box>> = {};
   for (const d of person.devices) {
-    const types = { general: false, priority: false, emergency: false };
-    for (const t of MESSAGE_TYPES) {
-      const v = body[`${d.id}:${t}`];
-      if (v !== undefined && v !== "on") {
-        return { ok: false, field: `${MESSAGE_TYPE_LABEL[t]} for ${maskDevice(d)}`, reason: "is not a checkbox value" };
-      }
-      types[t] = v === "on";
+    for (const t of MESSAGE_TYPES) boxes[`${d.id}:${t}`] = box(`${MESSAGE_TYPE_LABEL[t]} for ${maskDevice(d)}`);
+  }
+  const offered = languagesFor(person).map((l) => l.code);
+  const notOffered = "Preferred language: is not one of the languages offered";
+  const language = z.string({ error: notOffered }).default("").refine((l) => offered.includes(l), notOffered);
+  return z.object({ ...boxes, language }).transform(({ language, ...rest }) => {
+    const ticked: Record<string, boolean> = rest;
+    const devices: FamilyChoices["devices"] = {};
+    for (const d of person.devices) {
+      devices[d.id] = { general: false, priority: false, emergency: false };
+      for (const t of MESSAGE_TYPES) devices[d.id][t] = ticked[`${d.id}:${t}`];
     }
-    devices[d.id] = types;
-  }
-  const language = body.language ?? "";
-  if (typeof language !== "string" || !languagesFor(person).some((l) => l.code === language)) {
-    return { ok: false, field: "Preferred language", reason: "is not one of the languages offered" };
-  }
-  return { ok: true, value: { language, devices } };
+    return { language, devices };
+  });
+}
+
+export function parseFamilyChoices(person: Person, body: Record<string, unknown>): z.ZodSafeParseResult<FamilyChoices> {
+  return familyChoicesForm(person).safeParse(body);
 }
 
 /** The person with the family's choices applied; texts and addresses stay as the school's roster has them. */

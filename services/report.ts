@@ -6,8 +6,8 @@
 import { z } from "zod";
 import { errorMeaning } from "./providers/error_meanings.ts";
 import { Mode } from "./model.ts";
-import { type Delivery, Delivery as DeliverySchema, DeliveryState } from "./store/deliveries.ts";
-import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
+import { deliveriesOf, type Delivery, deliveryPage, DeliveryState } from "./store/deliveries.ts";
+import { type Db, type Page, PageCursor } from "./store/kv.ts";
 import { getPeople } from "./store/people.ts";
 
 export const ReportQuery = z.object({
@@ -35,9 +35,6 @@ export function maskAddress(mode: Delivery["mode"], address = ""): string {
   }
   return `***-***-${address.replaceAll(/\D/g, "").slice(-4)}`;
 }
-
-const prefix = (db: Db, runId: string, mode: string): Deno.KvKey =>
-  mode ? [db.districtId, "delivery", runId, mode] : [db.districtId, "delivery", runId];
 
 function matcher(query: Pick<ReportQuery, "state" | "q">) {
   const needle = query.q.toLowerCase();
@@ -67,7 +64,7 @@ async function rows(db: Db, deliveries: Delivery[]): Promise<ReportRow[]> {
 }
 
 export async function reportPage(db: Db, runId: string, query: ReportQuery): Promise<Page<ReportRow>> {
-  const page = await listPage(db, prefix(db, runId, query.mode), DeliverySchema, {
+  const page = await deliveryPage(db, runId, query.mode || undefined, {
     limit: 100,
     cursor: query.cursor,
     filter: matcher(query),
@@ -102,7 +99,7 @@ export function csvCell(value: string | number): string {
 export function reportCsv(db: Db, runId: string, query: Pick<ReportQuery, "state" | "mode" | "q">) {
   const encoder = new TextEncoder();
   const keep = matcher(query);
-  const iter = db.kv.list({ prefix: prefix(db, runId, query.mode) }, { batchSize: 100 });
+  const iter = deliveriesOf(db, runId, query.mode || undefined, undefined, 100);
   let headerSent = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -115,7 +112,7 @@ export function reportCsv(db: Db, runId: string, query: Pick<ReportQuery, "state
       while (batch.length < 100) {
         const next = await iter.next();
         if (next.done) break;
-        const d = DeliverySchema.parse(next.value.value);
+        const d = next.value.value;
         if (keep(d)) batch.push(d);
       }
       if (batch.length === 0) return controller.close();

@@ -8,7 +8,7 @@ import type { District, User } from "./model.ts";
 import { ADMIN_RIGHTS } from "./rights.ts";
 import { getDistrict, saveDistrict } from "./store/district.ts";
 import type { Db } from "./store/kv.ts";
-import { createUser, listUsers } from "./store/users.ts";
+import { claimFirstAdmin, createUser, listUsers } from "./store/users.ts";
 
 export async function ensureDistrict(db: Db, init: Omit<District, "id">): Promise<District> {
   const existing = await getDistrict(db);
@@ -42,10 +42,7 @@ export async function createFirstAdmin(db: Db, admin: FirstAdmin): Promise<boole
     disabled: false,
     rights: ADMIN_RIGHTS,
   };
-  // The marker makes "first" atomic: two set-up requests cannot both win.
-  const marker = [db.districtId, "first_admin"];
-  const taken = await db.kv.atomic().check({ key: marker, versionstamp: null }).set(marker, user.id).commit();
-  if (!taken.ok) return false;
+  if (!(await claimFirstAdmin(db, user.id))) return false;
   await createUser(db, user);
   return true;
 }

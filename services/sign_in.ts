@@ -13,6 +13,7 @@ import { z } from "zod";
 import { hashPassword, randomToken, verifyPassword } from "./auth.ts";
 import type { User } from "./model.ts";
 import type { Db } from "./store/kv.ts";
+import { clearClientFailures, readFailures, writeFailures } from "./store/sign_in_failures.ts";
 import { getUserByLogin } from "./store/users.ts";
 import type { Clock } from "./time.ts";
 
@@ -40,11 +41,6 @@ export interface SignInAttempt {
   client: string;
 }
 
-const failuresKey = (db: Db, login: string, client?: string): Deno.KvKey =>
-  client === undefined
-    ? [db.districtId, "sign_in_failures", login, "all"]
-    : [db.districtId, "sign_in_failures", login, "client", client.slice(0, 100)];
-
 /** A hash to check unknown logins against, so they cost what a known one does. */
 let dummyHash: Promise<string> | undefined;
 
@@ -62,26 +58,23 @@ function counted(entry: Deno.KvEntryMaybe<unknown>, now: number): Failures {
  * commit in between; after that many conflicts the attempt is refused too.
  */
 async function takeAttempt(db: Db, login: string, client: string, now: number): Promise<number | null> {
-  const keys = [failuresKey(db, login, client), failuresKey(db, login)];
   const limits = [MAX_FAILED_SIGN_INS, MAX_FAILED_SIGN_INS_PER_LOGIN];
   for (let round = 0; round < 100; round++) {
-    const entries = await db.kv.getMany(keys);
+    const entries = await readFailures(db, login, client);
     const current = entries.map((e) => counted(e, now));
     const locked = current.map((f) => f.lockedUntil ?? 0).find((until) => until > now);
     if (locked) return locked;
-    const op = db.kv.atomic();
-    current.forEach((f, i) => {
+    const next: Failures[] = current.map((f, i) => {
       const count = f.count + 1;
-      const next = { count, since: f.since, ...(count >= limits[i] ? { lockedUntil: now + LOCKOUT_MS } : {}) };
-      op.check(entries[i]).set(keys[i], next, { expireIn: LOCKOUT_MS * 2 });
+      return { count, since: f.since, ...(count >= limits[i] ? { lockedUntil: now + LOCKOUT_MS } : {}) };
     });
-    if ((await op.commit()).ok) return null;
+    if (await writeFailures(db, entries, next, LOCKOUT_MS * 2)) return null;
   }
   return now + LOCKOUT_MS;
 }
 
 async function lockOf(db: Db, login: string, client: string, now: number): Promise<number | undefined> {
-  const entries = await db.kv.getMany([failuresKey(db, login, client), failuresKey(db, login)]);
+  const entries = await readFailures(db, login, client);
   return entries.map((e) => counted(e, now).lockedUntil ?? 0).find((until) => until > now);
 }
 
@@ -99,7 +92,7 @@ export async function signIn(
   const usable = user !== null && !user.value.disabled;
   const hash = usable ? user.value.passwordHash : await (dummyHash ??= hashPassword(randomToken()));
   if (await verify(attempt.password, hash) && usable) {
-    await db.kv.delete(failuresKey(db, login, attempt.client));
+    await clearClientFailures(db, login, attempt.client);
     return { ok: true, user: user.value };
   }
   const until = await lockOf(db, login, attempt.client, now);

@@ -10,24 +10,28 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => Date.now() };
 
-const partsCache = new Map<string, Intl.DateTimeFormat>();
-function partsFormat(timeZone: string): Intl.DateTimeFormat {
-  let f = partsCache.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    partsCache.set(timeZone, f);
-  }
-  return f;
+/** Building an Intl.DateTimeFormat costs far more than using one: one per zone and use, kept. */
+function cachedFormat(options: Intl.DateTimeFormatOptions): (timeZone: string) => Intl.DateTimeFormat {
+  const cache = new Map<string, Intl.DateTimeFormat>();
+  return (timeZone) => {
+    let f = cache.get(timeZone);
+    if (!f) {
+      f = new Intl.DateTimeFormat("en-US", { ...options, timeZone });
+      cache.set(timeZone, f);
+    }
+    return f;
+  };
 }
+
+const partsFormat = cachedFormat({
+  hourCycle: "h23",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
 
 export interface WallTime {
   date: string;
@@ -107,24 +111,19 @@ export function addDays(date: string, days: number): string {
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
-const displayCache = new Map<string, Intl.DateTimeFormat>();
+const displayFormat = cachedFormat({
+  weekday: "short",
+  month: "short",
+  day: "numeric",
+  year: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
+
 /** "Mon, Dec 7, 2026, 7:00 AM CST" in the district's zone. */
 export function formatInstant(instant: number, timeZone: string): string {
-  let f = displayCache.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      weekday: "short",
-      month: "short",
-      day: "numeric",
-      year: "numeric",
-      hour: "numeric",
-      minute: "2-digit",
-      timeZoneName: "short",
-    });
-    displayCache.set(timeZone, f);
-  }
-  return f.format(instant);
+  return displayFormat(timeZone).format(instant);
 }
 
 /** "7:00 AM" from "07:00". */

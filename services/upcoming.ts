@@ -67,41 +67,29 @@ export function effectiveScope(
   return query.scope === "all" && user.rights.viewEditAll ? "all" : "mine";
 }
 
-export function listScheduled(
+/** A page of one of the lists: the narrowest index for the scope and filters, read until the page is full. */
+function listPageFor<T>(
   db: Db,
+  index: typeof scheduledIndex,
+  schema: z.ZodType<T>,
   user: User,
   query: UpcomingQuery,
-): Promise<Page<MessageSummary>> {
-  return listPage(
-    db,
-    prefixFor(db, scheduledIndex, user, query, effectiveScope(user, query)),
-    MessageSummarySchema,
-    {
-      limit: PAGE_SIZE,
-      cursor: query.cursor,
-      filter: (m) => maySeeMessage(user, m) && matches(query, m),
-    },
-  );
+  opts: { reverse?: boolean; filter: (value: T) => boolean },
+): Promise<Page<T>> {
+  const prefix = prefixFor(db, index, user, query, effectiveScope(user, query));
+  return listPage(db, prefix, schema, { limit: PAGE_SIZE, cursor: query.cursor, ...opts });
+}
+
+export function listScheduled(db: Db, user: User, query: UpcomingQuery): Promise<Page<MessageSummary>> {
+  return listPageFor(db, scheduledIndex, MessageSummarySchema, user, query, {
+    filter: (m) => maySeeMessage(user, m) && matches(query, m),
+  });
 }
 
 /** Newest first; Failed runs drop off seven days after they failed. */
-export function listInProgress(
-  db: Db,
-  user: User,
-  query: UpcomingQuery,
-  now: number,
-): Promise<Page<Run>> {
-  return listPage(
-    db,
-    prefixFor(db, activeIndex, user, query, effectiveScope(user, query)),
-    RunSchema,
-    {
-      limit: PAGE_SIZE,
-      cursor: query.cursor,
-      reverse: true,
-      filter: (r) =>
-        isInProgress(r, now) && maySeeMessage(user, r.message) &&
-        matches(query, r.message),
-    },
-  );
+export function listInProgress(db: Db, user: User, query: UpcomingQuery, now: number): Promise<Page<Run>> {
+  return listPageFor(db, activeIndex, RunSchema, user, query, {
+    reverse: true,
+    filter: (r) => isInProgress(r, now) && maySeeMessage(user, r.message) && matches(query, r.message),
+  });
 }

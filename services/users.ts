@@ -4,6 +4,7 @@ import { hashPassword } from "./auth.ts";
 import { MESSAGE_TYPES, MODES, RECIPIENT_TYPES, type ToolRights, type User } from "./model.ts";
 import { MIN_PASSWORD } from "./setup.ts";
 import { type Db, newId } from "./store/kv.ts";
+import { addAdminAudit } from "./store/admin_audit.ts";
 import { getPerson } from "./store/people.ts";
 import { createUser, getUser, getUserByLogin, updateUser } from "./store/users.ts";
 
@@ -73,11 +74,7 @@ export async function staffRecordProblem(db: Db, personId: string): Promise<stri
 }
 
 async function audit(db: Db, by: User, action: string, target: User) {
-  await db.kv.set([db.districtId, "admin_audit", Date.now(), newId()], {
-    by: by.name,
-    action,
-    user: target.login,
-  });
+  await addAdminAudit(db, Date.now(), { by: by.name, action, user: target.login });
 }
 
 async function auditLink(db: Db, by: User, before: string | undefined, user: User) {

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import type { ParsedMail } from "mailparser";
 import { DEFAULT_SLOTS } from "../services/dispatch/context.ts";
 import { deliveriesOf, type Delivery, MAX_BATCH } from "../services/store/deliveries.ts";
-import { getRun } from "../services/store/runs.ts";
+import { getRun, runsOfMessage } from "../services/store/runs.ts";
 import type { Db } from "../services/store/kv.ts";
 import type { Run } from "../services/model.ts";
 import { Client, makeDue, overHttp } from "./support/app.ts";
@@ -47,11 +47,7 @@ async function all(db: Db, runId: string): Promise<Delivery[]> {
 
 /** The message's runs started at or after `since`. */
 async function runsSince(db: Db, since: number): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const e of db.kv.list<string>({ prefix: [db.districtId, "run_by_message", MESSAGE] })) {
-    if ((e.key[3] as number) >= since) ids.push(e.value);
-  }
-  return ids;
+  return (await runsOfMessage(db, MESSAGE)).filter((r) => r.startedAt >= since).map((r) => r.id);
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { makeDue, NOW, settle, signedIn, subjects, testApp } from "./support/app.ts";
 import { getRun } from "../services/store/runs.ts";
-import { dueJobIds } from "../services/dispatch/jobs.ts";
+import { dueJobIds } from "../services/store/jobs.ts";
 
 Deno.test("In Progress shows live counts; a finished run is on the Sent list with its counts", async () => {
   const t = await testApp();

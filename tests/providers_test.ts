@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { makeDue, NOW, settle, type TestApp, testApp } from "./support/app.ts";
-import { getJob } from "../services/dispatch/jobs.ts";
+import { getPausedUntil } from "../services/store/allowance.ts";
+import { dueJobIds, getJob } from "../services/store/jobs.ts";
 import { startSink } from "./support/smtp_sink.ts";
 import { startTwilioMock, type TwilioMock } from "./support/twilio_mock.ts";
 import { buildProviders } from "../services/providers/index.ts";
@@ -245,8 +246,10 @@ Deno.test("Twilio errors: 21610 opts the number out, 21211 fails for good, 429 a
   assert.ok(after.some((d) => d.attempts > 1 && d.state === "delivered"), "429s were retried");
   const failedForGood = new Set([stop.id, invalid.id]);
   assert.ok(after.filter((d) => !failedForGood.has(d.id)).every((d) => d.state === "delivered"), "nothing lost");
-  const paused = await t.db.kv.get<number>([t.db.districtId, "allowance", "text", "paused_until"]);
-  assert.ok(paused.value, "a 429 paused the whole text sender, every instance reads the pause from KV");
+  assert.ok(
+    await getPausedUntil(t.db, "text"),
+    "a 429 paused the whole text sender, every instance reads the pause from KV",
+  );
   await mock.close();
   await providers.close();
   await t.server!.shutdown();
@@ -254,7 +257,7 @@ Deno.test("Twilio errors: 21610 opts the number out, 21211 fails for good, 429 a
 });
 
 async function firstJob(db: Db): Promise<string | undefined> {
-  for await (const e of db.kv.list<string>({ prefix: [db.districtId, "job_due"] })) return e.value;
+  return (await dueJobIds(db, Number.MAX_SAFE_INTEGER, 1))[0];
 }
 
 Deno.test("voice: busy is redialed and the run stays In Progress until the redial is done", async () => {

@@ -5,7 +5,8 @@ import { getPerson, listPeopleInSchool } from "../services/store/people.ts";
 import { listCalendars, listSchools } from "../services/store/district.ts";
 import { readDemoRoster } from "../services/demo.ts";
 import { Dispatcher } from "../services/dispatch/dispatcher.ts";
-import { claimJob, getJob, jobsOfRun, LEASE_MS } from "../services/dispatch/jobs.ts";
+import { claimJob, LEASE_MS } from "../services/dispatch/jobs.ts";
+import { getJob, jobsOfRun } from "../services/store/jobs.ts";
 import { outboxProviders } from "../services/providers/outbox.ts";
 
 const demoFiles = (): Promise<Record<string, string>> => readDemoRoster();

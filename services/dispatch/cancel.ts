@@ -8,9 +8,10 @@
 import type { Run } from "../model.ts";
 import { advanceDelivery, deleteRunDeliveries, deliveriesOf, moved, runCounts } from "../store/deliveries.ts";
 import type { Versioned } from "../store/kv.ts";
-import { getRun, runMessageKey, stageRun } from "../store/runs.ts";
+import { getRun, stageRun, stageRunMessage } from "../store/runs.ts";
 import { type DispatchContext, done, reschedule } from "./context.ts";
-import { type Job, jobsOfRun, newJob, priorityOf, stageJobUpdate, stageNewJob } from "./jobs.ts";
+import { type Job, jobsOfRun, stageJobUpdate, stageNewJob } from "../store/jobs.ts";
+import { newJob, priorityOf } from "./jobs.ts";
 import { isCancelable, reachedSending, transition } from "./run_status.ts";
 
 /** How long Canceling waits for providers to confirm before recording what it knows. */
@@ -69,7 +70,7 @@ export async function finishCancel(ctx: DispatchContext, run: Versioned<Run>, jo
   await deleteRunDeliveries(db, run.value.id);
   const op = stageJobUpdate(db.kv.atomic(), db, job, null);
   stageRun(op, db, run, null);
-  op.delete(runMessageKey(db, run.value.id));
+  stageRunMessage(op, db, run.value.id, null);
   await stageOtherJobsDone(ctx, op, job);
   await op.commit();
 }

@@ -8,7 +8,7 @@ import { deliveriesOf, type Delivery, runCounts } from "../store/deliveries.ts";
 import type { Versioned } from "../store/kv.ts";
 import { getRun, stageRun } from "../store/runs.ts";
 import { type DispatchContext, done, reschedule } from "./context.ts";
-import { type Job, stageJobUpdate } from "./jobs.ts";
+import { type Job, stageJobUpdate } from "../store/jobs.ts";
 import { transition } from "./run_status.ts";
 
 /** Texts and calls wait this long for the provider's final status before "sent" counts as final. */

@@ -8,7 +8,8 @@ import type { Providers } from "../providers/types.ts";
 import type { Db, Versioned } from "../store/kv.ts";
 import { MAX_BATCH } from "../store/deliveries.ts";
 import type { Clock } from "../time.ts";
-import { type Job, jobsOfRun, LEASE_MS, stageJobUpdate } from "./jobs.ts";
+import { type Job, jobsOfRun, stageJobUpdate } from "../store/jobs.ts";
+import { LEASE_MS } from "./jobs.ts";
 
 /** A delivery left "sending" this long was cut off by a crash: send it again. */
 export const SEND_TIMEOUT_MS = 5 * 60 * 1000;

@@ -20,7 +20,8 @@ import type { StartResult } from "../roster/apply.ts";
 import { requestCancel } from "./cancel.ts";
 import { type DispatchContext, dispatchContext, type DispatchOptions } from "./context.ts";
 import { drain, idle, retry, runJob, startOccurrence, sweep, tick } from "./scheduler.ts";
-import { applyStatus, type DeliveryRef } from "./status_callbacks.ts";
+import type { DeliveryRef } from "../store/deliveries.ts";
+import { applyStatus } from "./status_callbacks.ts";
 
 export class Dispatcher {
   private readonly ctx: DispatchContext;

@@ -1,22 +1,33 @@
 import assert from "node:assert/strict";
 import { makeDue, NOW, settle, testApp } from "../../tests/support/app.ts";
 import { getMessage } from "../store/messages.ts";
-import { getRun, runMessageKey } from "../store/runs.ts";
+import { getRun, runMessageKey, runsOfMessage } from "../store/runs.ts";
 import { deliveriesOf, runCounts } from "../store/deliveries.ts";
-import { listOutbox, type OutboxEntry } from "../providers/outbox.ts";
+import { listOutbox, type OutboxEntry } from "../store/outbox.ts";
 import { getDistrict } from "../store/district.ts";
 import { getPerson, savePerson } from "../store/people.ts";
 import { nextDialingWindow } from "./sending.ts";
 import { PROCESS_ATTEMPTS } from "./processing.ts";
-import { jobsOfRun, LEASE_MS } from "./jobs.ts";
+import { jobsOfRun } from "../store/jobs.ts";
+import { LEASE_MS } from "./jobs.ts";
 import type { TestApp } from "../../tests/support/app.ts";
 import type { Db } from "../store/kv.ts";
 import { toWall } from "../time.ts";
 
+/** Every outbox entry, page by page. */
+async function wholeOutbox(db: Db): Promise<OutboxEntry[]> {
+  const out: OutboxEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listOutbox(db, cursor);
+    out.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return out;
+}
+
 async function runsOf(db: Db, messageId: string) {
-  const ids: string[] = [];
-  for await (const e of db.kv.list<string>({ prefix: [db.districtId, "run_by_message", messageId] })) ids.push(e.value);
-  return Promise.all(ids.map(async (id) => (await getRun(db, id))!.value));
+  return Promise.all((await runsOfMessage(db, messageId)).map(async ({ id }) => (await getRun(db, id))!.value));
 }
 
 Deno.test("a due message runs Processing → Sending → Sent through the outbox, once", async () => {
@@ -33,10 +44,7 @@ Deno.test("a due message runs Processing → Sending → Sent through the outbox
   assert.ok(counts.email!.delivered! > 50, JSON.stringify(counts));
   assert.equal(counts.email!.pending ?? 0, 0);
   assert.deepEqual(run.counts, counts, "the final counts are kept on the run");
-  const emails: OutboxEntry[] = [];
-  for await (const e of t.db.kv.list<OutboxEntry>({ prefix: ["demo", "outbox"] })) {
-    if (e.value.kind === "email") emails.push(e.value);
-  }
+  const emails = (await wholeOutbox(t.db)).filter((e) => e.kind === "email");
   assert.equal(emails.length, counts.email!.delivered);
   assert.equal(new Set(emails.map((e) => e.to)).size, emails.length, "nobody got it twice");
   assert.equal((await getMessage(t.db, "msg-early-release"))!.value.nextAt, null, "a one-time message is done");
@@ -146,7 +154,7 @@ Deno.test("a number or address shared by two guardians gets one copy", async () 
   });
   await settle(t);
   const emails: string[] = [];
-  for await (const e of t.db.kv.list<OutboxEntry>({ prefix: ["demo", "outbox"] })) emails.push(e.value.to);
+  for (const e of await wholeOutbox(t.db)) emails.push(e.to);
   const sharedEmail = shared.find((d) => d.kind === "email" && d.general)!.address;
   const sharedPhone = shared.find((d) => d.kind === "phone" && d.general)!.address;
   assert.equal(emails.filter((x) => x === sharedEmail).length, 1);

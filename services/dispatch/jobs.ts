@@ -1,39 +1,12 @@
 /**
- * Durable work items. Each unit of dispatch work (process a run, send one
- * mode of it, finish it, cancel it) is a KV record with a lease. Whoever
- * claims a job (an atomic check on its versionstamp) owns it until the lease
- * ends; the cron sweep re-drives jobs whose lease ran out (a crash, a lost
- * queue message, or no queues at all).
+ * A job's lease. Whoever claims a job (an atomic check on its versionstamp)
+ * owns it until the lease ends; the cron sweep re-drives jobs whose lease
+ * ran out (a crash, a lost queue message, or no queues at all). The records
+ * and their due index are in store/jobs.ts.
  */
-import { z } from "zod";
-import { type MessageType, Mode } from "../model.ts";
+import type { MessageType, Mode } from "../model.ts";
+import { getJob, type Job, PRIORITY, stageJobUpdate } from "../store/jobs.ts";
 import { type Db, newId, type Versioned } from "../store/kv.ts";
-
-export const Job = z.object({
-  id: z.string(),
-  kind: z.enum(["process", "send", "finish", "cancel", "roster_preview", "roster_apply"]),
-  /** The run the job works on; for roster jobs, the roster import's id. */
-  runId: z.string(),
-  mode: Mode.optional(),
-  dueAt: z.number(),
-  leaseUntil: z.number().optional(),
-  attempts: z.number().int().nonnegative(),
-  /** Process: how many delivery batches are written. */
-  progress: z.number().int().nonnegative().default(0),
-  lastError: z.string().optional(),
-  /**
-   * Which due job runs first: Emergency (0) before Priority (1) before
-   * General (2), and roster imports (3) after all sending. Absent on jobs
-   * written before priorities existed; those sort by time after all others.
-   */
-  priority: z.number().int().min(0).max(3).optional(),
-  /** A send shard: the deliveries of its mode whose ids are in [from, to). */
-  shard: z.object({ from: z.string(), to: z.string() }).optional(),
-});
-export type Job = z.infer<typeof Job>;
-
-export const PRIORITY = { emergency: 0, priority: 1, general: 2, background: 3 } as const;
-const LOWEST = PRIORITY.background;
 
 /** A run's jobs go ahead of or behind other runs' by its message type: Emergency first. */
 export function priorityOf(run: { message: { type: MessageType } }): number {
@@ -41,13 +14,6 @@ export function priorityOf(run: { message: { type: MessageType } }): number {
 }
 
 export const LEASE_MS = 2 * 60 * 1000;
-
-const jobKey = (db: Db, id: string): Deno.KvKey => [db.districtId, "job", id];
-/** Due jobs by priority, then time: a job's due time, or the end of its lease while claimed. */
-const dueKey = (db: Db, job: Job): Deno.KvKey =>
-  job.priority === undefined
-    ? [db.districtId, "job_due", job.leaseUntil ?? job.dueAt, job.id]
-    : [db.districtId, "job_due", job.priority, job.leaseUntil ?? job.dueAt, job.id];
 
 export function newJob(
   kind: Job["kind"],
@@ -58,24 +24,6 @@ export function newJob(
 ): Job {
   const priority = more.priority ?? (kind.startsWith("roster_") ? PRIORITY.background : PRIORITY.general);
   return { id: newId(), kind, runId, mode, dueAt, attempts: 0, progress: 0, ...more, priority };
-}
-
-export function stageNewJob(op: Deno.AtomicOperation, db: Db, job: Job): Deno.AtomicOperation {
-  return op.check({ key: jobKey(db, job.id), versionstamp: null }).set(jobKey(db, job.id), Job.parse(job))
-    .set(dueKey(db, job), job.id);
-}
-
-/** Replaces a job I own: checked, so a job that was taken over meanwhile is left alone. */
-export function stageJobUpdate(op: Deno.AtomicOperation, db: Db, current: Versioned<Job>, next: Job | null) {
-  op.check({ key: jobKey(db, current.value.id), versionstamp: current.versionstamp }).delete(dueKey(db, current.value));
-  if (next) op.set(jobKey(db, next.id), Job.parse(next)).set(dueKey(db, next), next.id);
-  else op.delete(jobKey(db, current.value.id));
-  return op;
-}
-
-export async function getJob(db: Db, id: string): Promise<Versioned<Job> | null> {
-  const e = await db.kv.get(jobKey(db, id));
-  return e.versionstamp ? { value: Job.parse(e.value), versionstamp: e.versionstamp } : null;
 }
 
 /** Takes the job for LEASE_MS if it is due and nobody holds it; null otherwise. */
@@ -99,32 +47,4 @@ export async function renewLease(
   const next = { ...current.value, leaseUntil: now + leaseMs };
   const result = await stageJobUpdate(db.kv.atomic(), db, current, next).commit();
   return result.ok ? { value: next, versionstamp: result.versionstamp } : null;
-}
-
-/**
- * Ids of jobs due at `now` (including claimed ones whose lease ran out),
- * highest priority first, then oldest first.
- */
-export async function dueJobIds(db: Db, now: number, limit = 200): Promise<string[]> {
-  const ids: string[] = [];
-  const ranges: [Deno.KvKey, Deno.KvKey][] = [];
-  for (let p = 0; p <= LOWEST; p++) {
-    ranges.push([[db.districtId, "job_due", p], [db.districtId, "job_due", p, now + 1]]);
-  }
-  // Jobs from before priorities: their time sits where the priority now does, always above LOWEST.
-  ranges.push([[db.districtId, "job_due", LOWEST + 1], [db.districtId, "job_due", now + 1]]);
-  for (const [start, end] of ranges) {
-    for await (const e of db.kv.list<string>({ start, end }, { limit: limit - ids.length })) ids.push(e.value);
-    if (ids.length >= limit) break;
-  }
-  return ids;
-}
-
-export async function jobsOfRun(db: Db, runId: string): Promise<Versioned<Job>[]> {
-  const out: Versioned<Job>[] = [];
-  for await (const e of db.kv.list({ prefix: [db.districtId, "job"] })) {
-    const job = Job.parse(e.value);
-    if (job.runId === runId) out.push({ value: job, versionstamp: e.versionstamp });
-  }
-  return out;
 }

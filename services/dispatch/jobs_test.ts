@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { withDb } from "../../tests/support/fixtures.ts";
-import { claimJob, dueJobIds, getJob, type Job, newJob, PRIORITY, stageJobUpdate, stageNewJob } from "./jobs.ts";
+import { dueJobIds, getJob, type Job, PRIORITY, stageJobUpdate, stageNewJob } from "../store/jobs.ts";
+import { claimJob, newJob } from "./jobs.ts";
 
 Deno.test("due jobs: Emergency before Priority before General before roster imports, then oldest first", () =>
   withDb(async (db) => {

@@ -15,7 +15,8 @@ import { getRun, getRunMessage, stageRun } from "../store/runs.ts";
 import { fromWall } from "../time.ts";
 import { finishCancel } from "./cancel.ts";
 import { type DispatchContext, done } from "./context.ts";
-import { type Job, newJob, priorityOf, stageJobUpdate, stageNewJob } from "./jobs.ts";
+import { type Job, stageJobUpdate, stageNewJob } from "../store/jobs.ts";
+import { newJob, priorityOf } from "./jobs.ts";
 import { transition } from "./run_status.ts";
 
 /**

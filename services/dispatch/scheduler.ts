@@ -4,37 +4,31 @@
  * records with a lease (jobs.ts), so a crash only delays them.
  */
 import { type MessageType, type Run } from "../model.ts";
-import { Message as MessageSchema } from "../model.ts";
 import { occurrences } from "../recurrence.ts";
 import { runRosterJob } from "../roster/jobs.ts";
 import { getCalendar, getDistrict } from "../store/district.ts";
-import { type Db, newId } from "../store/kv.ts";
-import { getMessage, stageMessage, summarize } from "../store/messages.ts";
-import { getRun, runMessageKey, stageRun } from "../store/runs.ts";
+import { newId, type Versioned } from "../store/kv.ts";
+import { dueMessages, getMessage, stageMessage, summarize } from "../store/messages.ts";
+import { recordTick } from "../store/dispatch_state.ts";
+import { getRun, getRunMessage, stageRun, stageRunMessage } from "../store/runs.ts";
 import { toWall } from "../time.ts";
 import { cancelRun } from "./cancel.ts";
 import { finishRun } from "./completion.ts";
 import type { DispatchContext } from "./context.ts";
-import { claimJob, dueJobIds, newJob, priorityOf, stageNewJob } from "./jobs.ts";
+import { dueJobIds, type Job, stageNewJob } from "../store/jobs.ts";
+import { claimJob, newJob, priorityOf } from "./jobs.ts";
 import { processRun } from "./processing.ts";
 import { started } from "./run_status.ts";
 import { sendShard } from "./sending.ts";
 
 const TYPE_ORDER: Record<MessageType, number> = { emergency: 0, priority: 1, general: 2 };
 
-export const lastTickKey = (db: Db): Deno.KvKey => [db.districtId, "dispatch", "last_tick"];
-
 /** Claims every due occurrence (Emergency first), then runs due jobs. */
 export async function tick(ctx: DispatchContext): Promise<void> {
   const { db } = ctx;
   const now = ctx.clock.now();
-  await db.kv.set(lastTickKey(db), now);
-  const due: { at: number; id: string; type: MessageType }[] = [];
-  const iter = db.kv.list<{ type: MessageType }>({
-    start: [db.districtId, "msg_next"],
-    end: [db.districtId, "msg_next", now + 1],
-  }, { limit: 500 });
-  for await (const e of iter) due.push({ at: e.key[2] as number, id: e.key[3] as string, type: e.value.type });
+  await recordTick(db, now);
+  const due = await dueMessages(db, now);
   due.sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || a.at - b.at);
   for (const d of due) await startOccurrence(ctx, d.id, now);
   await sweep(ctx);
@@ -75,7 +69,7 @@ export async function startOccurrence(ctx: DispatchContext, messageId: string, n
   const op = db.kv.atomic();
   stageMessage(op, db, current, { ...m, nextAt });
   stageRun(op, db, null, run);
-  op.set(runMessageKey(db, run.id), MessageSchema.parse(m));
+  stageRunMessage(op, db, run.id, m);
   stageNewJob(op, db, job);
   if (!(await op.commit()).ok) return null; // Another instance claimed it.
   ctx.enqueue(job.id);
@@ -91,8 +85,8 @@ export async function retry(ctx: DispatchContext, runId: string): Promise<Run | 
   const { db } = ctx;
   const failed = await getRun(db, runId);
   if (!failed || failed.value.status !== "failed" || failed.value.retriedBy) return null;
-  const content = await db.kv.get(runMessageKey(db, runId));
-  if (!content.value) return null;
+  const content = await getRunMessage(db, runId);
+  if (!content) return null;
   const now = ctx.clock.now();
   const run: Run = {
     ...failed.value,
@@ -108,7 +102,7 @@ export async function retry(ctx: DispatchContext, runId: string): Promise<Run | 
   const op = db.kv.atomic();
   stageRun(op, db, failed, { ...failed.value, retriedBy: run.id });
   stageRun(op, db, null, run);
-  op.set(runMessageKey(db, run.id), content.value);
+  stageRunMessage(op, db, run.id, content);
   stageNewJob(op, db, job);
   if (!(await op.commit()).ok) return null;
   ctx.enqueue(job.id);
@@ -181,39 +175,39 @@ export async function idle(ctx: DispatchContext): Promise<void> {
   while (ctx.background.size > 0) await Promise.all([...ctx.background]);
 }
 
+type Stage = (ctx: DispatchContext, job: Versioned<Job>) => Promise<void>;
+
+/** The stage each kind of run job goes to. */
+const STAGES: Record<Exclude<Job["kind"], RosterJobKind>, Stage> = {
+  process: processRun,
+  send: sendShard,
+  finish: finishRun,
+  cancel: cancelRun,
+};
+
+type RosterJobKind = "roster_preview" | "roster_apply";
+const isRosterJob = (kind: Job["kind"]): kind is RosterJobKind => kind === "roster_preview" || kind === "roster_apply";
+
 /** Claims one job and hands it to the stage of its kind; false if it was not due or someone else holds it. */
 export async function runJob(ctx: DispatchContext, id: string): Promise<boolean> {
   const job = await claimJob(ctx.db, id, ctx.clock.now(), ctx.leaseMs);
   if (!job) return false;
+  const { kind, runId } = job.value;
   try {
-    switch (job.value.kind) {
-      case "process":
-        await processRun(ctx, job);
-        break;
-      case "send":
-        await sendShard(ctx, job);
-        break;
-      case "finish":
-        await finishRun(ctx, job);
-        break;
-      case "cancel":
-        await cancelRun(ctx, job);
-        break;
-      case "roster_preview":
-      case "roster_apply": {
-        // A large roster takes a minute or more: it must not hold up the sweep
-        // (an Emergency message due meanwhile), so it runs beside it, its lease
-        // renewed as it goes; a crash leaves the lease to run out and resume.
-        const work: Promise<void> = runRosterJob(ctx, job)
-          .catch((e) => console.error(`dispatch: ${job.value.kind} job ${id} for import ${job.value.runId} failed:`, e))
-          .finally(() => ctx.background.delete(work));
-        ctx.background.add(work);
-        break;
-      }
+    if (isRosterJob(kind)) {
+      // A large roster takes a minute or more: it must not hold up the sweep
+      // (an Emergency message due meanwhile), so it runs beside it, its lease
+      // renewed as it goes; a crash leaves the lease to run out and resume.
+      const work: Promise<void> = runRosterJob(ctx, job)
+        .catch((e) => console.error(`dispatch: ${kind} job ${id} for import ${runId} failed:`, e))
+        .finally(() => ctx.background.delete(work));
+      ctx.background.add(work);
+    } else {
+      await STAGES[kind](ctx, job);
     }
   } catch (e) {
     // Unexpected (storage down, a bug): leave the job to be re-driven after its lease.
-    console.error(`dispatch: ${job.value.kind} job ${id} for run ${job.value.runId} failed:`, e);
+    console.error(`dispatch: ${kind} job ${id} for run ${runId} failed:`, e);
   }
   return true;
 }

@@ -24,15 +24,16 @@
 import { escapeHtml, type MergeContext, renderMerge } from "../merge.ts";
 import { type District, type Message, type Mode, type Person } from "../model.ts";
 import { type Accepted, ProviderError } from "../providers/types.ts";
-import { attachmentStream } from "../store/attachments.ts";
+import { getAttachmentBytes } from "../store/attachments.ts";
 import { advanceDeliveries, advanceDelivery, deliveriesOf, type Delivery, moved } from "../store/deliveries.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
+import { addToInbox } from "../store/inbox.ts";
 import type { Versioned } from "../store/kv.ts";
 import { getPeople, setTextOptOut } from "../store/people.ts";
 import { getRun, getRunMessage } from "../store/runs.ts";
 import { fromWall, toWall } from "../time.ts";
 import { type DispatchContext, done, nudge, reschedule } from "./context.ts";
-import { type Job, stageJobUpdate } from "./jobs.ts";
+import { type Job, stageJobUpdate } from "../store/jobs.ts";
 import { applyEarlyStatuses } from "./status_callbacks.ts";
 
 export const MAX_ATTEMPTS = 5;
@@ -143,9 +144,11 @@ async function attachments(ctx: DispatchContext, message: Message, mode: Mode) {
   if (mode !== "email") return [];
   const out = [];
   for (const a of message.attachments) {
-    const chunks: Uint8Array[] = [];
-    for await (const c of attachmentStream(ctx.db, message.id, a.id)) chunks.push(c);
-    out.push({ filename: a.name, contentType: a.contentType, content: concat(chunks) });
+    out.push({
+      filename: a.name,
+      contentType: a.contentType,
+      content: await getAttachmentBytes(ctx.db, message.id, a.id),
+    });
   }
   return out;
 }
@@ -209,11 +212,7 @@ async function attempt(
 }
 
 async function deliverInbox(ctx: DispatchContext, v: Delivery, subject: string, body: string) {
-  await ctx.db.kv.set([ctx.db.districtId, "inbox", v.personId, v.runId, v.id], {
-    subject,
-    body,
-    at: ctx.clock.now(),
-  });
+  await addToInbox(ctx.db, v, { subject, body, at: ctx.clock.now() });
   return { providerId: `inbox-${v.personId}`, status: "in the portal inbox", final: "delivered" as const };
 }
 
@@ -240,14 +239,4 @@ async function withKvRetry<T>(write: () => Promise<T>, attempts = 5): Promise<T>
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (i - 1)));
     }
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -10,7 +10,7 @@ import { createPeople } from "../store/people.ts";
 import { getRun } from "../store/runs.ts";
 import type { Clock } from "../time.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { dueJobIds, getJob, jobsOfRun } from "./jobs.ts";
+import { dueJobIds, getJob, jobsOfRun } from "../store/jobs.ts";
 
 /** The outbox, also noting the order of every send and the instance that made it. */
 function recording(

@@ -3,16 +3,14 @@
  * (delivered, failed, busy, no answer). Busy and no-answer calls are
  * redialed; a STOP (21610) marks the number opted out of texts.
  */
-import type { Mode } from "../model.ts";
 import { errorMeaning, lookUp } from "../providers/error_meanings.ts";
-import { advanceDelivery, deliveryKey, getDelivery, moved } from "../store/deliveries.ts";
-import { type Db, getManyAll } from "../store/kv.ts";
+import { advanceDelivery, type DeliveryRef, getDelivery, moved } from "../store/deliveries.ts";
+import { deleteEarlyStatus, getEarlyStatuses, keepEarlyStatus } from "../store/early_statuses.ts";
 import { setTextOptOut } from "../store/people.ts";
 import type { DispatchContext } from "./context.ts";
-import { newJob, priorityOf, stageNewJob } from "./jobs.ts";
+import { stageNewJob } from "../store/jobs.ts";
+import { newJob, priorityOf } from "./jobs.ts";
 import { getRun } from "../store/runs.ts";
-
-export type DeliveryRef = { runId: string; mode: Mode; id: string };
 
 const DEFAULT_REDIAL = { attempts: 3, intervalMs: 10 * 60 * 1000 };
 
@@ -24,15 +22,6 @@ const TEXT_STATUS: Record<string, "sent" | "delivered" | "failed" | "canceled" |
   failed: "failed",
   canceled: "canceled",
 };
-
-/** A callback that came before the send it reports on was recorded, kept until it is. */
-const earlyKey = (db: Db, ref: DeliveryRef): Deno.KvKey => [
-  db.districtId,
-  "early_status",
-  ref.runId,
-  ref.mode,
-  ref.id,
-];
 
 type Outcome = "applied" | "ignored" | "unknown";
 
@@ -72,11 +61,7 @@ async function applyOnce(
     // recorded. Checked against the delivery as read, so a record landing
     // in between (which has already looked for early statuses) sends this
     // callback round again instead of leaving it unread.
-    const kept = await db.kv.atomic()
-      .check({ key: deliveryKey(db, ref.runId, ref.mode, ref.id), versionstamp: current.versionstamp })
-      .set(earlyKey(db, ref), { sid, status, errorCode }, { expireIn: 60 * 60_000 })
-      .commit();
-    return kept.ok ? "applied" : "raced";
+    return (await keepEarlyStatus(db, current, { sid, status, errorCode })) ? "applied" : "raced";
   }
   if (!current || current.value.providerId !== sid) return "unknown";
   const d = current.value;
@@ -125,14 +110,11 @@ async function applyOnce(
  * callbacks that came first: one read per ten deliveries, not one each.
  */
 export async function applyEarlyStatuses(ctx: DispatchContext, refs: DeliveryRef[]): Promise<void> {
-  const early = await getManyAll<{ sid: string; status: string; errorCode?: string }>(
-    ctx.db,
-    refs.map((ref) => earlyKey(ctx.db, ref)),
-  );
+  const early = await getEarlyStatuses(ctx.db, refs);
   await Promise.all(refs.map(async (ref, i) => {
-    const kept = early[i].value;
+    const kept = early[i];
     if (!kept) return;
-    await ctx.db.kv.delete(earlyKey(ctx.db, ref));
+    await deleteEarlyStatus(ctx.db, ref);
     await applyStatus(ctx, ref, kept.sid, kept.status, kept.errorCode);
   }));
 }

@@ -3,23 +3,10 @@
  * email, text and call is recorded in KV and listed at /outbox, so a new
  * install shows the whole flow without credentials.
  */
-import { z } from "zod";
-import { type Db, listPage, newId, type Page } from "../store/kv.ts";
+import type { Db } from "../store/kv.ts";
+import { addToOutbox, type OutboxEntry } from "../store/outbox.ts";
 import type { Clock } from "../time.ts";
 import type { Accepted, Providers } from "./types.ts";
-
-export const OutboxEntry = z.object({
-  id: z.string(),
-  at: z.number(),
-  kind: z.enum(["email", "text", "voice"]),
-  to: z.string(),
-  subject: z.string().optional(),
-  body: z.string(),
-  attachments: z.array(z.string()).default([]),
-});
-export type OutboxEntry = z.infer<typeof OutboxEntry>;
-
-const OUTBOX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * `delayMs` makes each would-be send take that long, as a real provider's
@@ -28,11 +15,7 @@ const OUTBOX_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export function outboxProviders(db: Db, clock: Clock, delayMs = 0): Providers {
   const record = async (entry: Omit<OutboxEntry, "id" | "at">): Promise<Accepted> => {
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    const id = newId();
-    const at = clock.now();
-    await db.kv.set([db.districtId, "outbox", at, id], OutboxEntry.parse({ ...entry, id, at }), {
-      expireIn: OUTBOX_TTL_MS,
-    });
+    const id = await addToOutbox(db, clock.now(), entry);
     return { providerId: `outbox-${id}`, status: "recorded in the outbox", final: "delivered" };
   };
   return {
@@ -51,8 +34,4 @@ export function outboxProviders(db: Db, clock: Clock, delayMs = 0): Providers {
     cancel: () => Promise.resolve(true),
     close: () => Promise.resolve(),
   };
-}
-
-export function listOutbox(db: Db, cursor?: string): Promise<Page<OutboxEntry>> {
-  return listPage(db, [db.districtId, "outbox"], OutboxEntry, { limit: 100, cursor, reverse: true });
 }

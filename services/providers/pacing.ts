@@ -9,6 +9,7 @@
  * must hold across processes sharing a KV file, and across Deno Deploy
  * isolates sharing Deploy's KV.
  */
+import { getPausedUntil, pauseUntil, takeStarts } from "../store/allowance.ts";
 import type { Db } from "../store/kv.ts";
 import { ProviderError } from "./types.ts";
 
@@ -43,14 +44,6 @@ class Semaphore {
     else this.used--;
   }
 }
-
-const allowanceKey = (db: Db, channel: string, second: number): Deno.KvKey => [
-  db.districtId,
-  "allowance",
-  channel,
-  second,
-];
-const pauseKey = (db: Db, channel: string): Deno.KvKey => [db.districtId, "allowance", channel, "paused_until"];
 
 /**
  * Hands out starts at `perSecond` for all instances: each takes a block of
@@ -106,41 +99,22 @@ class Allowance {
     const now = Date.now();
     if (now - this.pauseReadAt > 250) {
       this.pauseReadAt = now;
-      const shared = (await this.db.kv.get<number>(pauseKey(this.db, this.channel))).value ?? 0;
+      const shared = await getPausedUntil(this.db, this.channel);
       this.pausedUntil = Math.max(this.pausedUntil, shared);
     }
     return Math.max(0, this.pausedUntil - now);
   }
 
   private async refill(second: number): Promise<void> {
-    const key = allowanceKey(this.db, this.channel, second);
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const used = await this.db.kv.get<number>(key);
-      const left = this.perSecond! - (used.value ?? 0);
-      if (left <= 0) return;
-      const first = used.value ?? 0;
-      const take = Math.min(this.block, left);
-      const op = this.db.kv.atomic().check(used).set(key, first + take, { expireIn: 60_000 });
-      if ((await op.commit()).ok) {
-        if (Math.floor(Date.now() / 1000) === second) {
-          this.slots.push(...Array.from({ length: take }, (_, i) => first + i));
-        }
-        return;
-      }
-    }
+    const taken = await takeStarts(this.db, this.channel, second, this.perSecond!, this.block);
+    // Places in a second already past are of no use.
+    if (Math.floor(Date.now() / 1000) === second) this.slots.push(...taken);
   }
 
   async pause(ms: number): Promise<void> {
     const until = Date.now() + ms;
     this.pausedUntil = Math.max(this.pausedUntil, until);
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await this.db.kv.get<number>(pauseKey(this.db, this.channel));
-      if ((current.value ?? 0) >= until) return;
-      const op = this.db.kv.atomic().check(current).set(pauseKey(this.db, this.channel), until, {
-        expireIn: ms + 60_000,
-      });
-      if ((await op.commit()).ok) return;
-    }
+    await pauseUntil(this.db, this.channel, until, ms + 60_000);
   }
 }
 

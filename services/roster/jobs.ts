@@ -6,7 +6,8 @@
 import type { Stamp } from "../model.ts";
 import type { Versioned } from "../store/kv.ts";
 import { type DispatchContext, done } from "../dispatch/context.ts";
-import { type Job, newJob, renewLease, stageNewJob } from "../dispatch/jobs.ts";
+import { newJob, renewLease } from "../dispatch/jobs.ts";
+import { type Job, stageNewJob } from "../store/jobs.ts";
 import { applyImport, startApply, type StartResult } from "./apply.ts";
 import { failImport } from "./import.ts";
 import { LeaseLost } from "./lease.ts";

@@ -1,6 +1,6 @@
 /** Attachment bytes in KV, split under the 64 KiB value limit. */
 import type { Attachment } from "../model.ts";
-import type { Db } from "./kv.ts";
+import { type Db, joinChunks } from "./kv.ts";
 
 const CHUNK = 60_000;
 
@@ -46,4 +46,11 @@ export function attachmentStream(
       else controller.enqueue(next.value.value);
     },
   });
+}
+
+/** The whole attachment, for a provider that takes it in one piece. */
+export async function getAttachmentBytes(db: Db, messageId: string, attachmentId: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of attachmentStream(db, messageId, attachmentId)) chunks.push(c);
+  return joinChunks(chunks);
 }

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { type DeliveryResult, Mode, type ModeCounts, RecipientType } from "../model.ts";
 import { Buffer } from "node:buffer";
-import { type Db, type Versioned } from "./kv.ts";
+import { type Db, deletePrefix, listPage, type Page, type Versioned } from "./kv.ts";
 
 export const DeliveryState = z.enum(["pending", "sending", "sent", "delivered", "failed", "canceled", "redial"]);
 export type DeliveryState = z.infer<typeof DeliveryState>;
@@ -35,6 +35,9 @@ export const Delivery = z.object({
 });
 export type Delivery = z.infer<typeof Delivery>;
 
+/** Names one delivery: its run, its mode and its id. */
+export type DeliveryRef = { runId: string; mode: Mode; id: string };
+
 /** Sending is still pending to the person reading the counts. */
 export function countedAs(state: DeliveryState): DeliveryResult {
   return state === "sending" ? "pending" : state;
@@ -42,11 +45,12 @@ export function countedAs(state: DeliveryState): DeliveryResult {
 
 const ONE = new Deno.KvU64(1n);
 
+/** A run's deliveries, or only one mode's: in KV's order of their ids. */
+const deliveriesPrefix = (db: Db, runId: string, mode?: Mode): Deno.KvKey =>
+  mode ? [db.districtId, "delivery", runId, mode] : [db.districtId, "delivery", runId];
+
 export const deliveryKey = (db: Db, runId: string, mode: Mode, id: string): Deno.KvKey => [
-  db.districtId,
-  "delivery",
-  runId,
-  mode,
+  ...deliveriesPrefix(db, runId, mode),
   id,
 ];
 const countKey = (db: Db, runId: string, mode: Mode, result: DeliveryResult): Deno.KvKey => [
@@ -145,16 +149,28 @@ function selector(prefix: Deno.KvKey, shard?: Shard): Deno.KvListSelector {
   return shard.from ? { prefix, start: [...prefix, shard.from] } : { prefix, end: [...prefix, shard.to] };
 }
 
+/** A run's deliveries (one mode's, one shard's), read `batchSize` at a time. */
 export async function* deliveriesOf(
   db: Db,
   runId: string,
   mode?: Mode,
   shard?: Shard,
+  batchSize = 500,
 ): AsyncGenerator<Versioned<Delivery>> {
-  const prefix = mode ? [db.districtId, "delivery", runId, mode] : [db.districtId, "delivery", runId];
-  for await (const e of db.kv.list(selector(prefix, mode ? shard : undefined), { batchSize: 500 })) {
+  const prefix = deliveriesPrefix(db, runId, mode);
+  for await (const e of db.kv.list(selector(prefix, mode ? shard : undefined), { batchSize })) {
     yield { value: Delivery.parse(e.value), versionstamp: e.versionstamp };
   }
+}
+
+/** A page of a run's deliveries (one mode's), filtered as it is read. */
+export function deliveryPage(
+  db: Db,
+  runId: string,
+  mode: Mode | undefined,
+  opts: { limit: number; cursor?: string; filter?: (d: Delivery) => boolean },
+): Promise<Page<Delivery>> {
+  return listPage(db, deliveriesPrefix(db, runId, mode), Delivery, opts);
 }
 
 /** KV orders string key parts by their UTF-8 bytes; JavaScript's `<` by UTF-16 units, which differs past U+FFFF. */
@@ -185,21 +201,8 @@ export async function runCounts(db: Db, runId: string): Promise<Partial<Record<M
 
 /** Deletes a run's deliveries and counters, in commits within KV's limits. */
 export async function deleteRunDeliveries(db: Db, runId: string): Promise<void> {
-  for (const prefix of [[db.districtId, "delivery", runId], [db.districtId, "run_count", runId]]) {
-    let keys: Deno.KvKey[] = [];
-    for await (const e of db.kv.list({ prefix }, { batchSize: 500 })) {
-      keys.push(e.key);
-      if (keys.length === 500) {
-        const op = db.kv.atomic();
-        for (const k of keys) op.delete(k);
-        await op.commit();
-        keys = [];
-      }
-    }
-    const op = db.kv.atomic();
-    for (const k of keys) op.delete(k);
-    await op.commit();
-  }
+  await deletePrefix(db, deliveriesPrefix(db, runId));
+  await deletePrefix(db, [db.districtId, "run_count", runId]);
 }
 
 /** Sets a run's counters outright (the demo's illustrative runs, which have no deliveries). */

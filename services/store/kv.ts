@@ -198,3 +198,28 @@ export async function getManyAll<T>(db: Db, keys: Deno.KvKey[]): Promise<Deno.Kv
   for (let i = 0; i < keys.length; i += 10) reads.push(db.kv.getMany<T[]>(keys.slice(i, i + 10)));
   return (await Promise.all(reads)).flat();
 }
+
+/** Deletes every key under `prefix`, 500 a commit: within KV's 1,000 mutations a commit. */
+export async function deletePrefix(db: Db, prefix: Deno.KvKey): Promise<void> {
+  let op = db.kv.atomic();
+  let n = 0;
+  for await (const e of db.kv.list({ prefix }, { batchSize: 500 })) {
+    op.delete(e.key);
+    if (++n % 500 === 0) {
+      await op.commit();
+      op = db.kv.atomic();
+    }
+  }
+  await op.commit();
+}
+
+/** One value again from the chunks it was stored in: KV holds at most 64 KiB a value. */
+export function joinChunks(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -33,6 +33,20 @@ export const scheduledIndex = {
   ): Deno.KvKey => [db.districtId, "msg_next_by_calendar", calendarId],
 };
 
+/** Messages whose next delivery is due at `now`, oldest first, as the Scheduled index has them. */
+export async function dueMessages(
+  db: Db,
+  now: number,
+  limit = 500,
+): Promise<{ at: number; id: string; type: MessageSummary["type"] }[]> {
+  const due = [];
+  const all = scheduledIndex.all(db);
+  for await (const e of db.kv.list<MessageSummary>({ start: all, end: [...all, now + 1] }, { limit })) {
+    due.push({ at: e.key[2] as number, id: e.key[3] as string, type: e.value.type });
+  }
+  return due;
+}
+
 const messageDef: EntityDef<Message> = {
   schema: Message,
   key: (db, m) => [db.districtId, "message", m.id],

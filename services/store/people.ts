@@ -4,16 +4,19 @@ import {
   type Db,
   type EntityDef,
   getEntity,
+  getManyAll,
   listAll,
   saveEntity,
   stageEntity,
   type Versioned,
 } from "./kv.ts";
 
+const personKey = (db: Db, id: string): Deno.KvKey => [db.districtId, "person", id];
+
 /** The school index holds the whole person: resolving a school is one list. */
 const personDef: EntityDef<Person> = {
   schema: Person,
-  key: (db, p) => [db.districtId, "person", p.id],
+  key: (db, p) => personKey(db, p.id),
   indexes: (db, p) =>
     p.removedAt ? [] : [
       ...p.schoolIds.map((s) => ({ key: [db.districtId, "person_by_school", s, p.kind, p.id], value: p })),
@@ -26,16 +29,12 @@ const personDef: EntityDef<Person> = {
 };
 export { personDef };
 
-/** Many people by id, ten keys a read (KV's getMany limit), all reads at once. */
+/** Many people by id, all read at once. */
 export async function getPeople(db: Db, ids: string[]): Promise<Map<string, Person>> {
-  const unique = [...new Set(ids)];
-  const chunks: string[][] = [];
-  for (let i = 0; i < unique.length; i += 10) chunks.push(unique.slice(i, i + 10));
   const out = new Map<string, Person>();
-  await Promise.all(chunks.map(async (chunk) => {
-    const entries = await db.kv.getMany(chunk.map((id) => [db.districtId, "person", id]));
-    for (const e of entries) if (e.value) out.set(e.key[2] as string, Person.parse(e.value));
-  }));
+  for (const e of await getManyAll(db, [...new Set(ids)].map((id) => personKey(db, id)))) {
+    if (e.value) out.set(e.key[2] as string, Person.parse(e.value));
+  }
   return out;
 }
 
@@ -72,7 +71,7 @@ export function getPerson(
   db: Db,
   id: string,
 ): Promise<Versioned<Person> | null> {
-  return getEntity(db, Person, [db.districtId, "person", id]);
+  return getEntity(db, Person, personKey(db, id));
 }
 
 export function savePerson(

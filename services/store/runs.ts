@@ -29,6 +29,16 @@ export async function getRunMessage(db: Db, runId: string): Promise<Message | nu
   return e.value ? MessageSchema.parse(e.value) : null;
 }
 
+/** Adds to `op` the run's copy of its content; null deletes it. */
+export function stageRunMessage(
+  op: Deno.AtomicOperation,
+  db: Db,
+  runId: string,
+  message: Message | null,
+): Deno.AtomicOperation {
+  return message ? op.set(runMessageKey(db, runId), MessageSchema.parse(message)) : op.delete(runMessageKey(db, runId));
+}
+
 const runDef: EntityDef<Run> = {
   schema: Run,
   key: (db, r) => [db.districtId, "run", r.id],
@@ -78,6 +88,15 @@ export function stageRun(
   return stageEntity(op, db, runDef, previous, next);
 }
 
+/** A message's runs, oldest first: each one's id and when it started. */
+export async function runsOfMessage(db: Db, messageId: string): Promise<{ id: string; startedAt: number }[]> {
+  const out = [];
+  for await (const e of db.kv.list<string>({ prefix: [db.districtId, "run_by_message", messageId] })) {
+    out.push({ id: e.value, startedAt: e.key[3] as number });
+  }
+  return out;
+}
+
 export function getRun(db: Db, id: string): Promise<Versioned<Run> | null> {
   return getEntity(db, Run, [db.districtId, "run", id]);
 }
@@ -88,4 +107,20 @@ export function saveRun(
   next: Run | null,
 ): Promise<string> {
   return saveEntity(db, runDef, previous, next);
+}
+
+async function* runsIndexedBefore(db: Db, prefix: Deno.KvKey, before: number): AsyncGenerator<Run> {
+  for await (const e of db.kv.list({ start: [...prefix, 0], end: [...prefix, before] }, { batchSize: 200 })) {
+    yield Run.parse(e.value);
+  }
+}
+
+/** Finished runs (Sent, Canceled) that finished before `before`. */
+export function runsFinishedBefore(db: Db, before: number): AsyncGenerator<Run> {
+  return runsIndexedBefore(db, doneIndex.all(db), before);
+}
+
+/** In Progress runs (Failed among them) that started before `before`. */
+export function activeRunsStartedBefore(db: Db, before: number): AsyncGenerator<Run> {
+  return runsIndexedBefore(db, activeIndex.all(db), before);
 }

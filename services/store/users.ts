@@ -41,6 +41,15 @@ export function updateUser(
   return saveEntity(db, userDef, previous, next);
 }
 
+/**
+ * Claims the first administrator's place for `userId`: false when someone
+ * else claimed it first, so two set-up requests cannot both win.
+ */
+export async function claimFirstAdmin(db: Db, userId: string): Promise<boolean> {
+  const marker = [db.districtId, "first_admin"];
+  return (await db.kv.atomic().check({ key: marker, versionstamp: null }).set(marker, userId).commit()).ok;
+}
+
 export function listUsers(db: Db): Promise<User[]> {
   return listAll(db, [db.districtId, "user"], User);
 }

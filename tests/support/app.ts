@@ -7,7 +7,7 @@ import type { Message } from "../../services/model.ts";
 import { getMessage, saveMessage } from "../../services/store/messages.ts";
 import { audit } from "./fixtures.ts";
 import { Dispatcher } from "../../services/dispatch/dispatcher.ts";
-import { dueJobIds, getJob } from "../../services/dispatch/jobs.ts";
+import { dueJobIds, getJob } from "../../services/store/jobs.ts";
 import { outboxProviders } from "../../services/providers/outbox.ts";
 import type { Providers } from "../../services/providers/types.ts";
 
