@@ -20,7 +20,7 @@ import { formatClock, formatDate, formatInstant } from "../services/time.ts";
 import { CsrfField } from "./Layout.tsx";
 import { Island } from "./Island.tsx";
 import { CreatedBy } from "./CreatedBy.tsx";
-import { AttachmentIcon, ColumnHeads, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
+import { ColumnHeads, MessageMarks, StatusLabel } from "./Labels.tsx";
 
 /** Each mode's copy, in the order the page has always shown them. */
 const CONTENT = [["email", "emailText"], ["text", "text"], ["voice", "voice"], ["inbox", "inbox"]] as const;
@@ -82,12 +82,12 @@ export function MessageDetailsView(
         <a href="/messages">← Upcoming Messages</a>
       </p>
       <h1>{m.subject}</h1>
-      <div class="marks">
-        <TypeLabel type={m.type} />
-        {s.kind === "recurring" && <RecurringIcon />}
-        {m.attachments.length > 0 && <AttachmentIcon />}
-        <ModeIcons modes={m.modes} />
-      </div>
+      <MessageMarks
+        type={m.type}
+        recurring={s.kind === "recurring"}
+        attachments={m.attachments.length > 0}
+        modes={m.modes}
+      />
       {m.canceled
         ? (
           <p class="notice" role="status">
@@ -206,12 +206,7 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
         {finished ? <a href="/sent">← Sent</a> : <a href="/messages?tab=in-progress">← In Progress</a>}
       </p>
       <h1>{m.subject}</h1>
-      <div class="marks">
-        <TypeLabel type={m.type} />
-        {m.recurring && <RecurringIcon />}
-        {m.hasAttachment && <AttachmentIcon />}
-        <ModeIcons modes={m.modes} />
-      </div>
+      <MessageMarks type={m.type} recurring={m.recurring} attachments={m.hasAttachment} modes={m.modes} />
       <dl class="facts">
         <dt>Status</dt>
         <dd>

@@ -89,3 +89,22 @@ export function ColumnHeads({ labels }: { labels: string[] }) {
     </thead>
   );
 }
+
+/** A message's marks beside its subject: its type, whether it repeats or carries attachments, and its modes. */
+export function MessageMarks(
+  { type, recurring, attachments, modes }: {
+    type: MessageType;
+    recurring: boolean;
+    attachments: boolean;
+    modes: Mode[];
+  },
+) {
+  return (
+    <div class="marks">
+      <TypeLabel type={type} />
+      {recurring && <RecurringIcon />}
+      {attachments && <AttachmentIcon />}
+      <ModeIcons modes={modes} />
+    </div>
+  );
+}

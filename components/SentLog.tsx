@@ -4,7 +4,7 @@ import type { SentQuery } from "../services/sent.ts";
 import type { Page } from "../services/store/kv.ts";
 import { formatInstant } from "../services/time.ts";
 import { href } from "./href.ts";
-import { CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
+import { CountsLine, MessageMarks, StatusLabel } from "./Labels.tsx";
 
 export interface SentLogProps {
   result: Page<Run>;
@@ -78,11 +78,12 @@ export function SentLog({ result, query: q, scope, mayViewAll, calendars, errors
             <li class="entry" key={r.id}>
               <div class="entry-main">
                 <h3 class="subject">{r.message.subject}</h3>
-                <div class="marks">
-                  <TypeLabel type={r.message.type} />
-                  {r.message.recurring && <RecurringIcon />}
-                  <ModeIcons modes={r.message.modes} />
-                </div>
+                <MessageMarks
+                  type={r.message.type}
+                  recurring={r.message.recurring}
+                  attachments={false}
+                  modes={r.message.modes}
+                />
                 <CountsLine counts={r.counts} excluded={r.excluded} />
                 {r.message.recurring && (
                   <a href={`/messages/${r.messageId}`}>{`An occurrence of the series (${r.occurrenceDate})`}</a>

@@ -8,7 +8,7 @@ import { Island } from "./Island.tsx";
 import { CsrfField } from "./Layout.tsx";
 import { CreatedBy } from "./CreatedBy.tsx";
 import { href } from "./href.ts";
-import { AttachmentIcon, CountsLine, ModeIcons, RecurringIcon, StatusLabel, TypeLabel } from "./Labels.tsx";
+import { CountsLine, MessageMarks, StatusLabel } from "./Labels.tsx";
 
 export interface UpcomingProps {
   user: User;
@@ -74,12 +74,7 @@ function Entry(
     <li class="entry">
       <div class="entry-main">
         <h3 class="subject">{m.subject}</h3>
-        <div class="marks">
-          <TypeLabel type={m.type} />
-          {m.recurring && <RecurringIcon />}
-          {m.hasAttachment && <AttachmentIcon />}
-          <ModeIcons modes={m.modes} />
-        </div>
+        <MessageMarks type={m.type} recurring={m.recurring} attachments={m.hasAttachment} modes={m.modes} />
       </div>
       <div class="entry-meta">
         {children}
@@ -237,30 +232,20 @@ export function Upcoming(props: UpcomingProps) {
       >
         <input type="hidden" name="tab" value={query.tab} />
         <input type="hidden" name="scope" value={scope} />
-        <label>
-          Created By
-          <input
-            type="search"
-            id="filter-createdBy"
-            name="createdBy"
-            value={query.createdBy}
-            maxLength={100}
-            aria-invalid={errors.createdBy ? "true" : undefined}
-          />
-          {field("createdBy")}
-        </label>
-        <label>
-          Subject
-          <input
-            type="search"
-            id="filter-subject"
-            name="subject"
-            value={query.subject}
-            maxLength={200}
-            aria-invalid={errors.subject ? "true" : undefined}
-          />
-          {field("subject")}
-        </label>
+        {([["createdBy", "Created By", 100], ["subject", "Subject", 200]] as const).map(([name, label, maxLength]) => (
+          <label>
+            {label}
+            <input
+              type="search"
+              id={`filter-${name}`}
+              name={name}
+              value={query[name]}
+              maxLength={maxLength}
+              aria-invalid={errors[name] ? "true" : undefined}
+            />
+            {field(name)}
+          </label>
+        ))}
         <label>
           Calendar
           <select

@@ -26,7 +26,7 @@ import { getPerson, savePerson } from "./store/people.ts";
 import { importNow } from "./roster/import.ts";
 import { ROSTER_FILES, type RosterFileName } from "./roster/csv.ts";
 import { z } from "zod";
-import { runMessageKey, saveRun } from "./store/runs.ts";
+import { saveRun, stageRunMessage } from "./store/runs.ts";
 import { started, transition } from "./dispatch/run_status.ts";
 import { setRunCounts } from "./store/deliveries.ts";
 import { createUser } from "./store/users.ts";
@@ -309,7 +309,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
   }
   for (const r of DEMO_RUNS) await saveRun(db, null, demoRun(r, messages.get(r.messageId)!, district, now));
   for (const r of DEMO_RUNS) {
-    await db.kv.set(runMessageKey(db, r.id), messages.get(r.messageId)!);
+    await stageRunMessage(db.kv.atomic(), db, r.id, messages.get(r.messageId)!).commit();
     await setRunCounts(db, r.id, countsOf(r));
   }
   await saveDistrict(db, district);

@@ -1,6 +1,6 @@
 /** Reading messages and runs for the pages, with rights applied. */
 import type { Calendar, District, Message, Run, User } from "./model.ts";
-import { nextDelivery, type Occurrence, occurrences } from "./recurrence.ts";
+import { type Occurrence, occurrences } from "./recurrence.ts";
 import { previewRecipients, type RecipientPreview } from "./recipients.ts";
 import { maySeeMessage } from "./rights.ts";
 import { getCalendar } from "./store/district.ts";
@@ -8,21 +8,6 @@ import type { Db, Versioned } from "./store/kv.ts";
 import { getMessage, listAudit } from "./store/messages.ts";
 import { getRun } from "./store/runs.ts";
 import type { AuditEntry } from "./model.ts";
-
-/** When the message next goes out, or null when nothing is left. */
-export function computeNextAt(
-  message: Message,
-  district: District,
-  calendar: Calendar | null,
-  now: number,
-) {
-  return nextDelivery(
-    message.schedule,
-    now,
-    district.timeZone,
-    calendar ?? undefined,
-  );
-}
 
 export interface MessageDetails {
   message: Versioned<Message>;

@@ -90,13 +90,30 @@ export interface SmtpSink {
 }
 
 /** An SMTP server on 127.0.0.1 that only counts what it receives (see smtp_sink_worker.ts). */
-export async function startSmtpSink(): Promise<SmtpSink> {
-  const w = connect(new URL("./smtp_sink_worker.ts", import.meta.url), "smtp sink");
-  try {
-    const { port } = await w.call<{ port: number }>("start");
-    return {
+export function startSmtpSink(): Promise<SmtpSink> {
+  return started(
+    connect(new URL("./smtp_sink_worker.ts", import.meta.url), "smtp sink"),
+    undefined,
+    (w, { port }: { port: number }) => ({
       url: `smtp://127.0.0.1:${port}`,
       received: () => w.call<number>("received"),
+    }),
+  );
+}
+
+/**
+ * Starts a worker's service and builds its handle, whose close stops the
+ * service and then the worker; a worker that fails to start is ended.
+ */
+async function started<S, H>(
+  w: ReturnType<typeof connect>,
+  options: unknown,
+  handle: (w: ReturnType<typeof connect>, started: S) => H,
+): Promise<H & { close(): Promise<void> }> {
+  try {
+    const answer = await w.call<S>("start", options);
+    return {
+      ...handle(w, answer),
       async close() {
         try {
           await w.call("close");
@@ -130,23 +147,14 @@ export interface TwilioWorker {
 }
 
 /** tests/support/twilio_mock.ts on 127.0.0.1, with its latency and callback delay (see twilio_mock_worker.ts). */
-export async function startTwilioWorker(options: TwilioMockOptions): Promise<TwilioWorker> {
-  const w = connect(new URL("./twilio_mock_worker.ts", import.meta.url), "twilio mock");
-  try {
-    const started = await w.call<{ url: string; accountSid: string; authToken: string }>("start", options);
-    return {
-      ...started,
+export function startTwilioWorker(options: TwilioMockOptions): Promise<TwilioWorker> {
+  type Started = { url: string; accountSid: string; authToken: string };
+  return started(
+    connect(new URL("./twilio_mock_worker.ts", import.meta.url), "twilio mock"),
+    options,
+    (w, s: Started) => ({
+      ...s,
       stats: () => w.call<TwilioStats>("stats"),
-      async close() {
-        try {
-          await w.call("close");
-        } finally {
-          w.terminate();
-        }
-      },
-    };
-  } catch (e) {
-    w.terminate();
-    throw e;
-  }
+    }),
+  );
 }

@@ -7,8 +7,8 @@
  */
 import { type Person, Person as PersonSchema, type Stamp } from "../model.ts";
 import { getCalendar, saveCalendar, saveSchool } from "../store/district.ts";
-import { type Db, getManyAll, stageEntity } from "../store/kv.ts";
-import { personDef } from "../store/people.ts";
+import { type Db, stageEntity } from "../store/kv.ts";
+import { getPeopleEntries, personDef } from "../store/people.ts";
 import {
   type Change,
   deleteChanges,
@@ -50,20 +50,10 @@ export async function startApply(
   return await markApplying(db, current, { ...current.value, status: "applying", applied: by, ...opts }, stage);
 }
 
-/**
- * People with their versionstamps, ten keys a read.
- * Local until store/people.ts has a many-people read that keeps versionstamps (issue 12): it builds the
- * person key here, as getPeople does not return what stageEntity checks against.
- */
-async function readPeople(db: Db, ids: string[]): Promise<Map<string, Deno.KvEntryMaybe<Person>>> {
-  const got = await getManyAll<Person>(db, ids.map((p) => [db.districtId, "person", p]));
-  return new Map(got.map((e) => [e.key[2] as string, e]));
-}
-
 /** Writes one batch of changes; a batch that races a family's save is read again and retried. */
 async function applyBatch(db: Db, batch: Change[], at: string): Promise<void> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const people = await readPeople(db, batch.map((c) => c.id));
+    const people = await getPeopleEntries(db, batch.map((c) => c.id));
     const hashes = await getAppliedHashes(db, batch.map((c) => c.id));
     const op = db.kv.atomic();
     batch.forEach((c, i) => {

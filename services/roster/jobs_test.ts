@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { withDb } from "../../tests/support/fixtures.ts";
 import { dispatchContext } from "../dispatch/context.ts";
-import { claimJob, getJob, jobsOfRun } from "../dispatch/jobs.ts";
+import { claimJob } from "../dispatch/jobs.ts";
+import { getJob, jobsOfRun } from "../store/jobs.ts";
 import { outboxProviders } from "../providers/outbox.ts";
 import type { Db } from "../store/kv.ts";
 import { getPerson } from "../store/people.ts";

@@ -38,6 +38,12 @@ export async function getPeople(db: Db, ids: string[]): Promise<Map<string, Pers
   return out;
 }
 
+/** Many people as stored, with their versionstamps (null where absent), for writes checked against them. */
+export async function getPeopleEntries(db: Db, ids: string[]): Promise<Map<string, Deno.KvEntryMaybe<Person>>> {
+  const entries = await getManyAll<Person>(db, ids.map((id) => personKey(db, id)));
+  return new Map(entries.map((e) => [e.key[2] as string, e]));
+}
+
 /**
  * STOP (opt out) or START (opt back in) for texts to a number, on every
  * person who has it. Returns how many devices changed.

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { ROSTER_FILES, type RosterFileName, slicer } from "../roster/csv.ts";
 import type { Problem, RosterCalendar, RosterSchool } from "../roster/oneroster.ts";
 import type { RosterPerson } from "../roster/roster_person.ts";
-import { type Db, getManyAll, type Versioned } from "./kv.ts";
+import { type Db, deletePrefix, getManyAll, joinChunks, type Versioned } from "./kv.ts";
 
 const KindCounts = z.object({ student: z.number(), guardian: z.number(), staff: z.number() });
 export type KindCounts = z.infer<typeof KindCounts>;
@@ -101,19 +101,6 @@ async function writeChunks(
   }
 }
 
-async function deletePrefix(db: Db, prefix: Deno.KvKey): Promise<void> {
-  let op = db.kv.atomic();
-  let n = 0;
-  for await (const e of db.kv.list({ prefix })) {
-    op.delete(e.key);
-    if (++n % 500 === 0) {
-      await op.commit();
-      op = db.kv.atomic();
-    }
-  }
-  await op.commit();
-}
-
 export async function getImport(db: Db, id: string): Promise<Versioned<RosterImport> | null> {
   const e = await db.kv.get(importKey(db, id));
   return e.versionstamp ? { value: RosterImport.parse(e.value), versionstamp: e.versionstamp } : null;
@@ -187,14 +174,7 @@ export async function loadUploadedFiles(
     await slice();
     const parts: Uint8Array[] = [];
     for await (const e of db.kv.list<Uint8Array>({ prefix: [...blobPrefix(db, id), name] })) parts.push(e.value);
-    if (parts.length === 0) continue;
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
-    }
-    files.set(name, bytes);
+    if (parts.length > 0) files.set(name, joinChunks(parts));
   }
   return files;
 }
