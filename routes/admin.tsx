@@ -18,7 +18,7 @@ import {
 } from "../services/users.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
 import { notFound } from "./errors.tsx";
-import { idParam } from "./params.ts";
+import { checked, idParam } from "./params.ts";
 import { fieldErrors, page } from "./render.tsx";
 
 async function choicesOf(c: Ctx): Promise<Choices> {
@@ -52,9 +52,9 @@ const NO_USER = "There is no such user.";
 export const adminRoutes = new Hono<AppEnv>()
   .use("/admin/*", adminOnly)
   .get("/admin/users", (c) => usersPage(c, { allCalendars: "on" }, {}))
-  .post("/admin/users", async (c) => {
-    const body = await c.req.parseBody({ all: true }) as Values;
-    const form = NewUserForm.safeParse(body);
+  .post("/admin/users", checked("form", NewUserForm), async (c) => {
+    const { raw, parsed: form } = c.req.valid("form");
+    const body = raw as Values;
     if (!form.success) return usersPage(c, body, fieldErrors(form.error.issues), 400);
     const unlinkable = await staffRecordProblem(c.var.deps.db, form.data.personId);
     if (unlinkable) return usersPage(c, body, { personId: unlinkable }, 400);
@@ -66,12 +66,12 @@ export const adminRoutes = new Hono<AppEnv>()
     const user = await userOr404(c, c.req.valid("param").id);
     return userPage(c, user, valuesOf(user), {});
   })
-  .post("/admin/users/:id", idParam(NO_USER), async (c) => {
+  .post("/admin/users/:id", idParam(NO_USER), checked("form", UserForm), async (c) => {
     const { db } = c.var.deps;
     const me = currentUser(c);
     const user = await userOr404(c, c.req.valid("param").id);
-    const body = await c.req.parseBody({ all: true }) as Values;
-    const form = UserForm.safeParse(body);
+    const { raw, parsed: form } = c.req.valid("form");
+    const body = raw as Values;
     if (!form.success) return userPage(c, user, body, fieldErrors(form.error.issues), 400);
     if (user.id === me.id && (form.data.disabled || !form.data.admin)) {
       return userPage(c, user, body, {
@@ -83,9 +83,9 @@ export const adminRoutes = new Hono<AppEnv>()
     await changeUser(db, me, user.id, form.data);
     return c.redirect(`/admin/users/${user.id}`, 303);
   })
-  .post("/admin/users/:id/password", idParam(NO_USER), async (c) => {
+  .post("/admin/users/:id/password", idParam(NO_USER), checked("form", PasswordForm), async (c) => {
     const user = await userOr404(c, c.req.valid("param").id);
-    const form = PasswordForm.safeParse(await c.req.parseBody());
+    const { parsed: form } = c.req.valid("form");
     if (!form.success) return userPage(c, user, valuesOf(user), fieldErrors(form.error.issues), 400);
     await resetPassword(c.var.deps.db, currentUser(c), user.id, form.data.password);
     return c.redirect(`/admin/users/${user.id}`, 303);

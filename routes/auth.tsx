@@ -12,6 +12,7 @@ import { DEMO_ACCOUNTS } from "../services/demo.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, clientAddress, type Ctx } from "./env.ts";
 import { fieldErrors, page } from "./render.tsx";
+import { checked } from "./params.ts";
 
 const SignInForm = z.object({
   login: z.string().trim().min(1, "Enter your login").max(
@@ -143,10 +144,9 @@ export const authRoutes = new Hono<AppEnv>()
     if (c.get("user")) return c.redirect(safeNext(c.req.query("next")));
     return render(c, 200, { login: "" }, {}, safeNext(c.req.query("next")));
   })
-  .post("/signin", async (c) => {
-    const body = await c.req.parseBody();
-    const form = SignInForm.safeParse(body);
-    const login = typeof body.login === "string" ? body.login : "";
+  .post("/signin", checked("form", SignInForm), async (c) => {
+    const { raw, parsed: form } = c.req.valid("form");
+    const login = typeof raw.login === "string" ? raw.login : "";
     if (!form.success) {
       return render(
         c,

@@ -16,7 +16,7 @@ import { attachmentStream } from "../services/store/attachments.ts";
 import { effectiveScope, listInProgress, listScheduled, UpcomingQuery } from "../services/upcoming.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
 import { notFound } from "./errors.tsx";
-import { Id, idParam } from "./params.ts";
+import { checked, Id, idParam } from "./params.ts";
 import { fieldErrors, page, problem } from "./render.tsx";
 
 export const NOT_FOUND = "There is no message here, or it is not one you have access to.";
@@ -31,10 +31,10 @@ const DONE: Record<string, string> = {
 };
 
 export const messageRoutes = new Hono<AppEnv>()
-  .get("/messages", async (c) => {
+  .get("/messages", checked("query", UpcomingQuery), async (c) => {
     const user = currentUser(c);
     const { db, clock, refreshMs } = c.var.deps;
-    const parsed = UpcomingQuery.safeParse(c.req.query());
+    const { raw, parsed } = c.req.valid("query");
     const calendars = (await listCalendars(db)).filter((cal) => mayUseCalendar(user, cal.id));
     const errors = parsed.success ? {} : fieldErrors(parsed.error.issues);
     const query = parsed.success ? parsed.data : UpcomingQuery.parse({});
@@ -49,7 +49,7 @@ export const messageRoutes = new Hono<AppEnv>()
     const props: UpcomingProps = {
       user,
       district: c.var.district,
-      query: failed ? { ...query, ...keepRaw(c.req.query()) } : query,
+      query: failed ? { ...query, ...keepRaw(raw) } : query,
       scope: effectiveScope(user, query),
       calendars,
       now,
@@ -146,10 +146,11 @@ export const messageRoutes = new Hono<AppEnv>()
   });
 
 /** Filters as typed, so a refused query comes back filled in. */
-function keepRaw(raw: Record<string, string>): Partial<UpcomingQuery> {
+function keepRaw(raw: Record<string, unknown>): Partial<UpcomingQuery> {
   const out: Record<string, string> = {};
   for (const k of ["createdBy", "subject", "calendar"]) {
-    if (typeof raw[k] === "string") out[k] = raw[k].slice(0, 300);
+    const v = raw[k];
+    if (typeof v === "string") out[k] = v.slice(0, 300);
   }
   return out;
 }

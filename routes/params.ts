@@ -1,8 +1,9 @@
 /**
- * Path parameters, checked before a route reads KV with them: a malformed one
+ * Input checked before a route uses it. Path parameters: a malformed one
  * names nothing, so it gets the route's own 404, never a 500.
  */
 import { zValidator } from "@hono/zod-validator";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { notFound } from "./errors.tsx";
 
@@ -16,4 +17,15 @@ export function idParam<S extends z.ZodType<string>>(detail: string, id: S = Id 
   return zValidator("param", z.object({ id }), (result) => {
     if (!result.success) throw notFound(detail);
   });
+}
+
+/**
+ * A query or a form through Hono's validator, checked by a zod schema but not
+ * refused by it: the route gets zod's result and what was sent, so a page
+ * shows its form again, filled in as typed, with the reason on each field.
+ * (zValidator answers a failure itself, before the page can.) A repeated
+ * field arrives as a list, which a schema of single values refuses.
+ */
+export function checked<S extends z.ZodType>(target: "query" | "form", schema: S) {
+  return validator(target, (raw: Record<string, unknown>) => ({ raw, parsed: schema.safeParse(raw) }));
 }

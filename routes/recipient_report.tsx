@@ -9,13 +9,13 @@ import { reportCsv, reportPage, ReportQuery, type ReportRow } from "../services/
 import { type Page, StaleCursor } from "../services/store/kv.ts";
 import type { AppEnv } from "./env.ts";
 import { NOT_FOUND, visibleRun } from "./messages.tsx";
-import { idParam } from "./params.ts";
+import { checked, idParam } from "./params.ts";
 import { fieldErrors, page, problem } from "./render.tsx";
 
 export const recipientReportRoutes = new Hono<AppEnv>()
-  .get("/runs/:id/recipients", idParam(NOT_FOUND), async (c) => {
+  .get("/runs/:id/recipients", idParam(NOT_FOUND), checked("query", ReportQuery), async (c) => {
     const run = await visibleRun(c, c.req.valid("param").id);
-    const parsed = ReportQuery.safeParse(c.req.query());
+    const { parsed } = c.req.valid("query");
     const query = parsed.success ? parsed.data : ReportQuery.parse({});
     const errors = parsed.success ? {} : fieldErrors(parsed.error.issues);
     let report: Page<ReportRow> = { items: [] };
@@ -32,9 +32,9 @@ export const recipientReportRoutes = new Hono<AppEnv>()
       { status: Object.keys(errors).length ? 400 : 200 },
     );
   })
-  .get("/runs/:id/recipients.csv", idParam(NOT_FOUND), async (c) => {
+  .get("/runs/:id/recipients.csv", idParam(NOT_FOUND), checked("query", ReportQuery), async (c) => {
     const run = await visibleRun(c, c.req.valid("param").id);
-    const parsed = ReportQuery.safeParse(c.req.query());
+    const { parsed } = c.req.valid("query");
     if (!parsed.success) {
       const errors = Object.entries(fieldErrors(parsed.error.issues)).map(([k, v]) => `${k}: ${v}`).join("; ");
       return problem(c, 400, "Export CSV", `Nothing was exported. ${errors}`);

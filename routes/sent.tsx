@@ -9,23 +9,26 @@ import { listSent, SentQuery } from "../services/sent.ts";
 import { listCalendars } from "../services/store/district.ts";
 import { type Page, PageCursor, StaleCursor } from "../services/store/kv.ts";
 import { type AppEnv, currentUser } from "./env.ts";
+import { checked } from "./params.ts";
 import { fieldErrors, page, problem } from "./render.tsx";
 
 /** The filters as typed, so a refused query comes back filled in. */
-function pick(raw: Record<string, string>): Partial<SentQuery> {
+function pick(raw: Record<string, unknown>): Partial<SentQuery> {
   const out: Record<string, string> = {};
-  for (const k of ["messageId", "from", "to", "calendar", "subject"]) if (raw[k]) out[k] = raw[k].slice(0, 200);
+  for (const k of ["messageId", "from", "to", "calendar", "subject"]) {
+    const v = raw[k];
+    if (typeof v === "string" && v) out[k] = v.slice(0, 200);
+  }
   return out;
 }
 
 export const sentRoutes = new Hono<AppEnv>()
-  .get("/sent", async (c) => {
+  .get("/sent", checked("query", SentQuery), async (c) => {
     const user = currentUser(c);
     const { db } = c.var.deps;
     const tz = c.var.district.timeZone;
-    const parsed = SentQuery.safeParse(c.req.query());
+    const { raw, parsed } = c.req.valid("query");
     const errors = parsed.success ? {} : fieldErrors(parsed.error.issues);
-    const raw = c.req.query();
     const q: SentQuery = parsed.success ? parsed.data : { ...SentQuery.parse({}), ...pick(raw) };
     let result: Page<Run> = { items: [] };
     if (parsed.success) {

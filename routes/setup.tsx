@@ -6,6 +6,7 @@ import { CsrfField } from "../components/Layout.tsx";
 import { createFirstAdmin, MIN_PASSWORD, needsFirstAdmin } from "../services/setup.ts";
 import type { AppEnv, Ctx } from "./env.ts";
 import { fieldErrors, page } from "./render.tsx";
+import { checked } from "./params.ts";
 
 const SetupForm = z.object({
   token: z.string().min(1, "Enter the set-up token printed in the server log"),
@@ -58,12 +59,12 @@ export const setupRoutes = new Hono<AppEnv>()
     if (!(await needsFirstAdmin(c.var.deps.db))) return c.redirect("/signin");
     return show(c, 200, {}, {});
   })
-  .post("/setup", async (c) => {
+  .post("/setup", checked("form", SetupForm), async (c) => {
     const { db, setupToken } = c.var.deps;
     if (!(await needsFirstAdmin(db))) return c.redirect("/signin", 303);
-    const body = await c.req.parseBody();
-    const values = { login: String(body.login ?? ""), name: String(body.name ?? "") };
-    const form = SetupForm.safeParse(body);
+    const { raw, parsed: form } = c.req.valid("form");
+    const text = (v: unknown) => (typeof v === "string" ? v : "");
+    const values = { login: text(raw.login), name: text(raw.name) };
     if (!form.success) return show(c, 400, values, fieldErrors(form.error.issues));
     if (!tokenMatches(form.data.token, setupToken)) {
       return show(c, 403, values, { token: "is not the set-up token in the server log" });
