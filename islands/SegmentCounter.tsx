@@ -9,11 +9,15 @@ export interface SegmentCounterProps {
   initial: string;
 }
 
+/** The count in a sender's words: texts, not segments; "special characters", not an encoding. */
 export function describeCount(c: SegmentCount): string {
   if (c.segments === 0) return "0 characters";
-  const base = `${c.characters} characters, ${c.segments} segment${c.segments === 1 ? "" : "s"} (${c.encoding}), ` +
-    `${c.remaining} left in this segment`;
-  return c.nonGsm.length ? `${base}. ${c.nonGsm.slice(0, 5).join(" ")} need UCS-2: 70 per segment` : base;
+  const texts = c.segments === 1 ? "1 text" : `${c.segments} texts`;
+  const room = `room for ${c.remaining} more${c.segments === 1 ? "" : " in the last"}`;
+  const base = `${c.characters} characters: ${texts}, ${room}`;
+  if (!c.nonGsm.length) return base;
+  const sizes = c.segments === 1 ? "70 characters instead of 160" : "67 characters instead of 153";
+  return `${base}. Special characters ${c.nonGsm.slice(0, 5).join(" ")} make each text shorter: ${sizes}`;
 }
 
 export default function SegmentCounter({ target, initial }: SegmentCounterProps) {

@@ -6,7 +6,7 @@ import { cancelableMessage, cancelScheduled } from "../services/compose/cancel_s
 import { commitDraft, EditConflict } from "../services/compose/commit.ts";
 import { editDraft } from "../services/compose/edit_message.ts";
 import { type Errors, refusedForRights } from "../services/compose/errors.ts";
-import { RecipientsForm, type Step, STEPS } from "../services/compose/forms.ts";
+import { RecipientsForm, redrawsStep, type Step, STEPS } from "../services/compose/forms.ts";
 import { newDraft } from "../services/compose/new_message.ts";
 import { stepExtras } from "../services/compose/step_extras.ts";
 import {
@@ -89,13 +89,16 @@ export const composeRoutes = new Hono<AppEnv>()
     const step = raw as Step;
     const body = await c.req.parseBody({ all: true }) as StepBody;
     const go = String(body.go ?? "");
-    const absorbErrors = await absorbStep(db, draft, step, body);
+    const absorbErrors = await absorbStep(wizardContext(c), draft, step, body);
     await putDraft(db, draft);
     if (Object.keys(absorbErrors).length) {
       return renderStep(c, draft, step, absorbErrors, absorbErrors.attachments ? 413 : 400);
     }
-    if (go === "preview" || go === "find") {
-      const errors = await shownErrors(db, user, draft, step);
+    if (redrawsStep(go)) {
+      // Update next deliveries says why there are none: the step's own refusals.
+      const errors = step === "send" && go === "preview"
+        ? await checkStep(wizardContext(c), draft, step)
+        : await shownErrors(db, user, draft, step);
       return renderStep(c, draft, step, errors, Object.keys(errors).length ? 400 : 200);
     }
     const forward = go === "commit" || STEPS.indexOf(go as Step) > STEPS.indexOf(step);
@@ -112,7 +115,8 @@ export const composeRoutes = new Hono<AppEnv>()
         // Send Now is in Processing at once, not at the next cron minute.
         if (result.sendNow) await c.var.deps.dispatcher.startOccurrence(result.message.id, clock.now());
         const done = draft.base ? "updated" : result.sendNow ? "queued" : "scheduled";
-        return c.redirect(`/messages?done=${done}`, 303);
+        // Send Now is on In Progress at once: land where the message is.
+        return c.redirect(`/messages?${result.sendNow ? "tab=in-progress&" : ""}done=${done}`, 303);
       } catch (e) {
         if (!(e instanceof EditConflict)) throw e;
         const when = e.at ? formatInstant(Date.parse(e.at), c.var.district.timeZone) : "just now";

@@ -1,7 +1,9 @@
 /**
- * Bundles the browser code (htmx + islands) with `deno bundle` (esbuild
- * inside Deno, so npm: imports resolve exactly as on the server).
- * `--if-stale` skips the build when the bundle is newer than every source.
+ * Bundles the browser code with `deno bundle` (esbuild inside Deno, so npm:
+ * imports resolve exactly as on the server): client.js, htmx and the islands,
+ * on every page; editor.js, the email editor, fetched by its island only on
+ * the page that shows it. `--if-stale` skips the build when both bundles are
+ * newer than every source.
  *
  * The server compiles JSX with "precompile" (string templates that only
  * server rendering understands), so the bundle is built with a copy of
@@ -9,7 +11,8 @@
  */
 const root = new URL("../", import.meta.url);
 const outDir = new URL("static/build/", root);
-const out = new URL("client.js", outDir);
+/** Entry → bundle. */
+const bundles = [["islands/client.ts", "client.js"], ["islands/editor.ts", "editor.js"]] as const;
 /** Everything the bundle is made from (islands import these services). */
 const sources = [new URL("islands/", root), new URL("services/segments.ts", root), new URL("deno.json", root)];
 
@@ -28,7 +31,10 @@ async function newestSource(): Promise<number> {
 }
 
 if (Deno.args.includes("--if-stale")) {
-  const built = await Deno.stat(out).then((s) => s.mtime?.getTime() ?? 0, () => 0);
+  let built = Infinity;
+  for (const [, file] of bundles) {
+    built = Math.min(built, await Deno.stat(new URL(file, outDir)).then((s) => s.mtime?.getTime() ?? 0, () => 0));
+  }
   if (built > await newestSource()) Deno.exit(0);
 }
 
@@ -39,26 +45,28 @@ delete config.tasks;
 const bundleConfig = new URL("deno.bundle.json", root);
 await Deno.writeTextFile(bundleConfig, JSON.stringify(config, null, 2));
 try {
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--config",
-      bundleConfig.pathname,
-      "--platform",
-      "browser",
-      "--minify",
-      "--output",
-      out.pathname,
-      "islands/client.ts",
-    ],
-    cwd: root.pathname,
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!result.success) {
-    console.error("build: bundling the islands failed");
-    Deno.exit(1);
+  for (const [entry, file] of bundles) {
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--config",
+        bundleConfig.pathname,
+        "--platform",
+        "browser",
+        "--minify",
+        "--output",
+        new URL(file, outDir).pathname,
+        entry,
+      ],
+      cwd: root.pathname,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!result.success) {
+      console.error(`build: bundling ${entry} failed`);
+      Deno.exit(1);
+    }
   }
 } finally {
   await Deno.remove(bundleConfig);

@@ -154,8 +154,9 @@ Deno.test("Send Now is due at once", async () => {
   await post(c, draft, "recipients", recipients, "content");
   await post(c, draft, "content", content, "send");
   const res = await post(c, draft, "send", { type: "priority", modes: ["email", "text"], when: "now" }, "commit");
-  assert.equal(res.headers.get("Location"), "/messages?done=queued");
-  const progress = await (await c.get("/messages?tab=in-progress")).text();
+  assert.equal(res.headers.get("Location"), "/messages?tab=in-progress&done=queued", "lands where the message is");
+  const progress = await (await c.get(res.headers.get("Location")!)).text();
+  assert.match(progress, /The message is queued to send now\./);
   assert.equal(subjects(progress)[0], "Science fair", "in Processing at once");
   assert.match(progress, /status-processing">Processing</);
   await settle(t);
@@ -497,5 +498,103 @@ Deno.test("the recipient preview reads an unchecked message type as General, nev
   };
   const general = await previewFor("general");
   for (const type of ["constructor", "toString", "bogus"]) assert.equal(await previewFor(type), general, type);
+  t.close();
+});
+
+Deno.test("Send Options without JavaScript: skip dates are added from a date input and removed one by one", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  await post(c, draft, "recipients", recipients, "content");
+  await post(c, draft, "content", content, "send");
+  const hidden = (html: string) => [...html.matchAll(/name="skipDates" value="([^"]*)"/g)].map((m) => m[1]);
+
+  const added = await post(c, draft, "send", { ...weekly, skipDate: "2026-12-08" }, "skip-add");
+  assert.equal(added.status, 200);
+  let html = await added.text();
+  assert.deepEqual(hidden(html), ["2026-12-08"]);
+  assert.match(html, /Tue, Dec 8, 2026<input type="hidden"/);
+  assert.match(html, /value="unskip:2026-12-08"[^>]*>Remove<span class="visually-hidden"> Tue, Dec 8, 2026<\/span>/);
+  assert.match(html, /name="skipDate" value\/>/, "the date input is empty again");
+  assert.match(html, /Dec 8, 2026, 7:00 AM CST \(skipped\)/, "the next deliveries show it skipped");
+
+  const second = await post(
+    c,
+    draft,
+    "send",
+    { ...weekly, skipDates: "2026-12-08", skipDate: "2026-12-15" },
+    "skip-add",
+  );
+  assert.deepEqual(hidden(await second.text()), ["2026-12-08", "2026-12-15"], "sorted, once each");
+
+  const bad = await post(c, draft, "send", {
+    ...weekly,
+    skipDates: ["2026-12-08", "2026-12-15"],
+    skipDate: "2032-06-01",
+  }, "skip-add");
+  assert.equal(bad.status, 400);
+  html = await bad.text();
+  assert.match(html, /id="skipDate-error">Choose a date to skip within five years/);
+  assert.match(html, /name="skipDate" value="2032-06-01" aria-invalid="true"/, "the typed date stays");
+  assert.deepEqual(hidden(html), ["2026-12-08", "2026-12-15"], "the list is unchanged");
+  const empty = await post(c, draft, "send", { ...weekly, skipDates: "2026-12-08" }, "skip-add");
+  assert.equal(empty.status, 400);
+  assert.match(await empty.text(), /Choose a date to skip/);
+
+  const removed = await post(
+    c,
+    draft,
+    "send",
+    { ...weekly, skipDates: ["2026-12-08", "2026-12-15"] },
+    "unskip:2026-12-08",
+  );
+  assert.equal(removed.status, 200);
+  assert.deepEqual(hidden(await removed.text()), ["2026-12-15"]);
+
+  // A date typed but never added is not lost: Send takes it too.
+  const done = await post(c, draft, "send", { ...weekly, skipDates: "2026-12-15", skipDate: "2026-12-22" }, "commit");
+  assert.equal(done.status, 303);
+  const id = /href="\/messages\/([0-9A-Z]{12})"/.exec(await (await c.get("/messages?subject=science")).text())![1];
+  const m = (await getMessage(t.db, id))!.value;
+  assert.deepEqual(m.schedule.kind === "recurring" && m.schedule.skipDates, ["2026-12-15", "2026-12-22"]);
+  t.close();
+});
+
+Deno.test("Send Options: Update next deliveries posts the form and comes back filled in, or says why there are none", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "office");
+  const draft = await startDraft(c);
+  await post(c, draft, "recipients", recipients, "content");
+  await post(c, draft, "content", content, "send");
+  const html = await (await c.get(`/compose/${draft}/send`)).text();
+  assert.match(
+    html,
+    /<button type="submit" name="go" value="preview" class="secondary" formaction="\/compose\/\w+\/send#next-deliveries">Update next deliveries<\/button>/i,
+  );
+  const updated = await post(c, draft, "send", { ...weekly, weekdays: ["TU", "TH"] }, "preview");
+  assert.equal(updated.status, 200);
+  const page = await updated.text();
+  assert.match(page, /<p>Every week on Tuesday, Thursday/);
+  assert.match(page, /Thu, Dec 3, 2026, 7:00 AM CST/);
+  assert.match(page, /name="weekdays" value="TH" checked/, "the form comes back filled in");
+  const refused = await post(c, draft, "send", { ...weekly, modes: [], endDate: "2026-11-30" }, "preview");
+  assert.equal(refused.status, 400);
+  const why = await refused.text();
+  assert.match(why, /Choose at least one delivery mode/);
+  assert.match(why, /Fix what is marked above to see the next deliveries\./);
+  assert.match(why, /name="endDate" value="2026-11-30"/);
+  t.close();
+});
+
+Deno.test("Edit Message: Cancel Series is apart, below the form, and not the prominent button", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "admin");
+  const res = await c.get("/messages/msg-lunch/edit");
+  const html = await (await c.get(res.headers.get("Location")!)).text();
+  const form = html.indexOf("</form>");
+  const cancel = html.indexOf('href="/messages/msg-lunch/cancel"');
+  assert.ok(form > 0 && cancel > form, "the cancel link comes after the form");
+  assert.match(html, /<section class="danger-zone" aria-labelledby="danger-h">/);
+  assert.match(html, /<a class="button danger-outline" href="\/messages\/msg-lunch\/cancel">Cancel Series<\/a>/);
   t.close();
 });

@@ -63,12 +63,20 @@ export function ContentStep({ draft, errors, mergeSample }: WizardProps) {
           ))}
         </ul>
       </details>
-      {area(
-        "emailHtml",
-        "Email",
-        8,
-        "HTML is allowed: paragraphs, bold, lists, links. Scripts and styles are removed.",
-      )}
+      <div class="field">
+        <label id="emailHtml-label" for="emailHtml">Email</label>
+        <Island
+          name="EmailEditor"
+          props={{
+            name: "emailHtml",
+            value: c.emailHtml,
+            maxLength: CONTENT_MAX.emailHtml,
+            invalid: Boolean(errors.emailHtml),
+            describedBy: described("emailHtml"),
+          }}
+        />
+        <FieldError errors={errors} name="emailHtml" />
+      </div>
       {area("emailText", "Email, plain-text part", 4, "Leave empty to make it from the email above.")}
       <div class="field">
         <label for="text">Text message</label>

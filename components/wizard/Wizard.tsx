@@ -18,13 +18,6 @@ export function Wizard(props: WizardProps) {
         </a>
       </p>
       <h1>{editing ? `Edit Message: ${draft.content.subject}` : "New Message"}</h1>
-      {editing && (
-        <p class="actions">
-          <a class="button danger" href={`/messages/${draft.messageId}/cancel`}>
-            {draft.recurringAtStart ? "Cancel Series" : "Cancel Message"}
-          </a>
-        </p>
-      )}
       {Object.keys(errors).length > 0 && (
         <div class="error-summary" role="alert">
           <p>Please fix the following:</p>
@@ -70,6 +63,20 @@ export function Wizard(props: WizardProps) {
           {step === "send" && <button type="submit" name="go" value="commit">{editing ? "Update" : "Send"}</button>}
         </div>
       </form>
+      {editing && (
+        // Apart from the form and below it, so the safe way on (Next, Update) is what the eye finds first.
+        <section class="danger-zone" aria-labelledby="danger-h">
+          <h2 id="danger-h">{draft.recurringAtStart ? "Cancel the whole series" : "Cancel this message"}</h2>
+          <p>
+            {draft.recurringAtStart
+              ? "Stops every future occurrence. You are asked to confirm; occurrences already sent are not affected."
+              : "Nobody will receive it. You are asked to confirm first."}
+          </p>
+          <a class="button danger-outline" href={`/messages/${draft.messageId}/cancel`}>
+            {draft.recurringAtStart ? "Cancel Series" : "Cancel Message"}
+          </a>
+        </section>
+      )}
     </section>
   );
 }

@@ -7,10 +7,17 @@ export function FieldError({ errors, name }: { errors: Errors; name: string }) {
 }
 
 export function Fieldset(
-  { legend, children, errors, name }: { legend: string; children: ComponentChildren; errors: Errors; name: string },
+  { legend, children, errors, name, class: className, id }: {
+    legend: string;
+    children: ComponentChildren;
+    errors: Errors;
+    name: string;
+    class?: string;
+    id?: string;
+  },
 ) {
   return (
-    <fieldset aria-invalid={errors[name] ? "true" : undefined}>
+    <fieldset class={className} id={id} aria-invalid={errors[name] ? "true" : undefined}>
       <legend>{legend}</legend>
       {children}
       <FieldError errors={errors} name={name} />

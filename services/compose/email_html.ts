@@ -36,6 +36,8 @@ export function sanitizeEmailHtml(html: string): string {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: { a: ["href", "title"], td: ["colspan", "rowspan"], th: ["colspan", "rowspan", "scope"] },
     allowedSchemes: ["http", "https", "mailto", "tel"],
+    // The editor's Bold and Italic give <b> and <i>; mail readers and screen readers know <strong> and <em> best.
+    transformTags: { b: "strong", i: "em" },
   });
 }
 

@@ -8,3 +8,10 @@ Deno.test("content: HTML is sanitized; a text part is derived", () => {
   assert.equal(html, '<p>Hi <a>x</a> <a href="https://e.org">ok</a></p>');
   assert.equal(htmlToText("<p>One &amp; two</p><p>Three<br>four</p>"), "One & two\nThree\nfour");
 });
+
+Deno.test("content: bold and italic from the editor are kept as <strong> and <em>", () => {
+  assert.equal(
+    sanitizeEmailHtml("<p><b>Due</b> on <i>Friday</i></p>"),
+    "<p><strong>Due</strong> on <em>Friday</em></p>",
+  );
+});

@@ -41,6 +41,14 @@ export function cutFields(raw: Record<string, unknown>, kept: Record<string, unk
   return errors;
 }
 
+/** The buttons that show the step again, brought up to date, instead of moving on: the skip dates' Remove too. */
+export function redrawsStep(go: string): boolean {
+  return ["preview", "find", "skip-add"].includes(go) || go.startsWith(UNSKIP);
+}
+
+/** Prefix of a skip date's Remove button value: `unskip:2026-12-08`. */
+export const UNSKIP = "unskip:";
+
 /** Step 1, as typed. */
 export const RecipientsForm = z.object({
   calendarId: str(64),
@@ -100,7 +108,10 @@ export const SendForm = z.object({
   ends: z.preprocess((v) => (v === "count" ? "count" : "date"), z.enum(["date", "count"])),
   endDate: str(10),
   count: str(4),
-  skipDates: str(4000),
+  /** The dates to skip, one per line: a hidden field per date in the form, the old text box's lines in a draft. */
+  skipDates: z.preprocess((v) => (Array.isArray(v) ? v.join("\n") : v), str(4000)),
+  /** The date input of "Skip a date": added to the list by any post of the step, so a date typed is never lost. */
+  skipDate: str(10),
   skipNoSchoolDays: bool,
 });
 export type SendForm = z.infer<typeof SendForm>;

@@ -16,7 +16,7 @@ import {
 import { nextDelivery } from "../recurrence.ts";
 import { addDays, fromWall, isCalendarDate, toWall } from "../time.ts";
 import { type Errors, NO_RIGHT } from "./errors.ts";
-import { type ContentForm, SendForm, WEEKDAYS } from "./forms.ts";
+import { type ContentForm, SendForm, UNSKIP, WEEKDAYS } from "./forms.ts";
 
 /**
  * Send Options' dates lie within this many days (five years) of today. The
@@ -119,7 +119,7 @@ export function buildSendOptions(
       if (endError) errors.endDate = endError;
       else if (endDate! < date) errors.endDate = "The end date is before the start date";
     }
-    const skipDates = form.skipDates.split(/[\n,;]+/).map((d) => d.trim()).filter(Boolean);
+    const skipDates = skipDateList(form);
     const skipProblem = skipDates
       .map((d) =>
         isCalendarDate(d) ? dateProblem(d, today.date, `the skip date ${d}`) : `"${d}" is not a date as YYYY-MM-DD`
@@ -151,6 +151,32 @@ export function buildSendOptions(
   }
   if (Object.keys(errors).length > 0) return { errors };
   return { type: type.data!, modes, schedule, sendNow };
+}
+
+/** The skip dates as a list, in the order kept. */
+export function skipDateList(form: SendForm): string[] {
+  return form.skipDates.split(/[\n,;]+/).map((d) => d.trim()).filter(Boolean);
+}
+
+/**
+ * The skip dates after a post of Send Options: the one whose Remove was
+ * pressed goes, and the date typed in "Skip a date" joins them, sorted and
+ * once each. A date that cannot be one stays typed, with its reason.
+ */
+export function editSkipDates(form: SendForm, go: string, today: string): Errors {
+  const dates = skipDateList(form).filter((d) => !go.startsWith(UNSKIP) || d !== go.slice(UNSKIP.length));
+  const typed = form.skipDate.trim();
+  const problem = typed
+    ? dateProblem(typed, today, "a date to skip")
+    : go === "skip-add"
+    ? "Choose a date to skip"
+    : "";
+  if (!problem && typed) {
+    dates.push(typed);
+    form.skipDate = "";
+  }
+  form.skipDates = [...new Set(dates)].sort().join("\n");
+  return problem ? { skipDate: problem } : {};
 }
 
 /** The RRULE's parts back as Send Options fields, for Edit Message. */

@@ -10,11 +10,12 @@ import { saveAttachmentBytes } from "../store/attachments.ts";
 import { getCalendar, listCalendars } from "../store/district.ts";
 import type { Draft } from "../store/drafts.ts";
 import type { Db } from "../store/kv.ts";
+import { toWall } from "../time.ts";
 import { checkContent } from "./content_step.ts";
 import type { Errors } from "./errors.ts";
 import { ContentForm, cutFields, RecipientsForm, SendForm, type Step } from "./forms.ts";
 import { checkIndividuals, checkRecipients } from "./recipients_step.ts";
-import { buildSendOptions } from "./send_options.ts";
+import { buildSendOptions, editSkipDates } from "./send_options.ts";
 
 /** Who is at the wizard, in which district, and when: what a step's checks and extras depend on. */
 export interface WizardContext {
@@ -44,15 +45,22 @@ export async function shownErrors(db: Db, user: User, draft: Draft, step: Step):
   return checkIndividuals(db, draft.recipients, await usableCalendar(db, user, draft));
 }
 
-/** Stores the posted fields of a step into the draft, exactly as typed. */
-export async function absorbStep(db: Db, draft: Draft, step: Step, body: StepBody): Promise<Errors> {
+/** Stores the posted fields of a step into the draft, exactly as typed; Send Options' skip dates as edited. */
+export async function absorbStep(
+  { db, district, now }: WizardContext,
+  draft: Draft,
+  step: Step,
+  body: StepBody,
+): Promise<Errors> {
   if (step === "recipients") {
     draft.recipients = RecipientsForm.parse(body);
     return cutFields(body, draft.recipients);
   }
   if (step === "send") {
     draft.send = SendForm.parse(body);
-    return cutFields(body, draft.send);
+    const cut = cutFields(body, draft.send);
+    if (Object.keys(cut).length) return cut;
+    return editSkipDates(draft.send, String(body.go ?? ""), toWall(now, district.timeZone).date);
   }
   draft.content = ContentForm.parse(body);
   const cut = cutFields(body, draft.content);
