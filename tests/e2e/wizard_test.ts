@@ -188,29 +188,30 @@ Deno.test("office: create a weekly Priority message with an attachment, edit its
 
       await t.step("Content: email and text with a merge field, a live segment counter, a PDF attached", async () => {
         await page.getByRole("textbox", { name: "Subject", exact: true }).fill(SUBJECT);
+        // The email editor: plain typing makes a paragraph.
         await page.getByRole("textbox", { name: "Email", exact: true }).fill(
-          "<p>Dear family of {{student.firstName}},</p><p>Science fair projects are due. The rules are attached.</p>",
+          "Dear family of {{student.firstName}}, Science fair projects are due. The rules are attached.",
         );
         const text = page.getByRole("textbox", { name: /^Text message/ });
         const counter = page.locator("#text-count");
         await expectText(counter, /^0 characters$/, "the counter of an empty text");
         await text.click();
         await text.pressSequentially("Hi");
-        await expectText(counter, /^2 characters, 1 segment \(GSM-7\), 158 left in this segment$/, "after typing Hi");
+        await expectText(counter, /^2 characters: 1 text, room for 158 more$/, "after typing Hi");
         // Braces are GSM-7 extension characters: two septets each.
         await text.pressSequentially(" {{student.firstName}}");
         await expectText(
           counter,
-          /^24 characters, 1 segment \(GSM-7\), 132 left in this segment$/,
+          /^24 characters: 1 text, room for 132 more$/,
           "after typing a merge field",
         );
         await text.pressSequentially(", science fair projects are due next week. ".repeat(4));
-        await expectText(counter, /^\d+ characters, 2 segments \(GSM-7\), \d+ left in this segment$/, "a long text");
+        await expectText(counter, /^\d+ characters: 2 texts, room for \d+ more in the last$/, "a long text");
         assert.match((await counter.getAttribute("class")) ?? "", /\bwarn\b/);
         await text.fill("");
         await text.pressSequentially(TEXT);
         // Four braces: four septets more than characters.
-        const final = `${TEXT.length} characters, 1 segment (GSM-7), ${160 - TEXT.length - 4} left in this segment`;
+        const final = `${TEXT.length} characters: 1 text, room for ${160 - TEXT.length - 4} more`;
         await expectText(counter, exactly(final), "the final text");
 
         // Preview fills the merge fields for one real recipient.
@@ -238,7 +239,7 @@ Deno.test("office: create a weekly Priority message with an attachment, edit its
         await expectStep(page, "2 Content");
         assert.equal(await page.getByRole("textbox", { name: "Subject", exact: true }).inputValue(), SUBJECT);
         assert.match(await text.inputValue(), /^Hi \{\{student\.firstName\}\}, science fair/);
-        await expectText(counter, new RegExp(`^${TEXT.length} characters, 1 segment`), "the counter of the kept text");
+        await expectText(counter, new RegExp(`^${TEXT.length} characters: 1 text,`), "the counter of the kept text");
         await group(page, "Attachments (email and inbox)").getByRole("checkbox", { name: `Remove ${FILE}` }).waitFor();
         await next(page, "3 Send Options");
       });
@@ -485,7 +486,7 @@ Deno.test("Send Options: a date in the past is refused next to the field, the fo
     }
     assert.equal(await page.getByRole("radio", { name: "Send at a date and time" }).isChecked(), true);
     assert.equal(await page.getByRole("radio", { name: "Does not repeat" }).isChecked(), true);
-    assert.equal(await page.getByRole("region", { name: "Next deliveries" }).count(), 0);
+    assert.equal(await page.getByRole("region", { name: "Next deliveries" }).getByRole("listitem").count(), 0);
     await page.getByRole("button", { name: "2 Content" }).click();
     await expectStep(page, "2 Content");
     assert.equal(await page.getByRole("textbox", { name: "Subject", exact: true }).inputValue(), subject);
@@ -501,5 +502,96 @@ Deno.test("Send Options: a date in the past is refused next to the field, the fo
       new RegExp(`^${dateLabel(tomorrow)}, 10:15 AM C[SD]T$`),
       "the delivery time",
     );
+  });
+});
+
+/** Screenshots the page at 1280 and at 390 px wide, failing if the phone width scrolls sideways. */
+async function lookAt(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  await page.setViewportSize({ width: 390, height: 844 });
+  const [scroll, client] = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    document.documentElement.clientWidth,
+  ]);
+  assert.ok(scroll <= client, `${name} scrolls sideways at 390 px: ${scroll} > ${client}`);
+  await screenshot(page, `${name}-390`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+Deno.test("the email editor makes bold text that is stored as <strong>; every step fits a phone", async () => {
+  await withApp("wizard-editor", async ({ app, page }) => {
+    await signIn(page, app.baseUrl, "office");
+    const subject = "Coats for the field trip";
+    const today = districtToday();
+    const start = wednesdayNextWeek(today);
+    const skipped = addDays(start, 7);
+
+    await startNewMessage(page);
+    await lookAt(page, "wizard-step1");
+    await next(page, "2 Content");
+    await page.getByRole("textbox", { name: "Subject", exact: true }).fill(subject);
+    const editor = page.getByRole("textbox", { name: "Email", exact: true });
+    assert.equal(await editor.getAttribute("contenteditable"), "true", "the editor, not the HTML box");
+    await editor.click();
+    await editor.pressSequentially("Please send ");
+    const bold = page.getByRole("toolbar", { name: "Email formatting" }).getByRole("button", { name: "Bold" });
+    await bold.click();
+    await editor.pressSequentially("a warm coat");
+    await bold.click();
+    await editor.pressSequentially(" on Friday.");
+    await expectText(editor.locator("b, strong"), /^a warm coat$/, "the bold words in the editor");
+    await lookAt(page, "wizard-step2");
+    await next(page, "3 Send Options");
+
+    await chooseModes(page, ["Email"]);
+    // Send Now shows nothing of the date or the pattern; a date and time shows them.
+    await page.getByRole("radio", { name: "Send Now" }).check();
+    assert.equal(await dateField(page, false).isVisible(), false);
+    assert.equal(await group(page, "Recurrence Pattern").isVisible(), false);
+    await page.getByRole("radio", { name: "Send at a date and time" }).check();
+    await dateField(page, false).fill(start);
+    await page.getByRole("textbox", { name: "Time", exact: true }).fill("07:00");
+    assert.equal(await group(page, "Weekly on").isVisible(), false, "Weekly on hides for Does not repeat");
+    await lookAt(page, "wizard-step3-once");
+    await page.getByRole("radio", { name: "Weekly", exact: true }).check();
+    await group(page, "Weekly on").getByRole("checkbox", { name: "Wednesday", exact: true }).check();
+    assert.equal(await group(page, "Monthly on").isVisible(), false, "Monthly on hides for Weekly");
+    await page.getByRole("radio", { name: "After a number of occurrences" }).check();
+    await page.getByRole("textbox", { name: "Number of occurrences" }).fill("4");
+
+    const skip = group(page, "Skip dates");
+    await skip.getByRole("textbox", { name: "Skip a date" }).fill(skipped);
+    await skip.getByRole("button", { name: "Add date" }).click();
+    await skip.getByRole("button", { name: `Remove ${dateLabel(skipped)}` }).waitFor();
+    const next5 = page.getByRole("region", { name: "Next deliveries" });
+    await expectText(
+      next5.getByRole("listitem").nth(1),
+      new RegExp(`^${dateLabel(skipped)}, 7:00 AM C[SD]T \\(skipped\\)$`),
+      "the skipped date in the next deliveries",
+    );
+    await lookAt(page, "wizard-step3-weekly");
+
+    // Update next deliveries without a delivery mode: the reason, on the page, the form filled in.
+    await chooseModes(page, []);
+    const refused = page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/send"));
+    await next5.getByRole("button", { name: "Update next deliveries" }).click();
+    assert.equal((await refused).status(), 400);
+    await expectText(page.getByRole("alert"), /Choose at least one delivery mode/, "the error summary");
+    assert.equal(await group(page, "Weekly on").getByRole("checkbox", { name: "Wednesday" }).isChecked(), true);
+    await lookAt(page, "wizard-step3-error");
+
+    await chooseModes(page, ["Email"]);
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await expectDone(page, "The message is scheduled.");
+
+    await page.getByRole("link", { name: `View Details: ${subject}` }).click();
+    await page.getByRole("link", { name: "Edit Message" }).click();
+    await expectStep(page, "1 Recipients");
+    await lookAt(page, "wizard-edit-step1");
+    await page.getByRole("button", { name: "2 Content" }).click();
+    await expectStep(page, "2 Content");
+    // The Edit page's text box holds the email as it was stored.
+    assert.match(await page.locator("textarea#emailHtml").inputValue(), /<strong>a warm coat<\/strong>/);
+    await page.locator(".danger-zone").getByRole("link", { name: "Cancel Series" }).waitFor();
   });
 });
