@@ -41,14 +41,13 @@ export function staticFiles(root: URL): StaticFiles {
    */
   function load(rel: string): Loaded | null {
     const file = new URL(rel, root);
-    const info = (() => {
-      try {
-        return Deno.statSync(file);
-      } catch {
-        return null;
-      }
-    })();
-    if (!info?.isFile) return null;
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(file);
+    } catch {
+      return null;
+    }
+    if (!info.isFile) return null;
     const mtime = info.mtime?.getTime() ?? 0;
     const seen = loaded.get(rel);
     if (seen && seen.mtime === mtime && seen.size === info.size) return seen;
