@@ -187,7 +187,7 @@ export async function signIn(page: Page, baseUrl: string, who: Account): Promise
   await page.getByLabel("Password", { exact: true }).fill(account.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL((url) => url.pathname === "/messages");
-  await page.getByRole("navigation", { name: "Account" }).getByText(account.name, { exact: true }).waitFor();
+  await page.getByRole("banner").getByText(account.name, { exact: true }).waitFor();
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
