@@ -143,6 +143,7 @@ export function RecipientReport(
             <table class="counts text report-table">
               <ColumnHeads
                 labels={["Person", "Relationship", "Device", "Mode", "State", "Attempts", "Last update", "Details"]}
+                numeric={["Attempts"]}
               />
               <tbody>
                 {page.items.map((r) => (
