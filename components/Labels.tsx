@@ -78,7 +78,7 @@ const RESULT_LABEL: Record<DeliveryResult, string> = {
 /**
  * "Email: 3 pending, 117 delivered, 3 failed · Text: 40 delivered". Results in the order a delivery moves
  * (DELIVERY_RESULTS), modes in the order of MODES, so a line reads the same from one refresh to the next.
- * Each mode is one unbreakable piece: a long line wraps between modes, never inside one.
+ * Each mode is one piece: a long line wraps between modes first.
  */
 export function CountsLine(
   { counts, excluded = {} }: {
