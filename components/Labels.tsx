@@ -96,10 +96,11 @@ export function CountsLine(
   return parts.length
     ? (
       <span class="counts-line">
+        {/* The "·" ends the piece before it, so a wrapped line never starts, or stands, with it alone. */}
         {parts.map(([mode, text], i) => (
           <Fragment key={mode}>
-            {i > 0 && " · "}
-            <span class="counts-mode">{text}</span>
+            {i > 0 && " "}
+            <span class="counts-mode">{i < parts.length - 1 ? `${text} ·` : text}</span>
           </Fragment>
         ))}
       </span>

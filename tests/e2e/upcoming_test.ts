@@ -272,6 +272,14 @@ Deno.test("admin: tabs, scopes, filters, icons and details on Upcoming Messages"
       await page.locator(".status", { hasText: "Failed" }).waitFor();
       await screenshots(page, "admin-run-details-failed");
     });
+
+    await t.step("Users: each user's rights say which calendars they reach", async () => {
+      await page.getByRole("link", { name: "Users", exact: true }).click();
+      await page.getByRole("heading", { name: "Users and tool rights", level: 1 }).waitFor();
+      const office = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Marcus Lee" }) });
+      await expectText(office.getByRole("cell").nth(2), /^View\/Edit All on \S+ Lincoln Elementary only · /, "rights");
+      await screenshots(page, "admin-users");
+    });
   });
 });
 
