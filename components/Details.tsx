@@ -9,6 +9,7 @@ import {
   type District,
   type Mode,
   MODE_LABEL,
+  MODES,
   RECIPIENT_TYPE_LABEL,
   type RecipientType,
   type Run,
@@ -276,10 +277,9 @@ function RunProgress({ run, district, csrf }: { run: Run; district: District; cs
           <caption>{finished ? "Final counts" : "Progress so far"}</caption>
           <ColumnHeads labels={["Mode", "Pending", "Sent", "Delivered", "Failed", "Canceled", "Redial pending"]} />
           <tbody>
-            {(Object.entries(run.counts) as [
-              Mode,
-              NonNullable<Run["counts"][Mode]>,
-            ][]).map(([mode, c]) => (
+            {MODES.filter((mode) => run.counts[mode]).map((mode) => [mode, run.counts[mode]!] as const).map((
+              [mode, c],
+            ) => (
               <tr key={mode}>
                 <th scope="row">{MODE_LABEL[mode]}</th>
                 <td>{c.pending ?? 0}</td>

@@ -35,7 +35,7 @@ function Clip({ text }: { text: string }) {
 
 /**
  * One delivery on one line, so a screen holds dozens of them; what only support needs (the provider's status and
- * reference, the error code, each attempt's time) opens on demand, without JavaScript.
+ * reference, the error code, when each attempt was and the last change) opens on demand, without JavaScript.
  */
 function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
   const d = r.delivery;
@@ -59,7 +59,6 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
         <Clip text={why ? `${d.state}: ${why}` : d.state} />
       </td>
       <td class="num">{d.attempts}</td>
-      <td class="nowrap">{formatInstant(d.updatedAt, timeZone)}</td>
       <td>
         <details class="more">
           <summary>
@@ -78,6 +77,8 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
             <dd>
               <code>{d.providerId || "none"}</code>
             </dd>
+            <dt>Last update</dt>
+            <dd>{formatInstant(d.updatedAt, timeZone)}</dd>
             <dt>Attempts</dt>
             <dd>
               {attempts.length === 0 ? "none yet" : (
@@ -142,7 +143,7 @@ export function RecipientReport(
           <div class="table-scroll" role="region" aria-label="Recipients" tabindex={0}>
             <table class="counts text report-table">
               <ColumnHeads
-                labels={["Person", "Relationship", "Device", "Mode", "State", "Attempts", "Last update", "Details"]}
+                labels={["Person", "Relationship", "Device", "Mode", "State", "Attempts", "Details"]}
                 numeric={["Attempts"]}
               />
               <tbody>

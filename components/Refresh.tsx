@@ -9,9 +9,9 @@ export function Refreshing(
 }
 
 /**
- * Without JavaScript the island's "Refreshes every … seconds" would be a promise nobody keeps: the browser reloads
- * the page instead. Render it outside anything htmx swaps, since htmx parses what it swaps in with scripting off
- * (the reload would come to life); the island removes it as soon as it runs.
+ * Without JavaScript a page that says it refreshes itself would be a promise nobody keeps: the browser reloads the
+ * page instead. Render it outside anything htmx swaps, since htmx parses what it swaps in with scripting off and the
+ * reload would come to life; on a page that htmx keeps for Back, the AutoRefresh island removes it as it starts.
  */
 export function ReloadWithoutScript({ intervalMs }: { intervalMs: number }) {
   return (

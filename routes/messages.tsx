@@ -131,7 +131,7 @@ export const messageRoutes = new Hono<AppEnv>()
         <p>{`Stop "${run.message.subject}" now? Nothing more will be sent.`}</p>
         <p>
           {reachedSending(run)
-            ? "It is already sending: some recipients may have received it. The Sent list will show exactly who did."
+            ? "It is already sending: some recipients may have received it. The Sent Message Log will show exactly who did."
             : "It has not left Messenger yet: nobody has received it."}
         </p>
       </ConfirmPage>,
