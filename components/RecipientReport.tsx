@@ -29,8 +29,8 @@ function CanceledSummary({ run }: { run: Run }) {
 }
 
 /** Text that keeps its row to one line: cut short on screen, whole in its tooltip and to screen readers. */
-function Clip({ text }: { text: string }) {
-  return <span class="clip" title={text}>{text}</span>;
+function Clip({ text, wide = false }: { text: string; wide?: boolean }) {
+  return <span class={wide ? "clip wide" : "clip"} title={text}>{text}</span>;
 }
 
 /**
@@ -56,7 +56,7 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
       </td>
       <td>{MODE_LABEL[d.mode]}</td>
       <td>
-        <Clip text={why ? `${d.state}: ${why}` : d.state} />
+        <Clip text={why ? `${d.state}: ${why}` : d.state} wide />
       </td>
       <td class="num">{d.attempts}</td>
       <td>
