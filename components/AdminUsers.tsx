@@ -159,6 +159,21 @@ function PasswordField({ label, errors }: { label: string; errors: Record<string
   );
 }
 
+/**
+ * "View/Edit All on 2026-27 Lincoln Elementary only · Inbox, Email": a right is only as wide as the calendars it
+ * reaches, so the list never says View/Edit All without saying where.
+ */
+function rightsSummary(u: User, calendars: Calendar[]): string {
+  const r = u.rights;
+  const names = r.calendars === "all" ? [] : r.calendars.map((id) => calendars.find((c) => c.id === id)?.name ?? id);
+  const where = r.calendars === "all" ? "every calendar" : names.length ? `${names.join(", ")} only` : "no calendar";
+  return [
+    r.admin && "Administrator",
+    r.viewEditAll ? `View/Edit All on ${where}` : `${where[0].toUpperCase()}${where.slice(1)}`,
+    r.modes.map((m) => MODE_LABEL[m]).join(", "),
+  ].filter(Boolean).join(" · ");
+}
+
 export function UsersPage(
   { users, linked, choices, values, errors, csrf }: {
     users: User[];
@@ -172,7 +187,7 @@ export function UsersPage(
   return (
     <section>
       <h1>Users and tool rights</h1>
-      <table class="counts">
+      <table class="counts text">
         <ColumnHeads labels={["Name", "Login", "Roster staff record", "Rights", "State"]} />
         <tbody>
           {users.map((u) => (
@@ -182,13 +197,7 @@ export function UsersPage(
               </th>
               <td>{u.login}</td>
               <td>{u.personId && linkedLabel(u.personId, linked.get(u.personId), choices.schools)}</td>
-              <td>
-                {[
-                  u.rights.admin && "Administrator",
-                  u.rights.viewEditAll && "View/Edit All",
-                  u.rights.modes.map((m) => MODE_LABEL[m]).join(", "),
-                ].filter(Boolean).join(" · ")}
-              </td>
+              <td>{rightsSummary(u, choices.calendars)}</td>
               <td>{u.disabled ? "Disabled" : "Active"}</td>
             </tr>
           ))}

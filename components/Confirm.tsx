@@ -1,7 +1,11 @@
 import type { ComponentChildren } from "preact";
 import { CsrfField } from "./Layout.tsx";
 
-/** A question, a Confirm button that posts `confirm=yes` to `action`, and a way back that changes nothing. */
+/**
+ * A question, a way back that changes nothing, and a Confirm button that posts `confirm=yes` to `action`.
+ * The way back is the prominent button and comes first; Confirm names what it does and stands well apart,
+ * so a hurried click lands on the safe choice.
+ */
 export function ConfirmPage(
   { title, action, csrf, back, backLabel, children }: {
     title: string;
@@ -16,11 +20,13 @@ export function ConfirmPage(
     <section class="problem">
       <h1>{title}</h1>
       {children}
-      <form method="post" action={action} class="inline">
-        <CsrfField token={csrf} />
-        <button type="submit" name="confirm" value="yes" class="danger">Confirm</button>
-      </form>{" "}
-      <a href={back}>{backLabel}</a>
+      <div class="confirm-actions">
+        <a class="button" href={back}>{backLabel}</a>
+        <form method="post" action={action} class="confirm-danger">
+          <CsrfField token={csrf} />
+          <button type="submit" name="confirm" value="yes" class="danger-outline">{`Confirm ${title}`}</button>
+        </form>
+      </div>
     </section>
   );
 }

@@ -9,6 +9,7 @@ import {
   type District,
   type Mode,
   MODE_LABEL,
+  MODES,
   RECIPIENT_TYPE_LABEL,
   type RecipientType,
   type Run,
@@ -19,6 +20,7 @@ import { describeSchedule } from "../services/recurrence.ts";
 import { formatClock, formatDate, formatInstant } from "../services/time.ts";
 import { CsrfField } from "./Layout.tsx";
 import { Island } from "./Island.tsx";
+import { Refreshing, ReloadWithoutScript } from "./Refresh.tsx";
 import { CreatedBy } from "./CreatedBy.tsx";
 import { ColumnHeads, MessageMarks, StatusLabel } from "./Labels.tsx";
 
@@ -38,6 +40,7 @@ export function RecipientSummary({ preview }: { preview: RecipientPreview }) {
       </p>
       <table class="counts">
         <caption>By recipient type</caption>
+        <ColumnHeads labels={["Recipient type", "People"]} />
         <tbody>
           {(Object.entries(preview.byType) as [RecipientType, number][]).map((
             [type, n],
@@ -196,20 +199,29 @@ export function MessageDetailsView(
   );
 }
 
-export function RunDetailsView({ run, district, csrf }: { run: Run; district: District; csrf: string }) {
+export function RunDetailsView(
+  { run, district, csrf, refreshMs }: { run: Run; district: District; csrf: string; refreshMs: number },
+) {
   const m = run.message;
-  const failed = failedAt(run);
   const finished = isFinished(run);
+  // Processing, Sending or Canceling: the status and counts still move, so the page keeps itself current.
+  const live = isCancelable(run) || run.status === "canceling";
   return (
     <article class="details">
       <p>
-        {finished ? <a href="/sent">← Sent</a> : <a href="/messages?tab=in-progress">← In Progress</a>}
+        {finished ? <a href="/sent">← Sent Message Log</a> : <a href="/messages?tab=in-progress">← In Progress</a>}
       </p>
-      <h1>{m.subject}</h1>
+      <div class="bar">
+        <h1>{m.subject}</h1>
+        {live && (
+          <Refreshing targets={["run-status", "run-progress"]} intervalMs={refreshMs} timeZone={district.timeZone} />
+        )}
+      </div>
+      {live && <ReloadWithoutScript intervalMs={refreshMs} />}
       <MessageMarks type={m.type} recurring={m.recurring} attachments={m.hasAttachment} modes={m.modes} />
       <dl class="facts">
         <dt>Status</dt>
-        <dd>
+        <dd id="run-status">
           <StatusLabel status={run.status} />
         </dd>
         <dt>Message ID</dt>
@@ -221,6 +233,19 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
         <dt>Started</dt>
         <dd>{formatInstant(run.startedAt, district.timeZone)}</dd>
       </dl>
+      <div id="run-progress">
+        <RunProgress run={run} district={district} csrf={csrf} />
+      </div>
+    </article>
+  );
+}
+
+/** Everything on a run's View Details that changes as it goes: replaced whole by each refresh. */
+function RunProgress({ run, district, csrf }: { run: Run; district: District; csrf: string }) {
+  const failed = failedAt(run);
+  const finished = isFinished(run);
+  return (
+    <>
       {run.status === "failed" && run.error && (
         <section class="failure" aria-labelledby="failure-h">
           <h2 id="failure-h">Why it failed</h2>
@@ -252,10 +277,9 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
           <caption>{finished ? "Final counts" : "Progress so far"}</caption>
           <ColumnHeads labels={["Mode", "Pending", "Sent", "Delivered", "Failed", "Canceled", "Redial pending"]} />
           <tbody>
-            {(Object.entries(run.counts) as [
-              Mode,
-              NonNullable<Run["counts"][Mode]>,
-            ][]).map(([mode, c]) => (
+            {MODES.filter((mode) => run.counts[mode]).map((mode) => [mode, run.counts[mode]!] as const).map((
+              [mode, c],
+            ) => (
               <tr key={mode}>
                 <th scope="row">{MODE_LABEL[mode]}</th>
                 <td>{c.pending ?? 0}</td>
@@ -316,6 +340,6 @@ export function RunDetailsView({ run, district, csrf }: { run: Run; district: Di
           Canceling: waiting for the providers to confirm. Some recipients may already have received this message.
         </p>
       )}
-    </article>
+    </>
   );
 }

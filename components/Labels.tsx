@@ -1,11 +1,14 @@
 /** Small labels and icons; every icon carries its name for screen readers. */
+import { Fragment } from "preact";
 import {
+  DELIVERY_RESULTS,
   type DeliveryResult,
   MESSAGE_TYPE_LABEL,
   type MessageType,
   type Mode,
   MODE_LABEL,
   type ModeCounts,
+  MODES,
   RUN_STATUS_LABEL,
   type RunStatus,
 } from "../services/model.ts";
@@ -20,19 +23,29 @@ const PATHS: Record<string, string> = {
   Attachment: "M10.5 4.5l-5 5a1.5 1.5 0 002 2l6-6a3 3 0 00-4-4l-6 6a4.5 4.5 0 006 6l4.5-4.5",
 };
 
-export function Icon({ name }: { name: string }) {
-  return (
-    <svg class="icon" role="img" aria-label={name} viewBox="0 0 16 16" width="16" height="16">
-      <title>{name}</title>
-      <path d={PATHS[name]} fill="none" stroke="currentColor" stroke-width="1.4" stroke-linejoin="round" />
-    </svg>
-  );
+/** An icon named for screen readers, or `decorative` beside a word that already names it. */
+export function Icon({ name, decorative = false }: { name: string; decorative?: boolean }) {
+  const path = <path d={PATHS[name]} fill="none" stroke="currentColor" stroke-width="1.4" stroke-linejoin="round" />;
+  return decorative
+    ? <svg class="icon" aria-hidden="true" viewBox="0 0 16 16" width="16" height="16">{path}</svg>
+    : (
+      <svg class="icon" role="img" aria-label={name} viewBox="0 0 16 16" width="16" height="16">
+        <title>{name}</title>
+        {path}
+      </svg>
+    );
 }
 
+/** Each mode as its icon and its word: at 16 px the Inbox tray and the Email envelope are easily taken for each other. */
 export function ModeIcons({ modes }: { modes: Mode[] }) {
   return (
     <span class="modes">
-      {modes.map((m) => <Icon key={m} name={MODE_LABEL[m]} />)}
+      {MODES.filter((m) => modes.includes(m)).map((m) => (
+        <span key={m} class="mode">
+          <Icon name={MODE_LABEL[m]} decorative />
+          {MODE_LABEL[m]}
+        </span>
+      ))}
     </span>
   );
 }
@@ -62,29 +75,45 @@ const RESULT_LABEL: Record<DeliveryResult, string> = {
   redial: "redial pending",
 };
 
-/** "Email: 120 delivered, 3 failed · Text: 40 delivered" */
+/**
+ * "Email: 3 pending, 117 delivered, 3 failed · Text: 40 delivered". Results in the order a delivery moves
+ * (DELIVERY_RESULTS), modes in the order of MODES, so a line reads the same from one refresh to the next.
+ * Each mode is one piece: a long line wraps between modes first.
+ */
 export function CountsLine(
   { counts, excluded = {} }: {
     counts: Partial<Record<Mode, ModeCounts>>;
     excluded?: Partial<Record<Mode, { optedOut: number }>>;
   },
 ) {
-  const parts = (Object.entries(counts) as [Mode, ModeCounts][]).map(([mode, c]) => {
-    const nonzero = (Object.entries(c) as [DeliveryResult, number][]).filter(([, n]) => n > 0)
-      .map(([r, n]) => `${n} ${RESULT_LABEL[r]}`);
+  const parts = MODES.filter((mode) => counts[mode]).map((mode) => {
+    const c = counts[mode]!;
+    const nonzero = DELIVERY_RESULTS.filter((r) => (c[r] ?? 0) > 0).map((r) => `${c[r]} ${RESULT_LABEL[r]}`);
     const optedOut = excluded[mode]?.optedOut ?? 0;
     if (optedOut) nonzero.push(`${optedOut} opted out`);
-    return `${MODE_LABEL[mode]}: ${nonzero.join(", ") || "none"}`;
+    return [mode, `${MODE_LABEL[mode]}: ${nonzero.join(", ") || "none"}`] as const;
   });
-  return parts.length ? <span class="counts-line">{parts.join(" · ")}</span> : null;
+  return parts.length
+    ? (
+      <span class="counts-line">
+        {/* The "·" ends the piece before it, so a wrapped line never starts, or stands, with it alone. */}
+        {parts.map(([mode, text], i) => (
+          <Fragment key={mode}>
+            {i > 0 && " "}
+            <span class="counts-mode">{i < parts.length - 1 ? `${text} ·` : text}</span>
+          </Fragment>
+        ))}
+      </span>
+    )
+    : null;
 }
 
-/** A table's header row of column names. */
-export function ColumnHeads({ labels }: { labels: string[] }) {
+/** A table's header row of column names; the `numeric` ones align right, over their numbers. */
+export function ColumnHeads({ labels, numeric = [] }: { labels: string[]; numeric?: string[] }) {
   return (
     <thead>
       <tr>
-        {labels.map((l) => <th key={l} scope="col">{l}</th>)}
+        {labels.map((l) => <th key={l} scope="col" class={numeric.includes(l) ? "num" : undefined}>{l}</th>)}
       </tr>
     </thead>
   );

@@ -28,6 +28,72 @@ function CanceledSummary({ run }: { run: Run }) {
   );
 }
 
+/** Text that keeps its row to one line: cut short on screen, whole in its tooltip and to screen readers. */
+function Clip({ text, wide = false }: { text: string; wide?: boolean }) {
+  return <span class={wide ? "clip wide" : "clip"} title={text}>{text}</span>;
+}
+
+/**
+ * One delivery on one line, so a screen holds dozens of them; what only support needs (the provider's status and
+ * reference, the error code, when each attempt was and the last change) opens on demand, without JavaScript.
+ */
+function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
+  const d = r.delivery;
+  // In plain words on the row; with the provider's code under Details.
+  const why = r.meaning || d.error || (d.errorCode ? `error ${d.errorCode}` : "");
+  const reason = d.errorCode ? `${d.errorCode}: ${why}` : why;
+  const attempts = d.history.filter((h) => h.state === "sending");
+  return (
+    <tr>
+      <th scope="row">
+        <Clip text={d.name} />
+      </th>
+      <td>
+        <Clip text={r.relationship} />
+      </td>
+      <td>
+        <Clip text={r.device} />
+      </td>
+      <td>{MODE_LABEL[d.mode]}</td>
+      <td>
+        <Clip text={why ? `${d.state}: ${why}` : d.state} wide />
+      </td>
+      <td class="num">{d.attempts}</td>
+      <td>
+        <details class="more">
+          <summary>
+            Show<span class="visually-hidden">{` details for ${d.name}, ${MODE_LABEL[d.mode]}`}</span>
+          </summary>
+          <dl class="facts">
+            <dt>Provider status</dt>
+            <dd>{d.providerStatus || "none yet"}</dd>
+            {reason && (
+              <>
+                <dt>Error</dt>
+                <dd>{reason}</dd>
+              </>
+            )}
+            <dt>Provider reference</dt>
+            <dd>
+              <code>{d.providerId || "none"}</code>
+            </dd>
+            <dt>Last update</dt>
+            <dd>{formatInstant(d.updatedAt, timeZone)}</dd>
+            <dt>Attempts</dt>
+            <dd>
+              {attempts.length === 0 ? "none yet" : (
+                <ol class="attempts">
+                  {attempts.map((h) => <li key={h.at}>{formatInstant(h.at, timeZone)}</li>)}
+                </ol>
+              )}
+            </dd>
+          </dl>
+        </details>
+      </td>
+    </tr>
+  );
+}
+
 export function RecipientReport(
   { run, page, query, timeZone, errors }: {
     run: Run;
@@ -71,38 +137,23 @@ export function RecipientReport(
         <button type="submit">Filter</button>
         <a class="button secondary" href={reportHref(run.id, { ...query, cursor: "" }, true)} download>Export CSV</a>
       </form>
-      {page.items.length === 0 ? <p class="empty">No recipients match.</p> : (
-        <table class="counts report-table">
-          <ColumnHeads labels={["Person", "Relationship", "Device", "Mode", "State", "Provider", "Attempts"]} />
-          <tbody>
-            {page.items.map((r) => {
-              const d = r.delivery;
-              const attempts = d.history.filter((h) => h.state === "sending").map((h) => formatInstant(h.at, timeZone));
-              return (
-                <tr key={`${d.mode}${d.id}`}>
-                  <th scope="row">{d.name}</th>
-                  <td>{r.relationship}</td>
-                  <td>{r.device}</td>
-                  <td>{MODE_LABEL[d.mode]}</td>
-                  <td>{d.state}</td>
-                  <td>
-                    {[d.providerId, d.providerStatus].filter(Boolean).join(" · ")}
-                    {d.errorCode && <div class="error">{`${d.errorCode}: ${r.meaning || d.error || ""}`}</div>}
-                  </td>
-                  <td>
-                    {d.attempts}
-                    {attempts.length > 0 && (
-                      <ol class="attempts">
-                        {attempts.map((at, i) => <li key={i}>{at}</li>)}
-                      </ol>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      {page.items.length === 0
+        ? <p class="empty">No recipients match.</p>
+        : (
+          <div class="table-scroll" role="region" aria-label="Recipients" tabindex={0}>
+            <table class="counts text report-table">
+              <ColumnHeads
+                labels={["Person", "Relationship", "Device", "Mode", "State", "Attempts", "Details"]}
+                numeric={["Attempts"]}
+              />
+              <tbody>
+                {page.items.map((r) => (
+                  <ReportLine key={`${r.delivery.mode}${r.delivery.id}`} r={r} timeZone={timeZone} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       {page.next && (
         <nav class="pager">
           <a href={reportHref(run.id, { ...query, cursor: page.next })} rel="next">

@@ -137,11 +137,6 @@ export function ImportView(
       aria-live="polite"
       {...(working ? { "hx-get": `/admin/roster/${i.id}`, "hx-trigger": "load delay:1s", "hx-swap": "outerHTML" } : {})}
     >
-      {working && (
-        <noscript>
-          <meta http-equiv="refresh" content="2" />
-        </noscript>
-      )}
       <p>
         <a href="/admin/roster">← Roster import</a>
       </p>

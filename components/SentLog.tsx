@@ -17,6 +17,11 @@ export interface SentLogProps {
   timeZone: string;
 }
 
+/** A run canceled while sending did not finish sending: its time is when it was canceled. */
+function finishedVerb(r: Run): string {
+  return r.status === "canceled" ? "Canceled" : "Sent";
+}
+
 export function SentLog({ result, query: q, scope, mayViewAll, calendars, errors, timeZone }: SentLogProps) {
   const input = (name: keyof SentQuery, label: string, type = "text") => (
     <label>
@@ -27,8 +32,8 @@ export function SentLog({ result, query: q, scope, mayViewAll, calendars, errors
   );
   return (
     <section>
-      <h1>Sent messages</h1>
-      <p class="hint">Completed runs, and runs canceled while sending, with who received them.</p>
+      <h1>Sent Message Log</h1>
+      <p class="hint">Messages that finished sending, and those canceled while sending, with who received them.</p>
       <nav class="scopes" aria-label="Whose messages">
         <a
           href={href("/sent", { ...q, scope: "mine", cursor: "" })}
@@ -72,6 +77,8 @@ export function SentLog({ result, query: q, scope, mayViewAll, calendars, errors
         <button type="submit">Filter</button>
       </form>
       {errors.cursor && <p class="error" role="alert">{errors.cursor}</p>}
+      {/* Names the list between the page's h1 and each entry's h3. */}
+      <h2 class="visually-hidden">Sent messages</h2>
       {result.items.length === 0 ? <p class="empty">No sent messages match.</p> : (
         <ul class="entries">
           {result.items.map((r) => (
@@ -90,7 +97,7 @@ export function SentLog({ result, query: q, scope, mayViewAll, calendars, errors
                 )}
               </div>
               <div class="entry-meta">
-                <span>{`Sent ${formatInstant(r.transitions.at(-1)?.at ?? r.startedAt, timeZone)}`}</span>
+                <span>{`${finishedVerb(r)} ${formatInstant(r.transitions.at(-1)?.at ?? r.startedAt, timeZone)}`}</span>
                 <span>{`Created By ${r.message.created.name}`}</span>
                 <span>
                   {"Message ID "}

@@ -4,7 +4,7 @@ import { MODE_LABEL } from "../services/model.ts";
 import { MAX_SCAN, type Page } from "../services/store/kv.ts";
 import type { UpcomingQuery } from "../services/upcoming.ts";
 import { formatClock, formatInstant } from "../services/time.ts";
-import { Island } from "./Island.tsx";
+import { Refreshing, ReloadWithoutScript } from "./Refresh.tsx";
 import { CsrfField } from "./Layout.tsx";
 import { CreatedBy } from "./CreatedBy.tsx";
 import { href } from "./href.ts";
@@ -63,11 +63,13 @@ function People({ m }: { m: MessageSummary }) {
   );
 }
 
+/** One message: what it is on the left (with `progress` under it), when and who on the right (`children`). */
 function Entry(
-  { m, children, href }: {
+  { m, children, href, progress }: {
     m: MessageSummary;
     href: string;
     children?: ComponentChildren;
+    progress?: ComponentChildren;
   },
 ) {
   return (
@@ -75,6 +77,7 @@ function Entry(
       <div class="entry-main">
         <h3 class="subject">{m.subject}</h3>
         <MessageMarks type={m.type} recurring={m.recurring} attachments={m.hasAttachment} modes={m.modes} />
+        {progress}
       </div>
       <div class="entry-meta">
         {children}
@@ -113,7 +116,21 @@ export function InProgressList(
   return (
     <ul class="entries">
       {page.items.map((r) => (
-        <Entry key={r.id} m={r.message} href={`/runs/${r.id}`}>
+        <Entry
+          key={r.id}
+          m={r.message}
+          href={`/runs/${r.id}`}
+          progress={
+            // Counts grow long (four modes, six results): under the subject they wrap, and the right-hand block
+            // keeps its place.
+
+
+              <p class="progress">
+                <StatusLabel status={r.status} /> <CountsLine counts={r.counts} />
+              </p>
+
+          }
+        >
           <span class="when">
             Started{" "}
             <time datetime={new Date(r.startedAt).toISOString()}>
@@ -121,8 +138,6 @@ export function InProgressList(
             </time>
           </span>
           <People m={r.message} />
-          <StatusLabel status={r.status} />
-          <CountsLine counts={r.counts} />
         </Entry>
       ))}
     </ul>
@@ -134,6 +149,8 @@ export function UpcomingListBody(props: UpcomingProps) {
   const page = props.scheduled ?? props.inProgress!;
   return (
     <div id="upcoming-list" aria-live="polite">
+      {/* Names the list between the page's h1 and each entry's h3. */}
+      <h2 class="visually-hidden">{props.scheduled ? "Scheduled messages" : "Messages in progress"}</h2>
       {props.scheduled
         ? <ScheduledList page={props.scheduled} district={district} />
         : <InProgressList page={props.inProgress!} district={district} />}
@@ -160,6 +177,16 @@ function ListLink({ to, children, ...attrs }: JSX.HTMLAttributes<HTMLAnchorEleme
     <a {...attrs} href={to} hx-get={to}>
       {children}
     </a>
+  );
+}
+
+/** The whole page; htmx swaps only `Upcoming`, so the reload for browsers without JavaScript stays out of its way. */
+export function UpcomingPage(props: UpcomingProps) {
+  return (
+    <>
+      <ReloadWithoutScript intervalMs={props.refreshMs} />
+      <Upcoming {...props} />
+    </>
   );
 }
 
@@ -190,10 +217,7 @@ export function Upcoming(props: UpcomingProps) {
           <CsrfField token={props.csrf} />
           <button type="submit">New Message</button>
         </form>
-        <Island
-          name="AutoRefresh"
-          props={{ target: "upcoming-list", intervalMs: props.refreshMs }}
-        />
+        <Refreshing targets={["upcoming-list"]} intervalMs={props.refreshMs} timeZone={props.district.timeZone} />
       </div>
       {props.done && <p class="notice done" role="status">{props.done}</p>}
       <nav class="tabs" id="upcoming-tabs" aria-label="Tabs" role="tablist">

@@ -1,24 +1,30 @@
 /**
- * Refreshes a server-rendered list in place every interval, showing a
- * three-dots graphic while it loads. It waits while the tab is hidden and
- * catches up as soon as the tab is seen again.
+ * Refreshes parts of a server-rendered page in place every interval, showing
+ * a three-dots graphic while it loads. It waits while the tab is hidden and
+ * catches up as soon as the tab is seen again. It stops once the fresh page
+ * no longer asks to be refreshed (a run that has finished).
  */
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 
 export interface AutoRefreshProps {
-  /** Id of the element to replace with the same element from the fresh page. */
-  target: string;
+  /** Ids of the elements to replace with the same elements from the fresh page. */
+  targets: string[];
   intervalMs: number;
+  /** The district's time zone: "Updated" reads in the same clock as every other time on the page. */
+  timeZone: string;
 }
 
 declare const htmx: { process(el: Element): void } | undefined;
 
-export default function AutoRefresh({ target, intervalMs }: AutoRefreshProps) {
+export default function AutoRefresh({ targets, intervalMs, timeZone }: AutoRefreshProps) {
   const loading = useSignal(false);
   const updated = useSignal("");
   const root = useRef<HTMLSpanElement>(null);
   useEffect(() => {
+    // The page's reload for browsers without JavaScript (ReloadWithoutScript) must not outlive hydration:
+    // htmx keeps the page for Back and parses it again with scripting off, which would bring the reload to life.
+    for (const fallback of document.querySelectorAll("noscript[data-reload]")) fallback.remove();
     let last = Date.now();
     let running = false;
     const refresh = async () => {
@@ -33,20 +39,16 @@ export default function AutoRefresh({ target, intervalMs }: AutoRefreshProps) {
           credentials: "same-origin",
         });
         if (!res.ok) return;
-        const doc = new DOMParser().parseFromString(
-          await res.text(),
-          "text/html",
-        );
-        const fresh = doc.getElementById(target);
-        const current = document.getElementById(target);
-        if (fresh && current) {
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        for (const id of targets) {
+          const fresh = doc.getElementById(id);
+          const current = document.getElementById(id);
+          if (!fresh || !current) continue;
           current.replaceWith(fresh);
           if (typeof htmx !== "undefined") htmx.process(fresh);
-          updated.value = new Date().toLocaleTimeString([], {
-            hour: "numeric",
-            minute: "2-digit",
-          });
         }
+        updated.value = new Date().toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit", timeZone });
+        if (!doc.querySelector('[data-island="AutoRefresh"]')) stop();
       } catch {
         // Offline for a moment: the next tick tries again.
       } finally {
@@ -65,7 +67,7 @@ export default function AutoRefresh({ target, intervalMs }: AutoRefreshProps) {
     };
     document.addEventListener("visibilitychange", onVisible);
     return stop;
-  }, [target, intervalMs]);
+  }, [targets.join(" "), intervalMs, timeZone]);
   return (
     <span class="refresh-status" aria-live="polite" ref={root}>
       {loading.value

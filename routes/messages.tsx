@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { zValidator } from "@hono/zod-validator";
 import { z } from "zod";
-import { Upcoming, type UpcomingProps } from "../components/UpcomingList.tsx";
+import { Upcoming, UpcomingPage, type UpcomingProps } from "../components/UpcomingList.tsx";
 import { MessageDetailsView, RunDetailsView } from "../components/Details.tsx";
 import { type MessageDetails, messageDetails, runDetails } from "../services/messages.ts";
 import type { Run } from "../services/model.ts";
@@ -77,7 +77,7 @@ export const messageRoutes = new Hono<AppEnv>()
     return page(
       c,
       "Upcoming Messages",
-      <Upcoming {...props} />,
+      <UpcomingPage {...props} />,
       {
         status: Object.keys(props.errors ?? {}).length ? 400 : 200,
         fragment: <Upcoming {...props} />,
@@ -103,7 +103,11 @@ export const messageRoutes = new Hono<AppEnv>()
     const run = await visibleRun(c, c.req.valid("param").id);
     // While a run is live its counts are the delivery counters; once finished, the snapshot.
     const view = countsAreLive(run) ? { ...run, counts: await runCounts(c.var.deps.db, run.id) } : run;
-    return page(c, run.message.subject, <RunDetailsView run={view} district={c.var.district} csrf={c.var.csrf} />);
+    return page(
+      c,
+      run.message.subject,
+      <RunDetailsView run={view} district={c.var.district} csrf={c.var.csrf} refreshMs={c.var.deps.refreshMs} />,
+    );
   })
   .post("/runs/:id/retry", idParam(NOT_FOUND), async (c) => {
     const run = await visibleRun(c, c.req.valid("param").id);
@@ -127,7 +131,7 @@ export const messageRoutes = new Hono<AppEnv>()
         <p>{`Stop "${run.message.subject}" now? Nothing more will be sent.`}</p>
         <p>
           {reachedSending(run)
-            ? "It is already sending: some recipients may have received it. The Sent list will show exactly who did."
+            ? "It is already sending: some recipients may have received it. The Sent Message Log will show exactly who did."
             : "It has not left Messenger yet: nobody has received it."}
         </p>
       </ConfirmPage>,

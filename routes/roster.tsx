@@ -4,6 +4,7 @@
  * preview and the apply run as durable jobs; the page shows their progress
  * (htmx polls it once a second; without JS the page reloads itself).
  */
+import { ReloadWithoutScript } from "../components/Refresh.tsx";
 import { Hono } from "hono";
 import { RosterHome } from "../components/RosterHome.tsx";
 import { ImportView, STATUS_LABEL } from "../components/RosterImport.tsx";
@@ -36,7 +37,12 @@ async function importPage(c: Ctx, i: RosterImport, error?: string, status = 200)
   const view = (
     <ImportView i={i} problems={problems} error={error} csrf={c.var.csrf} timeZone={c.var.district.timeZone} />
   );
-  return page(c, "Roster import", view, { status, fragment: view });
+  // htmx polls while it works; without JavaScript the whole page reloads instead.
+  const working = i.status === "previewing" || i.status === "applying";
+  return page(c, "Roster import", <>{working && <ReloadWithoutScript intervalMs={2_000} />}{view}</>, {
+    status,
+    fragment: view,
+  });
 }
 
 async function homePage(c: Ctx, error?: string, status = 200) {

@@ -43,7 +43,7 @@ export const sentRoutes = new Hono<AppEnv>()
     const calendars = (await listCalendars(db)).filter((cal) => mayUseCalendar(user, cal.id));
     return page(
       c,
-      "Sent messages",
+      "Sent Message Log",
       <SentLog
         result={result}
         query={q}

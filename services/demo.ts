@@ -32,7 +32,7 @@ import { setRunCounts } from "./store/deliveries.ts";
 import { createUser } from "./store/users.ts";
 import { nextDelivery } from "./recurrence.ts";
 import { addDays, type Clock, toWall } from "./time.ts";
-import { type DemoLogin, type DemoMessage, type DemoSchool, PAST, SCHEDULED } from "./demo/messages.ts";
+import { type DemoDay, type DemoLogin, type DemoMessage, type DemoSchool, PAST, SCHEDULED } from "./demo/messages.ts";
 import { DEMO_RUNS, type DemoRun } from "./demo/runs.ts";
 
 export const DEMO_ACCOUNTS = [
@@ -246,18 +246,25 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
     const u = byLogin.get(login)!;
     return { userId: u.id, name: u.name, at: new Date(at).toISOString() };
   };
-  const day = (n: number) => addDays(today, n);
   const calOf = (school: DemoSchool) => calendars.find((c) => c.schoolId === school)!;
+  // A named weekday is a school day: "Early release Friday" never lands in Thanksgiving break.
+  const day = (n: DemoDay, calendar?: Calendar) => {
+    if (typeof n === "number") return addDays(today, n);
+    const weekday = new Date(`${today}T12:00:00Z`).getUTCDay();
+    let date = addDays(today, (n.next - weekday + 6) % 7 + 1);
+    while (calendar?.noSchoolDays.some((d) => d.date === date)) date = addDays(date, 7);
+    return date;
+  };
   const scheduleOf = (d: DemoMessage): Message["schedule"] => {
     const s = d.schedule;
-    if (s.kind === "once") return { kind: "once", date: day(s.inDays), times: s.times };
+    if (s.kind === "once") return { kind: "once", date: day(s.inDays, calOf(d.school)), times: s.times };
     return {
       kind: "recurring",
       rule: s.rule,
       startDate: day(s.startInDays),
       ...(s.untilYearEnd ? { endDate: calOf(d.school).endDate } : {}),
       times: s.times,
-      skipDates: (s.skipInDays ?? []).map(day),
+      skipDates: (s.skipInDays ?? []).map((n) => day(n)),
       skipNoSchoolDays: s.skipNoSchoolDays,
     };
   };

@@ -105,6 +105,10 @@ Deno.test("a user is linked to their roster staff record, shown in the list; a b
   assert.equal((await getUserByLogin(t.db, "teacher"))!.value.personId, "stf-lincoln-1");
   const list = await (await admin.get("/admin/users")).text();
   assert.match(list, /<td>Sofia Haddad \(Lincoln Elementary\)<\/td>/);
+  // View/Edit All is only as wide as the calendars it reaches.
+  assert.match(list, /<td>View\/Edit All on 2026-27 Lincoln Elementary only · Inbox, Email, Text, Voice<\/td>/);
+  assert.match(list, /<td>Administrator · View\/Edit All on every calendar · Inbox, Email, Text, Voice<\/td>/);
+  assert.match(list, /<table class="counts text">/, "a table of words reads left-aligned");
   const linked = await (await admin.get(`/admin/users/${teacher.id}`)).text();
   assert.match(linked, /Linked to Sofia Haddad \(Lincoln Elementary\)/);
 

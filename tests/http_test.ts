@@ -196,8 +196,12 @@ Deno.test("Upcoming Messages: entries carry type, icons with names, times and pe
   const c = await signedIn(t, "admin");
   const html = await (await c.get("/messages?scope=all&subject=newsletter")).text();
   assert.match(html, /class="type type-general">General</);
-  for (const name of ["Recurring", "Attachment", "Email", "Inbox"]) {
+  for (const name of ["Recurring", "Attachment"]) {
     assert.match(html, new RegExp(`aria-label="${name}"`));
+  }
+  // Modes are words, their icons beside them hidden from screen readers (which read the word).
+  for (const name of ["Inbox", "Email"]) {
+    assert.match(html, new RegExp(`class="mode"><svg class="icon" aria-hidden="true"[^>]*>.*?</svg>${name}</span>`));
   }
   assert.match(html, /Every month on the 2nd Tuesday/);
   assert.match(html, /Dec 8, 2026, 8:00 AM CST/);
@@ -260,6 +264,71 @@ Deno.test("View Details of a failed run: Message ID, error reason, stage, when",
   const sending = await (await c.get("/runs/R7K3Q9XD2M4P")).text();
   assert.match(sending, /Cancel Message/);
   assert.match(sending, /Redial pending/);
+  t.close();
+});
+
+Deno.test("View Details of a run refreshes itself while it is live, and stops claiming it once it is done", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "admin");
+  for (const id of ["R7K3Q9XD2M4P", "R2F8W1NB6T0H", "R5J0Z3KC8V1Q"]) {
+    const html = await (await c.get(`/runs/${id}`)).text();
+    assert.match(html, /data-island="AutoRefresh" data-props="[^"]*run-status[^"]*run-progress/, `${id} refreshes`);
+    assert.match(html, /America\/Chicago/, "the island formats Updated in the district's zone");
+    assert.match(html, /<noscript data-reload><meta http-equiv="refresh" content="60"><\/noscript>/, `${id} reloads`);
+    assert.match(html, /<dd id="run-status">/);
+    assert.match(html, /<div id="run-progress">/);
+  }
+  const failed = await (await c.get("/runs/R9M4T6HA3E7S")).text();
+  assert.doesNotMatch(failed, /AutoRefresh|http-equiv="refresh"|Refreshes every/, "a Failed run does not change");
+  t.close();
+});
+
+Deno.test("Upcoming Messages: without JavaScript the page reloads itself; htmx's fragments never carry the reload", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "admin");
+  const html = await (await c.get("/messages")).text();
+  assert.match(html, /Refreshes every 60 seconds/);
+  assert.match(html, /<main id="main"><noscript data-reload><meta http-equiv="refresh" content="60"><\/noscript>/);
+  assert.ok(html.indexOf("data-reload") < html.indexOf('id="upcoming"'), "outside what htmx swaps");
+  const fragment = await (await c.get("/messages?tab=in-progress", { "HX-Request": "true" })).text();
+  assert.doesNotMatch(fragment, /http-equiv/);
+  t.close();
+});
+
+Deno.test("In Progress counts read in the order a delivery moves: pending, sent, delivered, then failed, canceled", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "admin");
+  const html = await (await c.get("/messages?tab=in-progress&scope=all")).text();
+  const lines = [...html.matchAll(/<span class="counts-line">(.*?)<\/span><\/p>/g)]
+    .map((m) => m[1].replaceAll(/<[^>]+>/g, ""));
+  assert.ok(lines.includes("Email: 12 sent, 20 delivered, 9 canceled"), lines.join(" | "));
+  const order = ["pending", "sent", "delivered", "failed", "canceled", "redial pending"];
+  for (const line of lines) {
+    for (const part of line.split(" · ")) {
+      const seen = [...part.matchAll(/\d+ ([a-z ]+?)(?=,|$)/g)].map((m) => order.indexOf(m[1]));
+      assert.deepEqual(seen, [...seen].sort((a, b) => a - b), part);
+    }
+  }
+  t.close();
+});
+
+Deno.test("Cancel Message: the way back is the prominent button, first; Confirm says what it does, apart", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "admin");
+  const html = await (await c.get("/runs/R7K3Q9XD2M4P/cancel")).text();
+  const back = html.indexOf('<a class="button" href="/runs/R7K3Q9XD2M4P">Keep sending</a>');
+  const confirm = html.indexOf(">Confirm Cancel Message</button>");
+  assert.ok(back > 0 && confirm > back, "Keep sending comes first, as a button");
+  assert.match(html, /<form method="post" action="\/runs\/R7K3Q9XD2M4P\/cancel" class="confirm-danger">/);
+  t.close();
+});
+
+Deno.test("the demo's Early release Friday falls on a Friday with school", async () => {
+  const t = await testApp();
+  const c = await signedIn(t, "admin");
+  const html = await (await c.get("/messages/msg-early-release")).text();
+  // NOW is Thanksgiving; the Friday after it is Thanksgiving break, so the next Friday with school.
+  assert.match(html, /Fri, Dec 4, 2026, 7:30 AM CST/);
   t.close();
 });
 

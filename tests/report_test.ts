@@ -5,6 +5,28 @@ import { csvCell, maskAddress } from "../services/report.ts";
 import { previewRecipients } from "../services/recipients.ts";
 import { getCalendar } from "../services/store/district.ts";
 
+Deno.test("the Recipient Report is one line per delivery: the error in words on the row, the rest under Details", async () => {
+  const t = await testApp();
+  await makeDue(t.db, "msg-staff-meeting");
+  const run = (await t.dispatcher.startOccurrence("msg-staff-meeting", NOW))!;
+  await settle(t);
+  const office = await signedIn(t, "office");
+  const page = await (await office.get(`/runs/${run.id}/recipients?mode=email`)).text();
+  assert.match(page, /<div class="table-scroll" role="region" aria-label="Recipients" tabindex="0">/);
+  assert.match(page, /<table class="counts text report-table">/);
+  assert.match(page, /<th\s+scope="col" class="num">Attempts<\/th>/);
+  assert.match(page, /<td class="num">1<\/td>/);
+  const body = page.indexOf("<tbody>");
+  const row = page.slice(body, page.indexOf("</tr>", body));
+  assert.ok(
+    row.indexOf("<details") > row.indexOf('<td class="num">'),
+    "provider and attempt times come last, on demand",
+  );
+  assert.match(row, /<summary>Show<span class="visually-hidden"> details for [^<]+, Email<\/span><\/summary>/);
+  assert.match(row, /<dt>Provider reference<\/dt>/);
+  t.close();
+});
+
 Deno.test("csv cells: quoted when needed, formulas neutralized; devices masked", () => {
   assert.equal(csvCell("plain"), "plain");
   assert.equal(csvCell('say "hi", then go'), '"say ""hi"", then go"');
@@ -24,10 +46,10 @@ Deno.test("Recipient Report: rows per device, filters, rights; CSV streams with 
   await settle(t);
   const office = await signedIn(t, "office");
   const page = await (await office.get(`/runs/${run.id}/recipients`)).text();
-  assert.equal([...page.matchAll(/<tr ><th scope="row">/g)].length, 24, "12 staff × email and inbox");
+  assert.equal([...page.matchAll(/<tr\s*><th scope="row">/g)].length, 24, "12 staff × email and inbox");
   assert.match(page, /\*\*\*@maplevalley\.example/);
   const emails = await (await office.get(`/runs/${run.id}/recipients?mode=email&state=delivered`)).text();
-  assert.equal([...emails.matchAll(/<tr ><th scope="row">/g)].length, 12);
+  assert.equal([...emails.matchAll(/<tr\s*><th scope="row">/g)].length, 12);
   const none = await (await office.get(`/runs/${run.id}/recipients?state=failed`)).text();
   assert.match(none, /No recipients match/);
   assert.equal((await office.get(`/runs/${run.id}/recipients?state=lost`)).status, 400);
@@ -156,6 +178,17 @@ Deno.test("a large export streams: the first rows arrive while most are still un
   const c2 = await signedIn(sending, "office");
   const report = await (await c2.get(`/runs/${r2.id}/recipients`)).text();
   assert.match(report, /Canceled while sending: .*\d+ copies went out before the cancel.*\d+ never will/);
+  const sent = await (await c2.get("/sent")).text();
+  assert.match(sent, /<title>Sent Message Log · Messenger<\/title>/);
+  assert.match(sent, /<h1>Sent Message Log<\/h1>/);
+  assert.doesNotMatch(sent, /Completed runs/);
+  const entry = sent.slice(sent.indexOf("Early release Friday"));
+  assert.match(
+    entry,
+    /^[^]*?<span>Canceled \w{3}, \w{3} \d+, 2026, [^<]+<\/span>/,
+    "a canceled run reads Canceled, not Sent",
+  );
+  assert.doesNotMatch(entry.slice(0, entry.indexOf("</li>")), /<span>Sent /);
   t.close();
   sending.close();
 });

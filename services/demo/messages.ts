@@ -2,10 +2,14 @@
  * The demo district's messages, as data: what a school's Upcoming Messages
  * looks like on a normal week (one-time and recurring, every type and mode,
  * several authors), and the past ones whose runs fill In Progress. Days
- * count from today, so the demo is always current; `untilYearEnd` ends a
- * series with its calendar's school year.
+ * count from today, so the demo is always current (a subject that names its
+ * weekday takes the next such day instead); `untilYearEnd` ends a series with
+ * its calendar's school year.
  */
 import type { MessageType, Mode, RecipientType } from "../model.ts";
+
+/** Days from today, or the first `next` weekday after today (0 Sunday … 6 Saturday). */
+export type DemoDay = number | { next: number };
 
 export type DemoLogin = "admin" | "office" | "teacher" | "comms";
 export type DemoSchool = "lincoln" | "washington" | "roosevelt";
@@ -21,7 +25,7 @@ export interface DemoMessage {
   /** One copy per student for guardians (the contacts limit off). */
   perStudent?: boolean;
   schedule:
-    | { kind: "once"; inDays: number; times: Partial<Record<Mode, string>> }
+    | { kind: "once"; inDays: DemoDay; times: Partial<Record<Mode, string>> }
     | {
       kind: "recurring";
       rule: string;
@@ -46,7 +50,7 @@ export const SCHEDULED: DemoMessage[] = [
     modes: ["email", "text", "voice"],
     school: "lincoln",
     to: ["guardians"],
-    schedule: { kind: "once", inDays: 2, times: { email: "07:30", text: "07:30", voice: "18:00" } },
+    schedule: { kind: "once", inDays: { next: 5 }, times: { email: "07:30", text: "07:30", voice: "18:00" } },
     by: "office",
     modifiedBy: "admin",
   },

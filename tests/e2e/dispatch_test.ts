@@ -136,11 +136,38 @@ async function progress(page: Page): Promise<Counts> {
 async function openSent(page: Page, subject: string, timeout = SEND_TIMEOUT_MS): Promise<Locator> {
   const sentEntry = page.locator("li.entry").filter({ has: page.locator("h3.subject", { hasText: subject }) });
   await eventually(`"${subject}" should appear on /sent`, async () => {
-    await page.getByRole("link", { name: "Sent", exact: true }).click();
-    await page.getByRole("heading", { name: "Sent messages", level: 1 }).waitFor();
+    await sentLink(page).click();
+    await page.getByRole("heading", { name: "Sent Message Log", level: 1 }).waitFor();
     return (await sentEntry.count()) === 1;
   }, timeout);
   return sentEntry;
+}
+
+/** The header's link to the Sent Message Log, by its short name or its full one. */
+function sentLink(page: Page): Locator {
+  return page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: /^Sent( Message Log)?$/ });
+}
+
+/**
+ * Screenshots at the test's 1280 px and at a phone's 390 px; at 390 px nothing in the page's main column may reach
+ * past its right edge. Tables are left out: at phone width they scroll inside their own box (the shared CSS).
+ */
+async function screenshots(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  const size = page.viewportSize()!;
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await screenshot(page, `${name}-390`);
+    const overflow = await page.locator("main").evaluate((main) => {
+      const edge = main.getBoundingClientRect().right;
+      const rights = [...main.querySelectorAll("*")].filter((el) => !el.closest("table"))
+        .map((el) => el.getBoundingClientRect().right - edge);
+      return Math.ceil(Math.max(0, ...rights));
+    });
+    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px`);
+  } finally {
+    await page.setViewportSize(size);
+  }
 }
 
 /** Runs a step and stops the test when it fails, so later steps do not fail for its reason. */
@@ -201,7 +228,7 @@ Deno.test("office: Send Now to Lincoln's guardians and students, watch it send, 
         throw new Error(`${e.message}; counts lines seen: ${seen.join(" → ")}`);
       });
       assert.equal(await mine.locator(".status").textContent(), "Sending");
-      await screenshot(page, "dispatch-sending-counts");
+      await screenshots(page, "dispatch-sending-counts");
     });
 
     await step(t, "View Details from the entry shows the run's progress", async () => {
@@ -213,8 +240,12 @@ Deno.test("office: Send Now to Lincoln's guardians and students, watch it send, 
       // Every delivery is counted in one column or another: the row totals are the copies per mode.
       totals = await progress(page);
       assert.deepEqual(Object.keys(totals).sort(), ["Email", "Inbox"], `modes: ${JSON.stringify(totals)}`);
-      if (status === "Sending") await page.getByRole("link", { name: "Cancel Message" }).waitFor();
-      await screenshot(page, "dispatch-run-details-sending");
+      if (status === "Sending") {
+        await page.getByRole("link", { name: "Cancel Message" }).waitFor();
+        // While it sends, its View Details keeps itself current, as the list does.
+        await page.locator(".refresh-status").waitFor();
+      }
+      await screenshots(page, "dispatch-run-details-sending");
       await page.getByRole("link", { name: "← In Progress" }).click();
       await page.locator(`[role="tab"][aria-selected="true"]`, { hasText: "In Progress" }).waitFor();
     });
@@ -245,7 +276,7 @@ Deno.test("office: Send Now to Lincoln's guardians and students, watch it send, 
         assert.deepEqual(counts[mode], { delivered: want }, `${mode}: all ${want} delivered, nothing else`);
         assert.ok(want > 100, `${mode}: ${want} copies`);
       }
-      await screenshot(page, "dispatch-sent-list");
+      await screenshots(page, "dispatch-sent-list");
 
       await page.getByRole("link", { name: `View Details: ${subject}` }).click();
       await page.getByRole("heading", { name: subject, level: 1 }).waitFor();
@@ -290,7 +321,11 @@ Deno.test("office: Cancel Message mid-send stops it; Sent shows it Canceled with
       await page.getByText(`Stop "${subject}" now? Nothing more will be sent.`).waitFor();
       await page.getByText("It is already sending: some recipients may have received it.", { exact: false })
         .waitFor();
-      await screenshot(page, "dispatch-cancel-confirm");
+      // The safe way back comes first and is the prominent button; Confirm says what it does.
+      const choices = page.locator(".confirm-actions").locator("a, button");
+      assert.deepEqual(await choices.allTextContents(), ["Keep sending", "Confirm Cancel Message"]);
+      assert.equal(await choices.first().getAttribute("class"), "button");
+      await screenshots(page, "dispatch-cancel-confirm");
       await page.getByRole("button", { name: "Confirm" }).click();
       await page.waitForURL((url) => url.pathname === runPath);
       await page.getByRole("heading", { name: subject, level: 1 }).waitFor();
@@ -301,6 +336,11 @@ Deno.test("office: Cancel Message mid-send stops it; Sent shows it Canceled with
       assert.equal(await page.getByRole("link", { name: "Cancel Message" }).count(), 0);
       await page.locator("section[aria-labelledby=timeline-h] li", { hasText: "Canceling (by Marcus Lee)" }).waitFor();
       await screenshot(page, "dispatch-canceling");
+      // Canceling becomes Canceled on the page as it stands: refreshed in place, not reloaded.
+      await page.evaluate(() => ((globalThis as unknown as { sameDocument: boolean }).sameDocument = true));
+      await expectText(runStatus(page), /^Canceled$/, "the run's status once the cancel is done", SEND_TIMEOUT_MS);
+      assert.ok(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument));
+      await expectText(page.locator(".refresh-status"), /^Updated \d{1,2}:\d{2}/, "the refresh status");
     });
 
     await step(t, "Sent shows it Canceled, with some delivered and the rest canceled", async () => {
@@ -319,7 +359,7 @@ Deno.test("office: Cancel Message mid-send stops it; Sent shows it Canceled with
       for (const mode of Object.keys(before)) {
         assert.equal(total(counts[mode]), total(before[mode]), `${mode}: every copy counted once: ${line}`);
       }
-      await screenshot(page, "dispatch-sent-canceled");
+      await screenshots(page, "dispatch-sent-canceled");
 
       await page.getByRole("link", { name: `View Details: ${subject}` }).click();
       await page.waitForURL((url) => url.pathname === runPath);
@@ -330,7 +370,7 @@ Deno.test("office: Cancel Message mid-send stops it; Sent shows it Canceled with
         assert.equal(final[mode].delivered, counts[mode].delivered ?? 0, `${mode} delivered on View Details`);
         assert.equal(final[mode].canceled, counts[mode].canceled ?? 0, `${mode} canceled on View Details`);
       }
-      await screenshot(page, "dispatch-run-details-canceled");
+      await screenshots(page, "dispatch-run-details-canceled");
     });
   }, { env: CANCEL_ENV });
 });
@@ -345,7 +385,7 @@ Deno.test("office: find a sent message by its Message ID, filter its Recipient R
       await signIn(page, app.baseUrl, "office");
       await sendNow(page, subject, ["Guardians / contacts"]);
       // Wait until it is on the Sent list, and read its Message ID there.
-      await page.getByRole("link", { name: "Sent", exact: true }).click();
+      await sentLink(page).click();
       let id = "";
       await eventually("the run should be on the Sent list", async () => {
         await page.reload();
@@ -371,7 +411,7 @@ Deno.test("office: find a sent message by its Message ID, filter its Recipient R
         assert.match(text, /failed/);
         assert.match(text, /550/);
       }
-      await screenshot(page, "dispatch-report-failed");
+      await screenshots(page, "dispatch-report-failed");
       const [download] = await Promise.all([
         page.waitForEvent("download"),
         page.getByRole("link", { name: "Export CSV" }).click(),
