@@ -52,7 +52,8 @@ export function RecipientSummary({ preview }: { preview: RecipientPreview }) {
           ))}
         </tbody>
       </table>
-      <table class="counts">
+      {/* Five columns scroll inside the table on a phone: focusable, so a keyboard can scroll it too. */}
+      <table class="counts" tabindex={0}>
         <caption>By delivery mode</caption>
         <ColumnHeads labels={["Mode", "People reached", "Devices", "Excluded: no device", "Excluded: opted out"]} />
         <tbody>

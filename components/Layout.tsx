@@ -50,7 +50,7 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
           {user && (
             <nav class="sections" aria-label="Main">
               <a href="/messages">Upcoming Messages</a>
-              <a href="/sent">Sent</a>
+              <a href="/sent">Sent Message Log</a>
               {user.rights.admin && <a href="/outbox">Outbox</a>}
               {user.rights.admin && <a href="/admin/users">Users</a>}
               {user.rights.admin && <a href="/admin/people">People</a>}

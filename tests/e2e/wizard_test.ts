@@ -280,10 +280,10 @@ Deno.test("office: create a weekly Priority message with an attachment, edit its
           await expectText(mine.locator(".type"), /^Priority$/, "the type label");
           await mine.getByRole("img", { name: "Recurring", exact: true }).waitFor();
           await mine.getByRole("img", { name: "Attachment", exact: true }).waitFor();
-          await mine.getByRole("img", { name: "Email", exact: true }).waitFor();
-          await mine.getByRole("img", { name: "Text", exact: true }).waitFor();
-          assert.equal(await mine.getByRole("img", { name: "Voice", exact: true }).count(), 0);
-          assert.equal(await mine.getByRole("img", { name: "Inbox", exact: true }).count(), 0);
+          await mine.locator(".mode", { hasText: "Email" }).waitFor();
+          await mine.locator(".mode", { hasText: "Text" }).waitFor();
+          assert.equal(await mine.locator(".mode", { hasText: "Voice" }).count(), 0);
+          assert.equal(await mine.locator(".mode", { hasText: "Inbox" }).count(), 0);
           const time = (await mine.locator("time").textContent())?.trim() ?? "";
           assert.match(time, /, 7:00 AM C[SD]T$/);
           assert.equal(time, firstDelivery, "the list's next delivery is the first one the wizard showed");
@@ -429,7 +429,7 @@ Deno.test("without JavaScript, New Message works as plain forms: a one-time Gene
     await expectSubjects(page, [...before, subject]);
     const mine = entry(page, subject);
     await expectText(mine.locator(".type"), /^General$/, "the type label");
-    await mine.getByRole("img", { name: "Email", exact: true }).waitFor();
+    await mine.locator(".mode", { hasText: "Email" }).waitFor();
     for (const absent of ["Recurring", "Attachment", "Text", "Voice", "Inbox"]) {
       assert.equal(await mine.getByRole("img", { name: absent, exact: true }).count(), 0, absent);
     }
