@@ -114,7 +114,8 @@ Deno.test("crash: SIGKILL mid-send, restart on the same KV file: every delivery 
         go: "commit",
       });
       assert.equal(sent.status, 303, await sent.text());
-      assert.equal(sent.headers.get("Location"), "/messages?done=updated");
+      // An edit that becomes Send Now lands where the message now is: In Progress.
+      assert.equal(sent.headers.get("Location"), "/messages?tab=in-progress&done=updated");
       runId = await waitFor("the first email at the sink", () => runAtSink(sink.messages), 30_000, 1);
       // Some of the emails are out, not all: kill.
       await waitFor("the first emails at the sink", () => mailsOf(sink.messages, runId).length >= 20, 60_000, 1);

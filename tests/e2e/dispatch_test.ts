@@ -145,7 +145,7 @@ async function openSent(page: Page, subject: string, timeout = SEND_TIMEOUT_MS):
 
 /** The header's link to the Sent Message Log, by its short name or its full one. */
 function sentLink(page: Page): Locator {
-  return page.getByRole("navigation", { name: "Account" }).getByRole("link", { name: /^Sent( Message Log)?$/ });
+  return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Sent( Message Log)?$/ });
 }
 
 /**
