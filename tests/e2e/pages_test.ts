@@ -118,6 +118,20 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       await currentStep(page, "1 Recipients");
       await page.locator("#recipient-preview").waitFor();
     });
+    await visit("wizard-recipients-error", async () => {
+      // Every recipient type unticked: Next is refused, and the step comes back with the reason on the field.
+      const types = page.getByRole("group", { name: "Recipient types" }).getByRole("checkbox");
+      const ticked: number[] = [];
+      for (let i = 0; i < await types.count(); i++) {
+        if (await types.nth(i).isChecked()) ticked.push(i);
+        await types.nth(i).setChecked(false);
+      }
+      const refused = page.waitForResponse((r) => r.request().method() === "POST");
+      await page.getByRole("button", { name: "Next", exact: true }).click();
+      assert.equal((await refused).status(), 400, "Next without a recipient type");
+      await page.getByRole("alert").waitFor();
+      for (const i of ticked) await types.nth(i).setChecked(true);
+    });
     await visit("wizard-content-error", async () => {
       await page.getByRole("button", { name: "Next", exact: true }).click();
       await currentStep(page, "2 Content");
@@ -136,8 +150,17 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       await page.getByRole("button", { name: "Next", exact: true }).click();
       await currentStep(page, "3 Send Options");
     });
-
     const modes = page.getByRole("group", { name: "Delivery modes" });
+    await visit("wizard-send-options-error", async () => {
+      for (const mode of ["Inbox", "Email", "Text", "Voice"]) {
+        await modes.getByRole("checkbox", { name: mode, exact: true }).setChecked(false);
+      }
+      const refused = page.waitForResponse((r) => r.request().method() === "POST");
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      assert.equal((await refused).status(), 400, "Send without a delivery mode");
+      await page.getByRole("alert").waitFor();
+    });
+
     for (const mode of ["Inbox", "Email", "Text", "Voice"]) {
       await modes.getByRole("checkbox", { name: mode, exact: true }).setChecked(mode === "Text");
     }
