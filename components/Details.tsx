@@ -201,7 +201,14 @@ export function MessageDetailsView(
 }
 
 export function RunDetailsView(
-  { run, district, csrf, refreshMs }: { run: Run; district: District; csrf: string; refreshMs: number },
+  { run, read, district, csrf, refreshMs }: {
+    run: Run;
+    /** Inbox deliveries the families opened. */
+    read: number;
+    district: District;
+    csrf: string;
+    refreshMs: number;
+  },
 ) {
   const m = run.message;
   const finished = isFinished(run);
@@ -235,14 +242,14 @@ export function RunDetailsView(
         <dd>{formatInstant(run.startedAt, district.timeZone)}</dd>
       </dl>
       <div id="run-progress">
-        <RunProgress run={run} district={district} csrf={csrf} />
+        <RunProgress run={run} read={read} district={district} csrf={csrf} />
       </div>
     </article>
   );
 }
 
 /** Everything on a run's View Details that changes as it goes: replaced whole by each refresh. */
-function RunProgress({ run, district, csrf }: { run: Run; district: District; csrf: string }) {
+function RunProgress({ run, read, district, csrf }: { run: Run; read: number; district: District; csrf: string }) {
   const failed = failedAt(run);
   const finished = isFinished(run);
   return (
@@ -276,7 +283,9 @@ function RunProgress({ run, district, csrf }: { run: Run; district: District; cs
       {Object.keys(run.counts).length > 0 && (
         <table class="counts">
           <caption>{finished ? "Final counts" : "Progress so far"}</caption>
-          <ColumnHeads labels={["Mode", "Pending", "Sent", "Delivered", "Failed", "Canceled", "Redial pending"]} />
+          <ColumnHeads
+            labels={["Mode", "Pending", "Sent", "Delivered", "Failed", "Canceled", "Redial pending", "Read"]}
+          />
           <tbody>
             {MODES.filter((mode) => run.counts[mode]).map((mode) => [mode, run.counts[mode]!] as const).map((
               [mode, c],
@@ -289,6 +298,7 @@ function RunProgress({ run, district, csrf }: { run: Run; district: District; cs
                 <td>{c.failed ?? 0}</td>
                 <td>{c.canceled ?? 0}</td>
                 <td>{c.redial ?? 0}</td>
+                <td>{mode === "inbox" ? read : "—"}</td>
               </tr>
             ))}
           </tbody>
