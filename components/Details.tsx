@@ -283,9 +283,7 @@ function RunProgress({ run, read, district, csrf }: { run: Run; read: number; di
       {Object.keys(run.counts).length > 0 && (
         <table class="counts">
           <caption>{finished ? "Final counts" : "Progress so far"}</caption>
-          <ColumnHeads
-            labels={["Mode", "Pending", "Sent", "Delivered", "Failed", "Canceled", "Redial pending", "Read"]}
-          />
+          <ColumnHeads labels={["Mode", "Pending", "Sent", "Delivered", "Failed", "Canceled", "Redial pending"]} />
           <tbody>
             {MODES.filter((mode) => run.counts[mode]).map((mode) => [mode, run.counts[mode]!] as const).map((
               [mode, c],
@@ -298,12 +296,13 @@ function RunProgress({ run, read, district, csrf }: { run: Run; read: number; di
                 <td>{c.failed ?? 0}</td>
                 <td>{c.canceled ?? 0}</td>
                 <td>{c.redial ?? 0}</td>
-                <td>{mode === "inbox" ? read : "—"}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {/* Read is not a state (a read delivery is still delivered), so it is beside the table, not a column. */}
+      {run.counts.inbox && <p>{`Inbox: ${run.counts.inbox.delivered ?? 0} delivered, ${read} read`}</p>}
       {Object.keys(run.counts).length > 0 && (
         <p>
           <a href={`/runs/${run.id}/recipients`}>Recipient Report</a>

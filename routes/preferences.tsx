@@ -9,17 +9,12 @@
  * the portal (their Messages): a family session in its own cookie.
  */
 import { Hono } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import { type Hook, zValidator } from "@hono/zod-validator";
 import { z } from "zod";
 import { PreferencesForm } from "../components/FamilyPreferences.tsx";
-import { FAMILY_COOKIE } from "../middleware/family_session.ts";
-import {
-  endFamilySession,
-  FAMILY_IDLE_MS,
-  guardianForSession,
-  startFamilySession,
-} from "../services/family_session.ts";
+import { FAMILY_COOKIE, setFamilyCookie } from "../middleware/family_session.ts";
+import { endFamilySession, guardianForSession, startFamilySession } from "../services/family_session.ts";
 import { guardianForLink, parseFamilyChoices, saveFamilyChoices, withFamilyChoices } from "../services/preferences.ts";
 import type { AppEnv, Ctx } from "./env.ts";
 import { SourcedId } from "./params.ts";
@@ -41,18 +36,12 @@ const TITLE = "Contact preferences";
 
 /** Signs the link's guardian in to the portal, keeping a session they already have. */
 async function signInFamily(c: Ctx, personId: string): Promise<void> {
-  const { db, clock, secureCookies } = c.var.deps;
+  const { db, clock } = c.var.deps;
   const previous = getCookie(c, FAMILY_COOKIE);
-  if ((await guardianForSession(db, previous, clock))?.id === personId) return;
+  if ((await guardianForSession(db, previous, clock))?.person.id === personId) return;
   // Another person's session on this browser ends: one family signed in at a time.
   if (previous && previous.length <= 100) await endFamilySession(db, previous);
-  setCookie(c, FAMILY_COOKIE, await startFamilySession(db, personId, clock), {
-    httpOnly: true,
-    sameSite: "Lax",
-    secure: secureCookies || new URL(c.req.url).protocol === "https:",
-    path: "/",
-    maxAge: FAMILY_IDLE_MS / 1000,
-  });
+  setFamilyCookie(c, await startFamilySession(db, personId, clock));
 }
 
 /** The link's person and signature; a malformed one is the same 404 as a wrong one. */

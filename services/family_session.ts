@@ -23,18 +23,25 @@ export async function startFamilySession(db: Db, personId: string, clock: Clock)
   return token;
 }
 
-/** The guardian a cookie's session admits, or null: none, idle too long, or no longer a guardian. */
-export async function guardianForSession(db: Db, token: string | undefined, clock: Clock): Promise<Person | null> {
+/**
+ * The guardian a cookie's session admits, or null: none, idle too long, or
+ * no longer a guardian. `renewed`: the session's idle time started again, so
+ * the cookie's lifetime should too.
+ */
+export async function guardianForSession(
+  db: Db,
+  token: string | undefined,
+  clock: Clock,
+): Promise<{ person: Person; renewed: boolean } | null> {
   if (!token || token.length > 100) return null;
   const session = await getFamilySession(db, token);
   const now = clock.now();
   if (!session || now - session.seenAt > FAMILY_IDLE_MS) return null;
   const person = await getPerson(db, session.personId);
   if (!person || person.value.kind !== "guardian" || person.value.removedAt) return null;
-  if (now - session.seenAt > RENEW_AFTER_MS) {
-    await saveFamilySession(db, token, { ...session, seenAt: now }, FAMILY_IDLE_MS);
-  }
-  return person.value;
+  const renewed = now - session.seenAt > RENEW_AFTER_MS;
+  if (renewed) await saveFamilySession(db, token, { ...session, seenAt: now }, FAMILY_IDLE_MS);
+  return { person: person.value, renewed };
 }
 
 export async function endFamilySession(db: Db, token: string): Promise<void> {
