@@ -13,6 +13,7 @@ import { district } from "./middleware/district.ts";
 import { readableForm } from "./middleware/form_body.ts";
 import { noStore } from "./middleware/no_store.ts";
 import { pathLimits } from "./middleware/path_limits.ts";
+import { familySession } from "./middleware/family_session.ts";
 import { session } from "./middleware/session.ts";
 import { signedIn } from "./middleware/signed_in.ts";
 import { authRoutes } from "./routes/auth.tsx";
@@ -31,6 +32,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { setupRoutes } from "./routes/setup.tsx";
 import { preferenceRoutes } from "./routes/preferences.tsx";
+import { familyRoutes } from "./routes/family.tsx";
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -66,9 +68,11 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use(csrf);
   app.use(session);
   app.use(signedIn);
+  app.use("/family/*", familySession);
 
   app.get("/", (c) => c.redirect("/messages"));
   app.route("/", preferenceRoutes);
+  app.route("/", familyRoutes);
   app.route("/", authRoutes);
   app.route("/", setupRoutes);
   app.route("/", composeRoutes);

@@ -201,7 +201,14 @@ export function MessageDetailsView(
 }
 
 export function RunDetailsView(
-  { run, district, csrf, refreshMs }: { run: Run; district: District; csrf: string; refreshMs: number },
+  { run, read, district, csrf, refreshMs }: {
+    run: Run;
+    /** Inbox deliveries the families opened. */
+    read: number;
+    district: District;
+    csrf: string;
+    refreshMs: number;
+  },
 ) {
   const m = run.message;
   const finished = isFinished(run);
@@ -235,14 +242,14 @@ export function RunDetailsView(
         <dd>{formatInstant(run.startedAt, district.timeZone)}</dd>
       </dl>
       <div id="run-progress">
-        <RunProgress run={run} district={district} csrf={csrf} />
+        <RunProgress run={run} read={read} district={district} csrf={csrf} />
       </div>
     </article>
   );
 }
 
 /** Everything on a run's View Details that changes as it goes: replaced whole by each refresh. */
-function RunProgress({ run, district, csrf }: { run: Run; district: District; csrf: string }) {
+function RunProgress({ run, read, district, csrf }: { run: Run; read: number; district: District; csrf: string }) {
   const failed = failedAt(run);
   const finished = isFinished(run);
   return (
@@ -294,6 +301,8 @@ function RunProgress({ run, district, csrf }: { run: Run; district: District; cs
           </tbody>
         </table>
       )}
+      {/* Read is not a state (a read delivery is still delivered), so it is beside the table, not a column. */}
+      {run.counts.inbox && <p>{`Inbox: ${run.counts.inbox.delivered ?? 0} delivered, ${read} read`}</p>}
       {Object.keys(run.counts).length > 0 && (
         <p>
           <a href={`/runs/${run.id}/recipients`}>Recipient Report</a>

@@ -15,6 +15,9 @@ export function PreferencesForm(
 ) {
   return (
     <section>
+      <nav aria-label="Family" class="bar">
+        <a href="/family/messages">Messages</a>
+      </nav>
       <h1>{`Contact preferences for ${person.firstName} ${person.lastName}`}</h1>
       <p>
         Choose which messages from the school reach each of your email addresses and phone numbers. To change an address

@@ -81,15 +81,18 @@ const RESULT_LABEL: Record<DeliveryResult, string> = {
  * Each mode is one piece: a long line wraps between modes first.
  */
 export function CountsLine(
-  { counts, excluded = {} }: {
+  { counts, excluded = {}, read }: {
     counts: Partial<Record<Mode, ModeCounts>>;
     excluded?: Partial<Record<Mode, { optedOut: number }>>;
+    /** Inbox deliveries the families opened. */
+    read?: number;
   },
 ) {
   const parts = MODES.filter((mode) => counts[mode]).map((mode) => {
     const c = counts[mode]!;
     const nonzero = DELIVERY_RESULTS.filter((r) => (c[r] ?? 0) > 0).map((r) => `${c[r]} ${RESULT_LABEL[r]}`);
     const optedOut = excluded[mode]?.optedOut ?? 0;
+    if (mode === "inbox" && read !== undefined) nonzero.push(`${read} read`);
     if (optedOut) nonzero.push(`${optedOut} opted out`);
     return [mode, `${MODE_LABEL[mode]}: ${nonzero.join(", ") || "none"}`] as const;
   });

@@ -43,6 +43,10 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
   const why = r.meaning || d.error || (d.errorCode ? `error ${d.errorCode}` : "");
   const reason = d.errorCode ? `${d.errorCode}: ${why}` : why;
   const attempts = d.history.filter((h) => h.state === "sending");
+  // Only a delivered inbox message can be opened, so only its row says whether it was.
+  const read = d.mode === "inbox" && d.state === "delivered"
+    ? d.readAt === undefined ? " · Not read" : ` · Read ${formatInstant(d.readAt, timeZone)}`
+    : "";
   return (
     <tr>
       <th scope="row">
@@ -56,7 +60,7 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
       </td>
       <td>{MODE_LABEL[d.mode]}</td>
       <td>
-        <Clip text={why ? `${d.state}: ${why}` : d.state} wide />
+        <Clip text={why ? `${d.state}: ${why}` : `${d.state}${read}`} wide />
       </td>
       <td class="num">{d.attempts}</td>
       <td>

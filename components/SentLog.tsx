@@ -8,6 +8,8 @@ import { CountsLine, MessageMarks, StatusLabel } from "./Labels.tsx";
 
 export interface SentLogProps {
   result: Page<Run>;
+  /** Run id → its inbox deliveries the families opened (runs with an inbox mode only). */
+  reads: Record<string, number>;
   /** The query as parsed, or as typed when it was refused. */
   query: SentQuery;
   scope: "mine" | "all";
@@ -22,7 +24,9 @@ function finishedVerb(r: Run): string {
   return r.status === "canceled" ? "Canceled" : "Sent";
 }
 
-export function SentLog({ result, query: q, scope, mayViewAll, calendars, errors, timeZone }: SentLogProps) {
+export function SentLog(
+  { result, reads, query: q, scope, mayViewAll, calendars, errors, timeZone }: SentLogProps,
+) {
   const input = (name: keyof SentQuery, label: string, type = "text") => (
     <label>
       {label}
@@ -91,7 +95,7 @@ export function SentLog({ result, query: q, scope, mayViewAll, calendars, errors
                   attachments={false}
                   modes={r.message.modes}
                 />
-                <CountsLine counts={r.counts} excluded={r.excluded} />
+                <CountsLine counts={r.counts} excluded={r.excluded} read={reads[r.id]} />
                 {r.message.recurring && (
                   <a href={`/messages/${r.messageId}`}>{`An occurrence of the series (${r.occurrenceDate})`}</a>
                 )}

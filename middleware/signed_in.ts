@@ -8,9 +8,10 @@ import type { AppEnv } from "../routes/env.ts";
 
 /**
  * What anyone may open. Families have no account: their signed preferences
- * link admits them, so /preferences/ is public wherever its routes are mounted.
+ * link admits them, so /preferences/ is public wherever its routes are mounted;
+ * /family/ has its own guard, the family session (family_session.ts).
  */
-export const PUBLIC_PATHS = ["/signin", "/setup", "/static/", "/healthz", "/preferences/"];
+export const PUBLIC_PATHS = ["/signin", "/setup", "/static/", "/healthz", "/preferences/", "/family/"];
 
 export const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   const path = c.req.path;

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { District, User } from "../services/model.ts";
+import type { District, Person, User } from "../services/model.ts";
 import type { Db } from "../services/store/kv.ts";
 import type { Clock } from "../services/time.ts";
 import type { Dispatcher } from "../services/dispatch/dispatcher.ts";
@@ -35,6 +35,8 @@ export interface AppEnv {
     user: User | null;
     district: District;
     csrf: string;
+    /** On /family/ pages: the guardian the family session admits (family_session.ts). */
+    family: Person;
   };
 }
 
@@ -45,6 +47,13 @@ export function currentUser(c: Ctx): User {
   const user = c.get("user");
   if (!user) throw new Error("route reached without a signed-in user");
   return user;
+}
+
+/** A family route's guardian; the family session middleware guarantees it. */
+export function currentFamily(c: Ctx): Person {
+  const family = c.get("family");
+  if (!family) throw new Error("route reached without a family session");
+  return family;
 }
 
 export function isFragment(c: Ctx): boolean {

@@ -8,7 +8,7 @@ import { type MessageDetails, messageDetails, runDetails } from "../services/mes
 import type { Run } from "../services/model.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listCalendars } from "../services/store/district.ts";
-import { runCounts } from "../services/store/deliveries.ts";
+import { runCounts, runReadCount } from "../services/store/deliveries.ts";
 import { countsAreLive, isCancelable, reachedSending } from "../services/dispatch/run_status.ts";
 import { ConfirmPage } from "../components/Confirm.tsx";
 import { StaleCursor } from "../services/store/kv.ts";
@@ -106,7 +106,13 @@ export const messageRoutes = new Hono<AppEnv>()
     return page(
       c,
       run.message.subject,
-      <RunDetailsView run={view} district={c.var.district} csrf={c.var.csrf} refreshMs={c.var.deps.refreshMs} />,
+      <RunDetailsView
+        run={view}
+        read={await runReadCount(c.var.deps.db, run.id)}
+        district={c.var.district}
+        csrf={c.var.csrf}
+        refreshMs={c.var.deps.refreshMs}
+      />,
     );
   })
   .post("/runs/:id/retry", idParam(NOT_FOUND), async (c) => {

@@ -5,12 +5,16 @@
  * same 404, so a guessed link learns nothing. The form carries the CSRF
  * token like every other form; the family may choose message types per
  * device and the language, never the text flag or the addresses, which come
- * from the school's roster.
+ * from the school's roster. Opening the link also signs the guardian in to
+ * the portal (their Messages): a family session in its own cookie.
  */
 import { Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import { type Hook, zValidator } from "@hono/zod-validator";
 import { z } from "zod";
 import { PreferencesForm } from "../components/FamilyPreferences.tsx";
+import { FAMILY_COOKIE, setFamilyCookie } from "../middleware/family_session.ts";
+import { endFamilySession, guardianForSession, startFamilySession } from "../services/family_session.ts";
 import { guardianForLink, parseFamilyChoices, saveFamilyChoices, withFamilyChoices } from "../services/preferences.ts";
 import type { AppEnv, Ctx } from "./env.ts";
 import { SourcedId } from "./params.ts";
@@ -30,6 +34,16 @@ function notFound(c: Ctx) {
 
 const TITLE = "Contact preferences";
 
+/** Signs the link's guardian in to the portal, keeping a session they already have. */
+async function signInFamily(c: Ctx, personId: string): Promise<void> {
+  const { db, clock } = c.var.deps;
+  const previous = getCookie(c, FAMILY_COOKIE);
+  if ((await guardianForSession(db, previous, clock))?.person.id === personId) return;
+  // Another person's session on this browser ends: one family signed in at a time.
+  if (previous && previous.length <= 100) await endFamilySession(db, previous);
+  setFamilyCookie(c, await startFamilySession(db, personId, clock));
+}
+
 /** The link's person and signature; a malformed one is the same 404 as a wrong one. */
 const LinkParams = z.object({ personId: SourcedId, sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
 const badLink: Hook<z.infer<typeof LinkParams>, AppEnv, string, "param", object, typeof LinkParams> = (result, c) => {
@@ -42,6 +56,7 @@ export const preferenceRoutes = new Hono<AppEnv>()
     const { personId, sig } = c.req.valid("param");
     const person = await guardianForLink(c.var.deps.db, personId, sig);
     if (!person) return notFound(c);
+    await signInFamily(c, person.value.id);
     return publicPage(
       c,
       TITLE,

@@ -35,12 +35,43 @@ export function publicPage(c: Ctx, title: string, body: ComponentChildren, statu
   return c.html(`<!DOCTYPE html>${html}`, status as 200);
 }
 
+/** A family without a session (never opened, ended, signed out): the way back in is the school's link. */
+export function familySignedOut(c: Ctx, status: 200 | 401, title = "Open your school's link"): Response {
+  return publicPage(
+    c,
+    title,
+    <section>
+      <h1>{title}</h1>
+      <p>
+        To read your messages, open the contact preferences link your school sent you. If you do not have it, ask your
+        school office.
+      </p>
+    </section>,
+    status,
+  );
+}
+
 export function problem(
   c: Ctx,
   status: 400 | 403 | 404 | 409 | 422 | 429 | 501,
   title: string,
   detail: string,
 ) {
+  // A family's error (another family's message, a guessed id) stays in the family's pages.
+  if (c.get("family")) {
+    return publicPage(
+      c,
+      title,
+      <section class="problem">
+        <h1>{title}</h1>
+        <p>{detail}</p>
+        <p>
+          <a href="/family/messages">Back to Messages</a>
+        </p>
+      </section>,
+      status,
+    );
+  }
   return page(
     c,
     title,

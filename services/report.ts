@@ -86,6 +86,8 @@ export const CSV_COLUMNS = [
   "error_code",
   "error_meaning",
   "last_update_utc",
+  // Appended, so the columns before it keep their positions for existing spreadsheets.
+  "read_at_utc",
 ] as const;
 
 /** A CSV cell: quoted when needed, and never a formula a spreadsheet would run. */
@@ -132,6 +134,7 @@ export function reportCsv(db: Db, runId: string, query: Pick<ReportQuery, "state
           d.errorCode ?? "",
           r.meaning || (d.error ?? ""),
           new Date(d.updatedAt).toISOString(),
+          d.readAt === undefined ? "" : new Date(d.readAt).toISOString(),
         ].map(csvCell).join(",");
       });
       controller.enqueue(encoder.encode(`${lines.join("\r\n")}\r\n`));

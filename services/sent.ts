@@ -4,6 +4,7 @@ import { MessageType, Run, type User } from "./model.ts";
 import { isFinished } from "./dispatch/run_status.ts";
 import { maySeeMessage } from "./rights.ts";
 import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
+import { runReadCount } from "./store/deliveries.ts";
 import { doneIndex, getRun } from "./store/runs.ts";
 import { addDays, fromWall, isCalendarDate } from "./time.ts";
 
@@ -21,6 +22,13 @@ export const SentQuery = z.object({
   cursor: PageCursor,
 }).refine((q) => !q.from || !q.to || q.from <= q.to, { path: ["to"], message: "is before the From date" });
 export type SentQuery = z.infer<typeof SentQuery>;
+
+/** Each listed run's read count, for those that went to the inbox, read side by side. */
+export async function readCounts(db: Db, runs: Run[]): Promise<Record<string, number>> {
+  const inbox = runs.filter((r) => r.message.modes.includes("inbox"));
+  const counts = await Promise.all(inbox.map((r) => runReadCount(db, r.id)));
+  return Object.fromEntries(inbox.map((r, i) => [r.id, counts[i]]));
+}
 
 export async function listSent(db: Db, user: User, q: SentQuery, timeZone: string): Promise<Page<Run>> {
   const scope = q.scope === "all" && user.rights.viewEditAll ? "all" : "mine";

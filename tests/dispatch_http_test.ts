@@ -19,7 +19,7 @@ Deno.test("In Progress shows live counts; a finished run is on the Sent list wit
   assert.ok(!progress.includes("Staff meeting moved to the library"), "gone from In Progress");
   const sent = await (await c.get("/sent")).text();
   assert.ok(subjects(sent).includes("Staff meeting moved to the library"));
-  assert.match(words(sent), /Inbox: 12 delivered · Email: 12 delivered/);
+  assert.match(words(sent), /Inbox: 12 delivered, 0 read · Email: 12 delivered/);
   assert.match(sent, new RegExp(`href="/runs/${run.id}"`));
   const teacher = await signedIn(t, "teacher");
   assert.ok(

@@ -10,10 +10,11 @@
  */
 import assert from "node:assert/strict";
 import { strToU8, zipSync } from "fflate";
-import { Client, signedIn, testApp } from "./support/app.ts";
+import { Client, makeDue, NOW, settle, signedIn, testApp } from "./support/app.ts";
 import { type Form, formsIn, kvWith, linksIn, patternOf, recordingKv, shapeOf } from "./support/fuzz.ts";
 import { readDemoRoster } from "../services/demo.ts";
 import { preferencesPath } from "../services/preferences.ts";
+import { deliveriesOf } from "../services/store/deliveries.ts";
 
 const ROLES = ["admin", "office", "teacher", "comms"] as const;
 type Role = typeof ROLES[number] | "signed out";
@@ -59,8 +60,14 @@ async function harvest() {
   for (const role of ROLES) clients.set(role, await signedIn(t, role));
   const admin = clients.get("admin")!;
 
+  // A message in a family's inbox, so their preferences link leads to Messages, one message and its attachment.
+  await makeDue(t.db, "msg-field-trip", { modes: ["inbox"] });
+  const run = (await t.dispatcher.startOccurrence("msg-field-trip", NOW))!;
+  await settle(t);
+  const reader = (await deliveriesOf(t.db, run.id, "inbox").next()).value!.value.personId;
+
   const seeds = ["/messages", "/messages?tab=in-progress", "/sent?scope=all", "/outbox", "/signin", "/setup"];
-  seeds.push("/admin/users", "/admin/people", "/admin/roster", await preferencesPath(t.db, "gdn1"));
+  seeds.push("/admin/users", "/admin/people", "/admin/roster", await preferencesPath(t.db, reader));
   // The Recipient Report's other address, and Edit Message (whose wizard links Cancel Message).
   seeds.push("/sent/R9M4T6HA3E7S", "/messages/msg-attendance/edit", "/admin/people?q=okafor");
   // A roster import with a problem row to reach its pages, and a draft of each user's to reach the wizard's.

@@ -178,7 +178,7 @@ async function attempt(
   try {
     const p = ctx.providers;
     accepted = v.mode === "inbox"
-      ? await deliverInbox(ctx, v, fill(message.subject), fill(message.content.inbox))
+      ? await deliverInbox(ctx, v, send, fill(message.subject), fill(message.content.inbox))
       : v.mode === "email"
       ? await p.sendEmail({
         to: v.address!,
@@ -211,8 +211,18 @@ async function attempt(
   });
 }
 
-async function deliverInbox(ctx: DispatchContext, v: Delivery, subject: string, body: string) {
-  await addToInbox(ctx.db, v, { subject, body, at: ctx.clock.now() });
+async function deliverInbox(ctx: DispatchContext, v: Delivery, send: SendContext, subject: string, body: string) {
+  const { message } = send;
+  await addToInbox(ctx.db, v, {
+    subject,
+    body,
+    at: ctx.clock.now(),
+    type: message.type,
+    messageId: message.id,
+    school: send.school.name,
+    sender: message.created.name,
+    attachments: message.attachments.map(({ id, name, contentType, size }) => ({ id, name, contentType, size })),
+  });
   return { providerId: `inbox-${v.personId}`, status: "in the portal inbox", final: "delivered" as const };
 }
 

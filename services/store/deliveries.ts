@@ -30,6 +30,8 @@ export const Delivery = z.object({
   error: z.string().optional(),
   /** When a retry or redial may start. */
   notBefore: z.number().optional(),
+  /** Inbox only: when the family first opened it. Not a state: read never moves a delivery. */
+  readAt: z.number().optional(),
   updatedAt: z.number(),
   history: z.array(z.object({ at: z.number(), state: DeliveryState, detail: z.string().optional() })),
 });
@@ -129,6 +131,37 @@ export async function advanceDeliveries(
   return result.ok ? moves.map(({ next }) => ({ value: next, versionstamp: result.versionstamp })) : null;
 }
 
+/** A run's read counter: only inbox deliveries are read, so one number a run. */
+const readCountKey = (db: Db, runId: string): Deno.KvKey => [db.districtId, "run_read", runId];
+
+/**
+ * Marks a delivered inbox delivery read, checked against the versionstamp it
+ * was read with, and counts it in the same commit. "already" when it was
+ * read before (nothing changes), "not-delivered" while it is still on its
+ * way, null when another commit moved it first (read it again and retry).
+ */
+export async function markDeliveryRead(
+  db: Db,
+  current: Versioned<Delivery>,
+  at: number,
+  op: Deno.AtomicOperation = db.kv.atomic(),
+): Promise<"read" | "already" | "not-delivered" | null> {
+  const d = current.value;
+  if (d.readAt !== undefined) return "already";
+  if (d.mode !== "inbox" || d.state !== "delivered") return "not-delivered";
+  const key = deliveryKey(db, d.runId, d.mode, d.id);
+  const result = await op.check({ key, versionstamp: current.versionstamp })
+    .set(key, { ...d, readAt: at })
+    .sum(readCountKey(db, d.runId), ONE.value)
+    .commit();
+  return result.ok ? "read" : null;
+}
+
+/** How many of a run's inbox deliveries have been read. */
+export async function runReadCount(db: Db, runId: string): Promise<number> {
+  return Number((await db.kv.get<Deno.KvU64>(readCountKey(db, runId))).value?.value ?? 0n);
+}
+
 /** A state change with its history line (the last 20 kept). */
 export function moved(d: Delivery, state: DeliveryState, at: number, detail?: string, extra: Partial<Delivery> = {}) {
   return { ...d, ...extra, state, updatedAt: at, history: [...d.history, { at, state, detail }].slice(-20) };
@@ -203,6 +236,7 @@ export async function runCounts(db: Db, runId: string): Promise<Partial<Record<M
 export async function deleteRunDeliveries(db: Db, runId: string): Promise<void> {
   await deletePrefix(db, deliveriesPrefix(db, runId));
   await deletePrefix(db, [db.districtId, "run_count", runId]);
+  await db.kv.delete(readCountKey(db, runId));
 }
 
 /** Sets a run's counters outright (the demo's illustrative runs, which have no deliveries). */

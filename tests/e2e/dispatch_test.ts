@@ -87,7 +87,8 @@ async function sendNow(page: Page, subject: string, types: string[]): Promise<st
 
 /**
  * "Email: 120 delivered, 3 failed, 8 opted out · Inbox: 40 delivered" → { Email: { delivered: 120, failed: 3 }, … }.
- * "opted out" counts people Processing left out, not deliveries, so it is not one of the counts.
+ * "opted out" counts people Processing left out, and "read" inbox deliveries the families opened (still delivered):
+ * neither is one of the counts.
  */
 function parseCounts(line: string): Counts {
   const out: Counts = {};
@@ -99,7 +100,7 @@ function parseCounts(line: string): Counts {
     for (const item of m[2].split(",").map((s) => s.trim())) {
       const r = item.match(/^(\d+) (.+)$/);
       assert.ok(r, `odd counts item "${item}" in ${JSON.stringify(line)}`);
-      if (r[2] !== "opted out") mode[r[2]] = Number(r[1]);
+      if (r[2] !== "opted out" && r[2] !== "read") mode[r[2]] = Number(r[1]);
     }
   }
   return out;

@@ -143,6 +143,7 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
     await visit("wizard-content", async () => {
       await page.getByRole("textbox", { name: "Subject", exact: true }).fill(SUBJECT);
       await page.getByRole("textbox", { name: /^Text message/ }).fill(`${SUBJECT} is Friday.`);
+      await page.getByRole("textbox", { name: /^Inbox message/ }).fill(`${SUBJECT}:\nFriday, in the gym.`);
       await page.getByRole("button", { name: "Preview", exact: true }).click();
       await page.getByRole("region", { name: /^Preview for / }).waitFor();
     });
@@ -162,12 +163,14 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
     });
 
     for (const mode of ["Inbox", "Email", "Text", "Voice"]) {
-      await modes.getByRole("checkbox", { name: mode, exact: true }).setChecked(mode === "Text");
+      // Inbox too: a family reads it in the portal below, and the Recipient Report then says Read.
+      await modes.getByRole("checkbox", { name: mode, exact: true }).setChecked(mode === "Text" || mode === "Inbox");
     }
     await page.getByRole("radio", { name: "Send Now", exact: true }).check();
     await page.getByRole("button", { name: "Send", exact: true }).click();
     await page.waitForURL((url) => url.pathname === "/messages");
 
+    let reportUrl = "";
     const sent = page.locator("li.entry").filter({ has: page.locator("h3.subject", { hasText: SUBJECT }) });
     await visit("sent", () =>
       eventually(`"${SUBJECT}" should reach the Sent Message Log`, async () => {
@@ -179,6 +182,7 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       await page.getByRole("link", { name: "Recipient Report" }).click();
       await page.getByRole("heading", { level: 1 }).waitFor();
       assert.match(new URL(page.url()).pathname, /^\/runs\/[0-9A-Z]{12}\/recipients$/);
+      reportUrl = page.url();
     });
 
     await visit("admin-users", () => open(page, `${base}/admin/users`));
@@ -200,6 +204,19 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       await page.context().clearCookies();
       await open(page, familyLink);
     });
+    await visit("family-messages", async () => {
+      await page.getByRole("link", { name: "Messages", exact: true }).click();
+      await page.getByRole("heading", { name: /^Messages for / }).waitFor();
+    });
+    await visit("family-message", async () => {
+      await page.getByRole("link", { name: SUBJECT }).click();
+      await page.getByRole("heading", { name: SUBJECT, level: 1 }).waitFor();
+      assert.match(await page.locator(".family-body").innerText(), /Friday, in the gym\./);
+    });
+    // The staff side: the family's open is on the Recipient Report.
+    await signIn(page, base, "admin");
+    await open(page, `${reportUrl}?mode=inbox&q=Kai`);
+    assert.match(await page.locator("main").innerText(), /delivered · Read /);
   }, {
     env: { DISPATCH_SECONDS: "1" },
     // axe is injected as an inline script, which the app's CSP rightly refuses.
