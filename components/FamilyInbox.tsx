@@ -17,7 +17,7 @@ export function familyMessageHref(item: Pick<InboxItem, "runId" | "deliveryId">)
 /** Messages, Preferences and Sign out, on every family page. */
 export function FamilyNav({ preferencesHref, csrf }: { preferencesHref: string; csrf: string }) {
   return (
-    <nav aria-label="Family" class="bar">
+    <nav aria-label="Family" class="bar family-nav">
       <a href="/family/messages">Messages</a>
       <a href={preferencesHref}>Contact preferences</a>
       <form method="post" action="/family/signout" class="inline">
