@@ -33,6 +33,7 @@ import { webhookRoutes } from "./routes/webhooks.ts";
 import { setupRoutes } from "./routes/setup.tsx";
 import { preferenceRoutes } from "./routes/preferences.tsx";
 import { familyRoutes } from "./routes/family.tsx";
+import { familySignInRoutes } from "./routes/family_signin.tsx";
 
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -72,6 +73,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.get("/", (c) => c.redirect("/messages"));
   app.route("/", preferenceRoutes);
+  app.route("/", familySignInRoutes);
   app.route("/", familyRoutes);
   app.route("/", authRoutes);
   app.route("/", setupRoutes);

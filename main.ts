@@ -128,6 +128,8 @@ const app = createApp({
   refreshMs: config.REFRESH_SECONDS * 1000,
   setupToken,
   dispatcher,
+  providers,
+  phoneCountry: config.ROSTER_PHONE_COUNTRY as CountryCode,
   providerNames: providers.names,
   publicUrl,
   publicUrlConfigured: config.PUBLIC_URL !== undefined,

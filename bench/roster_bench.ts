@@ -614,6 +614,7 @@ async function site(): Promise<Site> {
     secureCookies: false,
     refreshMs: 60_000,
     dispatcher,
+    providers,
     providerNames: providers.names,
     publicUrl,
   });

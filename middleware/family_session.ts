@@ -1,9 +1,8 @@
 /**
  * The family pages' guard: the guardian from the family cookie, or a page
- * that says to open the school's link again. A staff session admits nobody
+ * that offers sign-in (/family/signin) or the school's link. A staff session admits nobody
  * here (it names a user, not a family), and staff pages read only the staff
- * cookie, so the family cookie opens none of them. Signing out needs no
- * session, so a stale cookie can always be cleared.
+ * cookie, so the family cookie opens none of them.
  */
 import type { MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
@@ -25,7 +24,11 @@ export function setFamilyCookie(c: Ctx, token: string): void {
 }
 
 export const familySession: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.path === "/family/signout") return await next();
+  // Signing in needs no session, nor does signing out (a stale cookie can always be cleared).
+  const path = c.req.path;
+  if (path === "/family/signout" || path === "/family/signin" || path.startsWith("/family/signin/")) {
+    return await next();
+  }
   const { db, clock } = c.var.deps;
   const token = getCookie(c, FAMILY_COOKIE);
   const signedIn = await guardianForSession(db, token, clock);

@@ -3,6 +3,8 @@ import type { District, Person, User } from "../services/model.ts";
 import type { Db } from "../services/store/kv.ts";
 import type { Clock } from "../services/time.ts";
 import type { Dispatcher } from "../services/dispatch/dispatcher.ts";
+import type { Providers } from "../services/providers/types.ts";
+import type { CountryCode } from "libphonenumber-js";
 
 /** What the composition root hands the routes. */
 export interface Deps {
@@ -17,6 +19,10 @@ export interface Deps {
   /** Printed at start-up while no user exists; the set-up page asks for it. */
   setupToken?: string;
   dispatcher: Dispatcher;
+  /** The providers dispatch sends through: family sign-in links and codes go out the same way. */
+  providers: Pick<Providers, "sendEmail" | "sendText">;
+  /** How a phone number typed without a country code is read (ROSTER_PHONE_COUNTRY); "US" when unset. */
+  phoneCountry?: CountryCode;
   /** The address providers call back, as they see it (signatures cover it). */
   publicUrl: string;
   /** PUBLIC_URL was set: links for people to open use publicUrl, else the request's own origin. */

@@ -35,16 +35,16 @@ export function publicPage(c: Ctx, title: string, body: ComponentChildren, statu
   return c.html(`<!DOCTYPE html>${html}`, status as 200);
 }
 
-/** A family without a session (never opened, ended, signed out): the way back in is the school's link. */
-export function familySignedOut(c: Ctx, status: 200 | 401, title = "Open your school's link"): Response {
+/** A family without a session (never opened, ended, signed out): the way back in is sign-in or the school's link. */
+export function familySignedOut(c: Ctx, status: 200 | 401, title = "Sign in to read your messages"): Response {
   return publicPage(
     c,
     title,
     <section>
       <h1>{title}</h1>
       <p>
-        To read your messages, open the contact preferences link your school sent you. If you do not have it, ask your
-        school office.
+        <a href="/family/signin">Sign in with your email address or phone</a>, or open the contact preferences link your
+        school sent you.
       </p>
     </section>,
     status,

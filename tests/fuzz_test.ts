@@ -15,6 +15,7 @@ import { type Form, formsIn, kvWith, linksIn, patternOf, recordingKv, shapeOf } 
 import { readDemoRoster } from "../services/demo.ts";
 import { preferencesPath } from "../services/preferences.ts";
 import { deliveriesOf } from "../services/store/deliveries.ts";
+import { listOutbox } from "../services/store/outbox.ts";
 
 const ROLES = ["admin", "office", "teacher", "comms"] as const;
 type Role = typeof ROLES[number] | "signed out";
@@ -70,6 +71,12 @@ async function harvest() {
   seeds.push("/admin/users", "/admin/people", "/admin/roster", await preferencesPath(t.db, reader));
   // The Recipient Report's other address, and Edit Message (whose wizard links Cancel Message).
   seeds.push("/sent/R9M4T6HA3E7S", "/messages/msg-attendance/edit", "/admin/people?q=okafor");
+  // A family sign-in link, as emailed: its page and its button.
+  const family = new Client(t.app);
+  await family.get("/family/signin");
+  await (await family.post("/family/signin", { address: "kai.clark1@mail.example" })).body?.cancel();
+  const mail = (await listOutbox(t.db)).items.find((e) => e.body.includes("/family/signin/"))!;
+  seeds.push(new URL(mail.body.match(/https?:\/\/\S+\/family\/signin\/\S+/)![0]).pathname);
   // A roster import with a problem row to reach its pages, and a draft of each user's to reach the wizard's.
   const files = await readDemoRoster();
   files["users.csv"] += "a-row-with-too-few-fields\n";

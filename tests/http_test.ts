@@ -396,6 +396,7 @@ Deno.test("first run in production: the set-up page creates the first administra
     refreshMs: 60_000,
     setupToken: "tok",
     dispatcher: new Dispatcher({ db, clock, providers, publicUrl: "http://127.0.0.1:9" }),
+    providers,
     providerNames: providers.names,
     publicUrl: "http://127.0.0.1:9",
   });

@@ -25,6 +25,10 @@ const personDef: EntityDef<Person> = {
         key: [db.districtId, "person_by_phone", address, p.id],
         value: p.id,
       })),
+      // Who has an address, lower-cased: a family signing in names only their address.
+      ...[...new Set(p.devices.filter((d) => d.kind === "email").map((d) => d.address.toLowerCase()))].map((
+        address,
+      ) => ({ key: [db.districtId, "person_by_email", address, p.id], value: p.id })),
     ],
 };
 export { personDef };
@@ -71,6 +75,16 @@ export async function setTextOptOut(db: Db, address: string, at: string | null):
     }
   }
   return changed;
+}
+
+/** The ids of the people (not removed) with this phone (E.164) or email address (any case). */
+export async function personIdsByAddress(db: Db, kind: "phone" | "email", address: string): Promise<string[]> {
+  const key = kind === "phone" ? address : address.toLowerCase();
+  const ids: string[] = [];
+  for await (const e of db.kv.list<string>({ prefix: [db.districtId, `person_by_${kind}`, key] }, { limit: 50 })) {
+    ids.push(e.value);
+  }
+  return ids;
 }
 
 export function getPerson(

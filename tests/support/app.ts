@@ -71,6 +71,7 @@ export async function testApp(
     trustProxy: true,
     refreshMs: 60_000,
     dispatcher,
+    providers,
     providerNames: providers.names,
     publicUrl,
     publicUrlConfigured: opts.publicUrlConfigured,
