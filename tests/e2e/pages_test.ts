@@ -198,6 +198,12 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
     });
     await visit("admin-roster", () => open(page, `${base}/admin/roster`));
     await visit("outbox", () => open(page, `${base}/outbox`));
+    await visit("family-signin", () => open(page, `${base}/family/signin`));
+    await visit("family-signin-code", async () => {
+      await page.getByLabel("Email address or mobile number").fill("(612) 555-3170");
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      await page.getByRole("heading", { name: "Enter your code" }).waitFor();
+    });
 
     await visit("family-preferences", async () => {
       assert.match(familyLink, /\/preferences\/gdn1\//, "the guardian's page shows the family's link");
