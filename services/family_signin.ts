@@ -99,7 +99,6 @@ export async function requestFamilySignIn(
       await ctx.providers.sendText({
         to: to.address,
         body: `${code} is your code to read messages from ${ctx.districtName}. It works for 15 minutes.`,
-        statusCallback: `${ctx.origin}/webhooks/twilio/status`,
       });
     } else {
       const token = randomToken();

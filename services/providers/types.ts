@@ -16,7 +16,8 @@ export interface EmailOut {
 export interface TextOut {
   to: string;
   body: string;
-  statusCallback: string;
+  /** Where Twilio reports the text's status; none for a text that is no delivery (a family's sign-in code). */
+  statusCallback?: string;
 }
 
 export interface CallOut {
