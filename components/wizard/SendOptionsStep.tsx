@@ -7,20 +7,13 @@
 import { UNSKIP, WEEKDAY_LABEL, WEEKDAYS } from "../../services/compose/forms.ts";
 import { skipDateList } from "../../services/compose/send_options.ts";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, MODE_LABEL, MODES } from "../../services/model.ts";
-import { formatInstant, isCalendarDate } from "../../services/time.ts";
+import { formatDate, formatInstant, isCalendarDate } from "../../services/time.ts";
 import { Checkbox, FieldError, Fieldset, LabeledInput } from "./fields.tsx";
 import type { WizardProps } from "./props.ts";
 
-/** "Tue, Dec 8, 2026" for a valid date; anything else as typed, so a bad one can be seen and removed. */
+/** A valid date in words; anything else as typed, so a bad one can be seen and removed. */
 function dayLabel(date: string): string {
-  if (!isCalendarDate(date)) return date;
-  return new Intl.DateTimeFormat("en-US", {
-    timeZone: "UTC",
-    weekday: "short",
-    month: "short",
-    day: "numeric",
-    year: "numeric",
-  }).format(new Date(`${date}T00:00:00Z`));
+  return isCalendarDate(date) ? formatDate(date) : date;
 }
 
 export function SendOptionsStep({ draft, user, errors, timeZone, upcoming, patternText }: WizardProps) {

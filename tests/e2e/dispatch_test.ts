@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Locator, Page } from "playwright-core";
-import { entry, eventually, expectText, screenshot, signIn, withApp } from "./support.ts";
+import { entry, eventually, expectText, screenshot, screenshots, signIn, withApp } from "./support.ts";
 import { startSink } from "../support/smtp_sink.ts";
 
 type StepLabel = "1 Recipients" | "2 Content" | "3 Send Options";
@@ -147,28 +147,6 @@ async function openSent(page: Page, subject: string, timeout = SEND_TIMEOUT_MS):
 /** The header's link to the Sent Message Log, by its short name or its full one. */
 function sentLink(page: Page): Locator {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Sent( Message Log)?$/ });
-}
-
-/**
- * Screenshots at the test's 1280 px and at a phone's 390 px; at 390 px nothing in the page's main column may reach
- * past its right edge. Tables are left out: at phone width they scroll inside their own box (the shared CSS).
- */
-async function screenshots(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  const size = page.viewportSize()!;
-  await page.setViewportSize({ width: 390, height: 844 });
-  try {
-    await screenshot(page, `${name}-390`);
-    const overflow = await page.locator("main").evaluate((main) => {
-      const edge = main.getBoundingClientRect().right;
-      const rights = [...main.querySelectorAll("*")].filter((el) => !el.closest("table"))
-        .map((el) => el.getBoundingClientRect().right - edge);
-      return Math.ceil(Math.max(0, ...rights));
-    });
-    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px`);
-  } finally {
-    await page.setViewportSize(size);
-  }
 }
 
 /** Runs a step and stops the test when it fails, so later steps do not fail for its reason. */

@@ -3,6 +3,7 @@
  * a free port), Chromium through playwright-core, and small helpers for
  * signing in, waiting and screenshots.
  */
+import assert from "node:assert/strict";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 
 export const ROOT = new URL("../../", import.meta.url);
@@ -194,6 +195,28 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SCREENSHOTS, { recursive: true });
   const file = new URL(`${name}.png`, SCREENSHOTS);
   await page.screenshot({ path: file.pathname, fullPage: true });
+}
+
+/**
+ * Screenshots at the test's 1280 px and at a phone's 390 px; at 390 px nothing in the page's main column may reach
+ * past its right edge. Tables are left out: at phone width they scroll inside their own box (the shared CSS).
+ */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  const size = page.viewportSize()!;
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await screenshot(page, `${name}-390`);
+    const overflow = await page.locator("main").evaluate((main) => {
+      const edge = main.getBoundingClientRect().right;
+      const rights = [...main.querySelectorAll("*")].filter((el) => !el.closest("table"))
+        .map((el) => el.getBoundingClientRect().right - edge);
+      return Math.ceil(Math.max(0, ...rights));
+    });
+    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px`);
+  } finally {
+    await page.setViewportSize(size);
+  }
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   expectSubjects,
   expectText,
   screenshot,
+  screenshots,
   signIn,
   withApp,
 } from "./support.ts";
@@ -53,28 +54,6 @@ async function expectScope(page: Page, name: "My Messages" | "All Messages"): Pr
 
 async function statusOf(page: Page, subject: string): Promise<string> {
   return (await entry(page, subject).locator(".status").textContent())?.trim() ?? "";
-}
-
-/**
- * Screenshots at the test's 1280 px and at a phone's 390 px; at 390 px nothing in the page's main column may reach
- * past its right edge. Tables are left out: at phone width they scroll inside their own box (the shared CSS).
- */
-async function screenshots(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
-  const size = page.viewportSize()!;
-  await page.setViewportSize({ width: 390, height: 844 });
-  try {
-    await screenshot(page, `${name}-390`);
-    const overflow = await page.locator("main").evaluate((main) => {
-      const edge = main.getBoundingClientRect().right;
-      const rights = [...main.querySelectorAll("*")].filter((el) => !el.closest("table"))
-        .map((el) => el.getBoundingClientRect().right - edge);
-      return Math.ceil(Math.max(0, ...rights));
-    });
-    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px at 390 px`);
-  } finally {
-    await page.setViewportSize(size);
-  }
 }
 
 /** The full label of the calendar option whose name contains `school`. */
