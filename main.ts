@@ -8,6 +8,7 @@ import { seedDemo } from "./services/demo.ts";
 import { systemClock } from "./services/time.ts";
 import { randomToken } from "./services/auth.ts";
 import { Dispatcher } from "./services/dispatch/dispatcher.ts";
+import { Background } from "./services/background.ts";
 import { buildProviders } from "./services/providers/index.ts";
 import { enforceRetention } from "./services/retention.ts";
 import { KEEP_IMPORTS_DAYS, pruneImports } from "./services/roster/prune.ts";
@@ -121,6 +122,7 @@ if (config.DISPATCH_SECONDS < 60) {
 
 const app = createApp({
   db,
+  background: new Background(),
   clock: systemClock,
   demo,
   secureCookies: config.PUBLIC_URL?.startsWith("https:") ?? false,

@@ -46,6 +46,7 @@ import { parseRoster } from "../services/roster/oneroster.ts";
 import type { Db } from "../services/store/kv.ts";
 import { listPeopleInSchool } from "../services/store/people.ts";
 import { Client, NOW, TestClock } from "../tests/support/app.ts";
+import { Background } from "../services/background.ts";
 
 const STUDENTS = Number(Deno.env.get("ROSTER_BENCH_STUDENTS") ?? 50_000);
 if (!Number.isInteger(STUDENTS) || STUDENTS < 100) {
@@ -609,6 +610,7 @@ async function site(): Promise<Site> {
   const dispatcher = new Dispatcher({ db, clock, providers, publicUrl });
   const app = createApp({
     db,
+    background: new Background(),
     clock,
     demo: true,
     secureCookies: false,

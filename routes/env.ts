@@ -5,6 +5,7 @@ import type { Clock } from "../services/time.ts";
 import type { Dispatcher } from "../services/dispatch/dispatcher.ts";
 import type { Providers } from "../services/providers/types.ts";
 import type { CountryCode } from "libphonenumber-js";
+import type { Background } from "../services/background.ts";
 
 /** What the composition root hands the routes. */
 export interface Deps {
@@ -21,6 +22,8 @@ export interface Deps {
   dispatcher: Dispatcher;
   /** The providers dispatch sends through: family sign-in links and codes go out the same way. */
   providers: Pick<Providers, "sendEmail" | "sendText">;
+  /** Work that finishes after the response (a family sign-in's email or text). */
+  background: Background;
   /** How a phone number typed without a country code is read (ROSTER_PHONE_COUNTRY); "US" when unset. */
   phoneCountry?: CountryCode;
   /** The address providers call back, as they see it (signatures cover it). */

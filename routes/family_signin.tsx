@@ -90,7 +90,7 @@ export const familySignInRoutes = new Hono<AppEnv>()
       origin,
       districtName: c.var.district.name,
     };
-    const { requestId } = await requestFamilySignIn(ctx, to, clientAddress(c));
+    const { requestId } = await requestFamilySignIn(ctx, to, clientAddress(c), deps.background);
     return publicPage(c, TITLE, requestId ? <CodeForm csrf={c.var.csrf} requestId={requestId} /> : <LinkSent />);
   })
   .post("/family/signin/code", checked("form", CodeFields), async (c) => {

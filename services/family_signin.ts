@@ -9,6 +9,7 @@
  */
 import { randomInt } from "node:crypto";
 import { randomToken } from "./auth.ts";
+import type { Background } from "./background.ts";
 import type { Person } from "./model.ts";
 import type { Providers } from "./providers/types.ts";
 import {
@@ -63,18 +64,20 @@ const codeHash = (requestId: string, code: string) => sha256(`${requestId}:${cod
 /**
  * Sends a link or a code if the address is a guardian's and the limits allow.
  * A phone's request id is made either way, so the code form looks the same
- * for an unknown number.
+ * for an unknown number. Only the limits are counted before the answer: the
+ * roster lookup and the send run in `background`, so a known address is
+ * answered no slower than an unknown one.
  */
 export async function requestFamilySignIn(
   ctx: SignInContext,
   to: SignInAddress,
   client: string,
+  background: Background,
 ): Promise<{ requestId?: string }> {
-  const { db, clock } = ctx;
-  const now = clock.now();
+  const now = ctx.clock.now();
   const requestId = to.kind === "phone" ? randomToken() : undefined;
   const allowed = await takeRequestAllowance(
-    db,
+    ctx.db,
     [
       { scope: "address", value: to.address, max: MAX_REQUESTS_PER_ADDRESS },
       { scope: "client", value: client, max: MAX_REQUESTS_PER_CLIENT },
@@ -82,46 +85,46 @@ export async function requestFamilySignIn(
     REQUEST_WINDOW_MS,
     now,
   );
-  const guardians = allowed ? await guardiansAt(db, to) : [];
-  if (guardians.length === 0) return { requestId };
+  if (allowed) background.run("family sign-in", () => sendSignIn(ctx, to, requestId, now));
+  return { requestId };
+}
+
+async function sendSignIn(ctx: SignInContext, to: SignInAddress, requestId: string | undefined, now: number) {
+  const { db } = ctx;
+  const guardians = await guardiansAt(db, to);
+  if (guardians.length === 0) return;
   const personIds = guardians.map((g) => g.id);
   const expiresAt = now + SIGN_IN_TTL_MS;
-  try {
-    if (requestId) {
-      const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
-      await saveSignInRequest(db, requestId, {
-        purpose: "code",
-        personIds,
-        expiresAt,
-        codeHash: await codeHash(requestId, code),
-        tries: 0,
-      }, now);
-      await ctx.providers.sendText({
-        to: to.address,
-        body: `${code} is your code to read messages from ${ctx.districtName}. It works for 15 minutes.`,
-      });
-    } else {
-      const token = randomToken();
-      await saveSignInRequest(db, token, { purpose: "link", personIds, expiresAt, tries: 0 }, now);
-      const link = `${ctx.origin}/family/signin/${token}`;
-      const text = `Open this link to read messages from ${ctx.districtName}:\n\n${link}\n\n` +
-        "It works once, for 15 minutes. If you did not ask to sign in, you can ignore this email.";
-      await ctx.providers.sendEmail({
-        to: to.address,
-        subject: `Sign in to read messages from ${ctx.districtName}`,
-        text,
-        html: `<p>Open this link to read messages from ${escapeHtml(ctx.districtName)}:</p>` +
-          `<p><a href="${link}">${link}</a></p>` +
-          "<p>It works once, for 15 minutes. If you did not ask to sign in, you can ignore this email.</p>",
-        messageId: `<signin.${crypto.randomUUID()}@messenger.${db.districtId}>`,
-        attachments: [],
-      });
-    }
-  } catch (e) {
-    // The answer must not differ for a known address: the failure is only logged.
-    console.error("family sign-in: sending failed:", e);
+  if (requestId) {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+    await saveSignInRequest(db, requestId, {
+      purpose: "code",
+      personIds,
+      expiresAt,
+      codeHash: await codeHash(requestId, code),
+      tries: 0,
+    }, now);
+    await ctx.providers.sendText({
+      to: to.address,
+      body: `${code} is your code to read messages from ${ctx.districtName}. It works for 15 minutes.`,
+    });
+    return;
   }
-  return { requestId };
+  const token = randomToken();
+  await saveSignInRequest(db, token, { purpose: "link", personIds, expiresAt, tries: 0 }, now);
+  const link = `${ctx.origin}/family/signin/${token}`;
+  const text = `Open this link to read messages from ${ctx.districtName}:\n\n${link}\n\n` +
+    "It works once, for 15 minutes. If you did not ask to sign in, you can ignore this email.";
+  await ctx.providers.sendEmail({
+    to: to.address,
+    subject: `Sign in to read messages from ${ctx.districtName}`,
+    text,
+    html: `<p>Open this link to read messages from ${escapeHtml(ctx.districtName)}:</p>` +
+      `<p><a href="${link}">${link}</a></p>` +
+      "<p>It works once, for 15 minutes. If you did not ask to sign in, you can ignore this email.</p>",
+    messageId: `<signin.${crypto.randomUUID()}@messenger.${db.districtId}>`,
+    attachments: [],
+  });
 }
 
 function escapeHtml(s: string): string {

@@ -9,7 +9,9 @@ const KAI_PHONE = "+16125553170";
 const SENT =
   /If that (address|number) is on the school&#39;s records|If that (address|number) is on the school's records/;
 
+/** Everything sent so far, once the sign-ins still going out in the background are sent. */
 async function sent(t: TestApp): Promise<OutboxEntry[]> {
+  await t.background.settled();
   return (await listOutbox(t.db)).items;
 }
 

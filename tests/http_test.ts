@@ -6,6 +6,7 @@ import { outboxProviders } from "../services/providers/outbox.ts";
 import { ensureDistrict, needsFirstAdmin } from "../services/setup.ts";
 import { getUserByLogin } from "../services/store/users.ts";
 import { getMessage } from "../services/store/messages.ts";
+import { Background } from "../services/background.ts";
 
 Deno.test("sign-in page lists the demo accounts in demo mode only", async () => {
   const demo = await testApp();
@@ -390,6 +391,7 @@ Deno.test("first run in production: the set-up page creates the first administra
   const providers = outboxProviders(db, clock);
   const app = createApp({
     db,
+    background: new Background(),
     clock,
     demo: false,
     secureCookies: true,

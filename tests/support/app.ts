@@ -10,6 +10,7 @@ import { Dispatcher } from "../../services/dispatch/dispatcher.ts";
 import { dueJobIds, getJob } from "../../services/store/jobs.ts";
 import { outboxProviders } from "../../services/providers/outbox.ts";
 import type { Providers } from "../../services/providers/types.ts";
+import { Background } from "../../services/background.ts";
 
 /** Thursday 26 November 2026, 10:00 America/Chicago. */
 export const NOW = Date.parse("2026-11-26T16:00:00Z");
@@ -26,6 +27,8 @@ export interface TestApp {
   clock: TestClock;
   app: ReturnType<typeof createApp>;
   dispatcher: Dispatcher;
+  /** Sign-in emails and texts go out here, after the response. */
+  background: Background;
   close(): void;
 }
 
@@ -63,8 +66,10 @@ export async function testApp(
     slots: opts.slots,
     shardSize: opts.shardSize,
   });
+  const background = new Background();
   const app = createApp({
     db,
+    background,
     clock,
     demo: opts.demo ?? true,
     secureCookies: false,
@@ -77,7 +82,7 @@ export async function testApp(
     publicUrlConfigured: opts.publicUrlConfigured,
     twilioAuthToken: opts.twilioAuthToken,
   });
-  return { db, clock, app, dispatcher, close: () => kv.close() };
+  return { db, clock, app, dispatcher, background, close: () => kv.close() };
 }
 
 /** A browser-like client: keeps cookies, sends the CSRF token on unsafe requests. */
