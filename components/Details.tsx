@@ -154,6 +154,11 @@ export function MessageDetailsView(
           <Fragment key={mode}>
             <h3>{MODE_LABEL[mode]}</h3>
             <pre class="content">{m.content[field]}</pre>
+            {mode === "inbox" && d.preview && (
+              <p>
+                <a href={`/messages/${m.id}/family-view`}>See it as a family sees it in the portal</a>
+              </p>
+            )}
           </Fragment>
         ))}
       </section>
@@ -302,7 +307,17 @@ function RunProgress({ run, read, district, csrf }: { run: Run; read: number; di
         </table>
       )}
       {/* Read is not a state (a read delivery is still delivered), so it is beside the table, not a column. */}
-      {run.counts.inbox && <p>{`Inbox: ${run.counts.inbox.delivered ?? 0} delivered, ${read} read`}</p>}
+      {run.counts.inbox && (
+        <p>
+          {`Inbox: ${run.counts.inbox.delivered ?? 0} delivered, ${read} read`}
+          {(run.counts.inbox.delivered ?? 0) > 0 && (
+            <>
+              {" · "}
+              <a href={`/runs/${run.id}/family-view`}>See it as a family sees it</a>
+            </>
+          )}
+        </p>
+      )}
       {Object.keys(run.counts).length > 0 && (
         <p>
           <a href={`/runs/${run.id}/recipients`}>Recipient Report</a>

@@ -52,16 +52,59 @@ function Row({ item, timeZone }: { item: InboxItem; timeZone: string }) {
   );
 }
 
+export interface InboxFilter {
+  /** The guardian's students, for the filter (shown from two students up). */
+  students: { id: string; name: string }[];
+  /** The student chosen, as typed when refused. */
+  student?: string;
+  error?: string;
+}
+
+/** Where a page of the inbox is: the filter kept, page 1 left out. */
+export function familyInboxHref(student: string | undefined, page: number): string {
+  const q = new URLSearchParams();
+  if (student) q.set("student", student);
+  if (page > 1) q.set("page", String(page));
+  const query = q.toString();
+  return query ? `/family/messages?${query}` : "/family/messages";
+}
+
+function StudentFilter({ filter }: { filter: InboxFilter }) {
+  return (
+    <form method="get" action="/family/messages" class="filters">
+      <label>
+        Student
+        <select name="student" aria-describedby={filter.error ? "student-error" : undefined}>
+          <option value="">All students</option>
+          {filter.students.map((s) => (
+            <option key={s.id} value={s.id} selected={s.id === filter.student}>{s.name}</option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" class="secondary">Show</button>
+      {filter.error && <p class="error" role="alert" id="student-error">{filter.error}</p>}
+    </form>
+  );
+}
+
 export function FamilyMessagesPage(
-  { name, inbox, timeZone, nav }: { name: string; inbox: FamilyInbox; timeZone: string; nav: preact.JSX.Element },
+  { name, inbox, filter, timeZone, nav }: {
+    name: string;
+    inbox: FamilyInbox;
+    filter: InboxFilter;
+    timeZone: string;
+    nav: preact.JSX.Element;
+  },
 ) {
   const empty = inbox.pinned.length === 0 && inbox.messages.length === 0;
+  const student = filter.error ? undefined : filter.student;
   return (
     <section>
       {nav}
       <h1>{`Messages for ${name}`}</h1>
       <p role="status">{inbox.unread === 1 ? "1 unread message" : `${inbox.unread} unread messages`}</p>
-      {empty && <p class="empty">No messages from the school yet.</p>}
+      {(filter.students.length > 1 || filter.error) && <StudentFilter filter={filter} />}
+      {empty && <p class="empty">{student ? "No messages about this student." : "No messages from the school yet."}</p>}
       {inbox.pinned.length > 0 && (
         <>
           <h2>Emergency</h2>
@@ -74,21 +117,44 @@ export function FamilyMessagesPage(
           <ul class="entries">{inbox.messages.map((i) => <Row key={i.deliveryId} item={i} timeZone={timeZone} />)}</ul>
         </>
       )}
+      {inbox.pages > 1 && (
+        <nav class="pager" aria-label="Pages">
+          {inbox.page > 1 && <a href={familyInboxHref(student, inbox.page - 1)} rel="prev">Newer messages</a>}
+          <span>{`Page ${inbox.page} of ${inbox.pages}`}</span>
+          {inbox.page < inbox.pages && <a href={familyInboxHref(student, inbox.page + 1)} rel="next">Older messages</a>}
+        </nav>
+      )}
     </section>
   );
 }
 
 export function FamilyMessagePage(
-  { item, timeZone, nav }: { item: InboxItem; timeZone: string; nav: preact.JSX.Element },
+  {
+    item,
+    timeZone,
+    nav,
+    preview,
+    attachmentHref = (a) => `${familyMessageHref(item)}/attachments/${encodeURIComponent(a)}`,
+  }: {
+    item: InboxItem;
+    timeZone: string;
+    nav: preact.JSX.Element;
+    /** Staff's preview links the staff download instead of the family's. */
+    attachmentHref?: (attachmentId: string) => string;
+    /** Staff's preview: no way back to a family's Messages. */
+    preview?: boolean;
+  },
 ) {
   const { entry } = item;
   return (
     <article>
       {nav}
       <h1>{entry.subject}</h1>
-      <p class="marks">
-        <TypeMark entry={entry} />
-      </p>
+      {entry.type !== "general" && (
+        <p class="marks">
+          <TypeMark entry={entry} />
+        </p>
+      )}
       <dl class="facts">
         {entry.school && (
           <>
@@ -113,16 +179,31 @@ export function FamilyMessagePage(
           <ul>
             {entry.attachments.map((a) => (
               <li key={a.id}>
-                <a href={`${familyMessageHref(item)}/attachments/${encodeURIComponent(a.id)}`}>{a.name}</a>
+                <a href={attachmentHref(a.id)}>{a.name}</a>
                 {` (${Math.max(1, Math.round(a.size / 1024))} KB)`}
               </li>
             ))}
           </ul>
         </>
       )}
-      <p>
-        <a href="/family/messages">Back to Messages</a>
-      </p>
+      {!preview && (
+        <p>
+          <a href="/family/messages">Back to Messages</a>
+        </p>
+      )}
     </article>
+  );
+}
+
+/**
+ * Above staff's preview of the portal: whose view it is and the way back,
+ * in place of the family's navigation.
+ */
+export function FamilyViewNote({ name, back }: { name: string; back: string }) {
+  return (
+    <p class="notice" role="note">
+      {`Preview: this is how ${name} sees the message in the family portal. `}
+      <a href={back}>Back to View Details</a>
+    </p>
   );
 }

@@ -15,12 +15,19 @@ import { endFamilySession } from "../services/family_session.ts";
 import { preferencesPath } from "../services/preferences.ts";
 import { attachmentStream } from "../services/store/attachments.ts";
 import { getInboxEntry } from "../services/store/inbox.ts";
+import { getPeople } from "../services/store/people.ts";
 import { type AppEnv, type Ctx, currentFamily } from "./env.ts";
 import { notFound } from "./errors.tsx";
-import { Id } from "./params.ts";
+import { checked, Id } from "./params.ts";
 import { familySignedOut, publicPage } from "./render.tsx";
 
 const NOT_FOUND = "There is no such message in your inbox.";
+
+/** The inbox's filter and page; an empty student is "All students". */
+const InboxQuery = z.object({
+  student: z.string().max(64).optional().transform((s) => s || undefined),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+});
 
 /** A delivery id holds the roster's person and device ids: any text, within the path limits. */
 const MessageParams = z.object({ runId: Id, deliveryId: z.string().min(1).max(128) });
@@ -37,14 +44,39 @@ async function nav(c: Ctx) {
 }
 
 export const familyRoutes = new Hono<AppEnv>()
-  .get("/family/messages", async (c) => {
+  .get("/family/messages", checked("query", InboxQuery), async (c) => {
     const family = currentFamily(c);
-    const inbox = await familyInbox(c.var.deps.db, family.id, c.var.deps.clock.now());
-    const name = `${family.firstName} ${family.lastName}`;
+    const { db, clock } = c.var.deps;
+    const { raw, parsed } = c.req.valid("query");
+    const students = [...(await getPeople(db, family.studentIds)).values()]
+      .filter((s) => !s.removedAt)
+      .map((s) => ({ id: s.id, name: `${s.firstName} ${s.lastName}` }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const query: { student?: string; page?: number } = parsed.success ? parsed.data : {};
+    const typed = typeof raw.student === "string" ? raw.student.slice(0, 64) : undefined;
+    const field = parsed.success ? undefined : parsed.error.issues[0].path[0];
+    const error = field === "page"
+      ? "Page must be a whole number from 1."
+      : field || (query.student && !students.some((s) => s.id === query.student))
+      ? "Student is not one of your students."
+      : undefined;
+    const inbox = await familyInbox(
+      db,
+      family.id,
+      clock.now(),
+      error ? {} : { studentId: query.student, page: query.page },
+    );
     return publicPage(
       c,
       "Messages",
-      <FamilyMessagesPage name={name} inbox={inbox} timeZone={c.var.district.timeZone} nav={await nav(c)} />,
+      <FamilyMessagesPage
+        name={`${family.firstName} ${family.lastName}`}
+        inbox={inbox}
+        filter={{ students, student: typed, error }}
+        timeZone={c.var.district.timeZone}
+        nav={await nav(c)}
+      />,
+      error ? 400 : 200,
     );
   })
   .get("/family/messages/:runId/:deliveryId", messageParams, async (c) => {

@@ -17,7 +17,9 @@ import { effectiveScope, listInProgress, listScheduled, UpcomingQuery } from "..
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
 import { notFound } from "./errors.tsx";
 import { checked, Id, idParam } from "./params.ts";
-import { fieldErrors, page, problem } from "./render.tsx";
+import { fieldErrors, page, problem, publicPage } from "./render.tsx";
+import { FamilyMessagePage, FamilyViewNote } from "../components/FamilyInbox.tsx";
+import { type FamilyView, familyViewOfMessage, familyViewOfRun } from "../services/family_view.ts";
 
 export const NOT_FOUND = "There is no message here, or it is not one you have access to.";
 const attachmentParams = zValidator("param", z.object({ id: Id, attachmentId: Id }), (result) => {
@@ -99,6 +101,15 @@ export const messageRoutes = new Hono<AppEnv>()
       "Content-Disposition": `attachment; filename="${attachment.name.replaceAll(/[^\w.-]/g, "_")}"`,
     });
   })
+  .get("/messages/:id/family-view", idParam(NOT_FOUND), async (c) => {
+    const { message, calendar } = await visibleMessage(c, c.req.valid("param").id);
+    const { db, clock } = c.var.deps;
+    const view = message.value.modes.includes("inbox") && calendar
+      ? await familyViewOfMessage(db, c.var.district, message.value, calendar, clock.now())
+      : null;
+    if (!view) throw notFound("This message does not reach anyone's inbox, so there is nothing to preview.");
+    return familyView(c, view, `/messages/${message.value.id}`);
+  })
   .get("/runs/:id", idParam(NOT_FOUND), async (c) => {
     const run = await visibleRun(c, c.req.valid("param").id);
     // While a run is live its counts are the delivery counters; once finished, the snapshot.
@@ -114,6 +125,12 @@ export const messageRoutes = new Hono<AppEnv>()
         refreshMs={c.var.deps.refreshMs}
       />,
     );
+  })
+  .get("/runs/:id/family-view", idParam(NOT_FOUND), async (c) => {
+    const run = await visibleRun(c, c.req.valid("param").id);
+    const view = await familyViewOfRun(c.var.deps.db, run);
+    if (!view) throw notFound("No family has this message in their inbox yet.");
+    return familyView(c, view, `/runs/${run.id}`);
   })
   .post("/runs/:id/retry", idParam(NOT_FOUND), async (c) => {
     const run = await visibleRun(c, c.req.valid("param").id);
@@ -154,6 +171,22 @@ export const messageRoutes = new Hono<AppEnv>()
     }
     return c.redirect(`/runs/${run.id}`, 303);
   });
+
+/** The family portal's page for one message, as staff preview it (the portal's look, the staff download links). */
+function familyView(c: Ctx, view: FamilyView, back: string): Response {
+  const { entry } = view.item;
+  return publicPage(
+    c,
+    `Preview: ${entry.subject}`,
+    <FamilyMessagePage
+      item={view.item}
+      timeZone={c.var.district.timeZone}
+      nav={<FamilyViewNote name={view.name} back={back} />}
+      attachmentHref={(id) => `/messages/${entry.messageId}/attachments/${id}`}
+      preview
+    />,
+  );
+}
 
 /** Filters as typed, so a refused query comes back filled in. */
 function keepRaw(raw: Record<string, unknown>): Partial<UpcomingQuery> {

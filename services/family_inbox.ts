@@ -10,21 +10,44 @@ import type { Db } from "./store/kv.ts";
 /** An emergency stays at the top of the list this long after it arrived. */
 export const PINNED_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** Messages a page of the inbox lists (recent emergencies come above them on the first page). */
+export const INBOX_PAGE_SIZE = 20;
+
 export interface FamilyInbox {
-  /** Recent emergencies, newest first. */
+  /** Recent emergencies, newest first: on the first page only. */
   pinned: InboxItem[];
-  /** Everything else, newest first. */
+  /** This page of everything else, newest first. */
   messages: InboxItem[];
+  /** Unread in the whole inbox, whatever the filter. */
   unread: number;
+  page: number;
+  pages: number;
 }
 
-export async function familyInbox(db: Db, personId: string, now: number): Promise<FamilyInbox> {
-  const items = (await listInbox(db, personId)).sort((a, b) => b.entry.at - a.entry.at);
+/**
+ * One page of a person's inbox, newest first, recent emergencies pinned;
+ * `studentId` keeps the messages about that student. A person's whole inbox
+ * is read and sorted here: it holds what their school sent them within
+ * RETENTION_DAYS, hundreds of entries at most.
+ */
+export async function familyInbox(
+  db: Db,
+  personId: string,
+  now: number,
+  options: { studentId?: string; page?: number } = {},
+): Promise<FamilyInbox> {
+  const all = (await listInbox(db, personId)).sort((a, b) => b.entry.at - a.entry.at);
+  const shown = options.studentId ? all.filter((i) => i.entry.studentIds.includes(options.studentId!)) : all;
   const isPinned = (i: InboxItem) => i.entry.type === "emergency" && now - i.entry.at < PINNED_MS;
+  const rest = shown.filter((i) => !isPinned(i));
+  const pages = Math.max(1, Math.ceil(rest.length / INBOX_PAGE_SIZE));
+  const page = Math.min(options.page ?? 1, pages);
   return {
-    pinned: items.filter(isPinned),
-    messages: items.filter((i) => !isPinned(i)),
-    unread: items.filter((i) => i.entry.readAt === undefined).length,
+    pinned: page === 1 ? shown.filter(isPinned) : [],
+    messages: rest.slice((page - 1) * INBOX_PAGE_SIZE, page * INBOX_PAGE_SIZE),
+    unread: all.filter((i) => i.entry.readAt === undefined).length,
+    page,
+    pages,
   };
 }
 

@@ -2,7 +2,9 @@
  * Who a message reaches, by which devices, and who is left out and why.
  * View Details and the wizard show the aggregate; dispatch uses the list.
  */
-import type { Calendar, Device, Message, MessageType, Mode, Person, RecipientType } from "./model.ts";
+import type { Calendar, Device, District, Message, MessageType, Mode, Person, RecipientType } from "./model.ts";
+import type { MergeContext } from "./merge.ts";
+import { listSchools } from "./store/district.ts";
 import type { Db } from "./store/kv.ts";
 import { eachPersonInSchool, getPeople } from "./store/people.ts";
 
@@ -121,6 +123,29 @@ export async function* eachRecipient(
 }
 
 /** Every recipient at once, for the wizard's preview and counts. */
+/**
+ * The first person a message would reach, with what their merge fields are
+ * filled from: previews show the content as a real recipient gets it.
+ */
+export async function sampleRecipient(
+  db: Db,
+  message: Pick<Message, "recipients">,
+  calendar: Calendar,
+  district: District,
+): Promise<{ recipient: Recipient; merge: MergeContext } | null> {
+  let recipient: Recipient | undefined;
+  for await (const r of eachRecipient(db, message, calendar, { count: 0 })) {
+    recipient = r;
+    break;
+  }
+  if (!recipient) return null;
+  const students = recipient.person.kind === "student"
+    ? [recipient.person]
+    : [...(await getPeople(db, recipient.studentIds)).values()];
+  const school = (await listSchools(db)).find((s) => s.id === calendar.schoolId) ?? { id: calendar.schoolId, name: "" };
+  return { recipient, merge: { recipient: recipient.person, students, school, district } };
+}
+
 export async function resolveRecipients(
   db: Db,
   message: Pick<Message, "recipients">,

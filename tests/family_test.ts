@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Client, makeDue, NOW, settle, signedIn, type TestApp, testApp } from "./support/app.ts";
 import { preferencesPath } from "../services/preferences.ts";
-import { listInbox } from "../services/store/inbox.ts";
+import { addToInbox, listInbox } from "../services/store/inbox.ts";
+import { INBOX_PAGE_SIZE } from "../services/family_inbox.ts";
 import { deliveriesOf, type Delivery, runReadCount } from "../services/store/deliveries.ts";
 import { FAMILY_IDLE_MS } from "../services/family_session.ts";
 import { getPerson, savePerson } from "../services/store/people.ts";
@@ -212,5 +213,131 @@ Deno.test("family: Sign out needs the CSRF token, ends the session and clears th
   const replay = new Client(t.app);
   replay.cookies.set("family_session", token);
   assert.equal((await replay.get("/family/messages")).status, 401, "the old token no longer works");
+  t.close();
+});
+
+Deno.test("family: a guardian of two students filters Messages by student; a dispatched message carries its students", async () => {
+  const t = await testApp();
+  const { deliveries } = await sentToInbox(t);
+  const mine = (await listInbox(t.db, deliveries[0].personId)).find((i) => i.deliveryId === deliveries[0].id)!;
+  assert.deepEqual(mine.entry.studentIds, deliveries[0].studentIds, "Sending records the students of the copy");
+  // Fatima Yamamoto has two students, stu74 and stu269.
+  const at = NOW - 60_000;
+  await addToInbox(t.db, { personId: "gdn101", runId: "r-one", id: "a" }, {
+    subject: "About one",
+    body: "",
+    at,
+    studentIds: ["stu74"],
+  });
+  await addToInbox(t.db, { personId: "gdn101", runId: "r-two", id: "b" }, {
+    subject: "About two",
+    body: "",
+    at,
+    studentIds: ["stu269"],
+  });
+  const c = await family(t, "gdn101");
+  const all = words(await (await c.get("/family/messages")).text());
+  assert.match(all, /About one/);
+  assert.match(all, /About two/);
+  assert.match(all, /All students/, "two students: the filter is offered");
+  const one = await c.get("/family/messages?student=stu74");
+  assert.equal(one.status, 200);
+  const oneHtml = await one.text();
+  assert.match(words(oneHtml), /About one/);
+  assert.doesNotMatch(words(oneHtml), /About two/);
+  assert.match(oneHtml.match(/<option[^>]*value="stu74"[^>]*>/)![0], /selected/, "the choice is kept");
+  assert.match(words(oneHtml), /2 unread messages/, "the unread count is the whole inbox's");
+  // Another family's student is refused by name, the choice kept, the whole inbox shown.
+  const other = await c.get("/family/messages?student=stu1");
+  assert.equal(other.status, 400);
+  const otherHtml = words(await other.text());
+  assert.match(otherHtml, /Student is not one of your students\./);
+  assert.match(otherHtml, /About two/);
+  const badPage = await c.get("/family/messages?page=two");
+  assert.equal(badPage.status, 400);
+  assert.match(words(await badPage.text()), /Page must be a whole number from 1\./);
+  // One student only: no filter to choose from.
+  const single = await family(t, deliveries[0].personId);
+  const person = (await getPerson(t.db, deliveries[0].personId))!.value;
+  if (person.studentIds.length === 1) {
+    assert.doesNotMatch(await (await single.get("/family/messages")).text(), /All students/);
+  }
+  t.close();
+});
+
+Deno.test("family: a long inbox is paged, newest first, emergencies pinned on the first page only", async () => {
+  const t = await testApp();
+  const total = INBOX_PAGE_SIZE + 5;
+  for (let i = 0; i < total; i++) {
+    await addToInbox(t.db, { personId: "gdn1", runId: `r${String(i).padStart(3, "0")}`, id: "x" }, {
+      subject: `Notice ${i}`,
+      body: "",
+      at: NOW - (i + 1) * 60_000,
+    });
+  }
+  await addToInbox(t.db, { personId: "gdn1", runId: "r-alarm", id: "x" }, {
+    subject: "Lockdown",
+    body: "",
+    at: NOW - 3_600_000 * 2,
+    type: "emergency",
+  });
+  const c = await family(t, "gdn1");
+  const first = words(await (await c.get("/family/messages")).text());
+  assert.match(first, /Lockdown/);
+  assert.match(first, /Notice 0(?!\d)/);
+  assert.match(first, new RegExp(`Notice ${INBOX_PAGE_SIZE - 1}(?!\\d)`));
+  assert.doesNotMatch(first, new RegExp(`Notice ${INBOX_PAGE_SIZE}(?!\\d)`));
+  assert.match(first, /Page 1 of 2/);
+  assert.match(first, /Older messages/);
+  const second = words(await (await c.get("/family/messages?page=2")).text());
+  assert.match(second, new RegExp(`Notice ${INBOX_PAGE_SIZE}(?!\\d)`));
+  assert.match(second, new RegExp(`Notice ${total - 1}(?!\\d)`));
+  assert.doesNotMatch(second, /Lockdown/);
+  assert.doesNotMatch(second, /Notice 0(?!\d)/);
+  assert.match(second, /Newer messages/);
+  // Past the last page: the last page.
+  assert.match(words(await (await c.get("/family/messages?page=9")).text()), /Page 2 of 2/);
+  t.close();
+});
+
+Deno.test("family view: View Details links to the message as a family sees it in the portal; opening it marks nothing read", async () => {
+  const t = await testApp();
+  const { run, deliveries } = await sentToInbox(t);
+  const office = await signedIn(t, "office");
+  const details = await (await office.get(`/runs/${run.id}`)).text();
+  assert.match(details, new RegExp(`href="/runs/${run.id}/family-view"`));
+  const res = await office.get(`/runs/${run.id}/family-view`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(words(html), /Preview: this is how .+ sees the message in the family portal/);
+  assert.match(html, /class="content family-body">Dear \w+,/, "merge fields as the family got them");
+  assert.match(html, /href="\/messages\/msg-field-trip\/attachments\/[^"]+"/, "the staff download");
+  assert.doesNotMatch(html, /action="\/family\/signout"/, "no family navigation");
+  assert.equal(await runReadCount(t.db, run.id), 0, "a preview is no read");
+  assert.equal((await listInbox(t.db, deliveries[0].personId))[0].entry.readAt, undefined);
+  // The family's own cookie is no staff session: the preview is staff's only.
+  const fam = await family(t, deliveries[0].personId);
+  assert.equal((await fam.get(`/runs/${run.id}/family-view`)).status, 303);
+  t.close();
+});
+
+Deno.test("family view: a scheduled message previews for its first recipient; no inbox or no right is a 404", async () => {
+  const t = await testApp();
+  const comms = await signedIn(t, "comms");
+  const details = await (await comms.get("/messages/msg-concert")).text();
+  assert.match(details, /href="\/messages\/msg-concert\/family-view"/);
+  const res = await comms.get("/messages/msg-concert/family-view");
+  assert.equal(res.status, 200);
+  const html = words(await res.text());
+  assert.match(html, /Preview: this is how \w+ \w+ sees the message in the family portal/);
+  assert.match(html, /Winter concert tickets/);
+  assert.match(html, /Roosevelt/);
+  // The field trip goes by email and text only.
+  const noInbox = await comms.get("/messages/msg-field-trip/family-view");
+  assert.equal(noInbox.status, 404);
+  assert.match(await noInbox.text(), /does not reach anyone&#39;s inbox|does not reach anyone's inbox/);
+  // Office works for Lincoln only: Roosevelt's concert is not theirs to see.
+  const office = await signedIn(t, "office");
+  assert.equal((await office.get("/messages/msg-concert/family-view")).status, 404);
   t.close();
 });

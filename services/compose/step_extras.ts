@@ -5,12 +5,11 @@
  */
 import { MERGE_FIELDS, MergeFieldError, renderMerge } from "../merge.ts";
 import { type Calendar, type District, MessageType, type Person, type User } from "../model.ts";
-import { chosenIndividuals, previewRecipients, type RecipientPreview, resolveRecipients } from "../recipients.ts";
+import { chosenIndividuals, previewRecipients, type RecipientPreview, sampleRecipient } from "../recipients.ts";
 import { describeSchedule, type Occurrence, occurrences } from "../recurrence.ts";
 import type { Draft } from "../store/drafts.ts";
 import type { Db } from "../store/kv.ts";
-import { listSchools } from "../store/district.ts";
-import { getPerson, listPeopleInSchool } from "../store/people.ts";
+import { listPeopleInSchool } from "../store/people.ts";
 import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
 import { RecipientsForm, type Step } from "./forms.ts";
 import { buildSendOptions } from "./send_options.ts";
@@ -71,22 +70,20 @@ async function recipientsShown(db: Db, draft: Draft, usable: Calendar | null): P
 
 /** The content as the first recipient would get it, with each merge field's value for them. */
 async function mergeSample(db: Db, district: District, draft: Draft, usable: Calendar): Promise<MergeSample | null> {
-  const { recipients } = await resolveRecipients(db, {
-    recipients: { ...draft.recipients, types: draft.recipients.types as never },
-  }, usable);
-  const sample = recipients[0];
+  const sample = await sampleRecipient(
+    db,
+    {
+      recipients: { ...draft.recipients, types: draft.recipients.types as never },
+    },
+    usable,
+    district,
+  );
   if (!sample) return null;
-  const students = sample.person.kind === "student"
-    ? [sample.person]
-    : (await Promise.all(sample.studentIds.map((id) => getPerson(db, id)))).flatMap((p) => (p ? [p.value] : []));
-  const school = (await listSchools(db)).find((s) => s.id === usable.schoolId) ?? { id: usable.schoolId, name: "" };
+  const { merge } = sample;
   const fields: Record<string, string> = {};
   for (const [f, def] of MERGE_FIELDS) {
-    if (!def.needsStudent || students.length) {
-      fields[f] = def.value({ recipient: sample.person, students, school, district });
-    }
+    if (!def.needsStudent || merge.students.length) fields[f] = def.value(merge);
   }
-  const ctx = { recipient: sample.person, students, school, district };
   const rendered: Record<string, string> = {};
   const texts = {
     ...draft.content,
@@ -95,13 +92,13 @@ async function mergeSample(db: Db, district: District, draft: Draft, usable: Cal
   for (const f of ["subject", "emailText", "text", "voice", "inbox"] as const) {
     if (!texts[f].trim()) continue;
     try {
-      rendered[f] = renderMerge(texts[f], ctx);
+      rendered[f] = renderMerge(texts[f], merge);
     } catch (e) {
       if (!(e instanceof MergeFieldError)) throw e;
       rendered[f] = `Cannot be filled: {{${e.field}}}`;
     }
   }
-  return { name: `${sample.person.firstName} ${sample.person.lastName}`, fields, rendered };
+  return { name: `${merge.recipient.firstName} ${merge.recipient.lastName}`, fields, rendered };
 }
 
 function nextDeliveries(

@@ -219,6 +219,7 @@ async function deliverInbox(ctx: DispatchContext, v: Delivery, send: SendContext
     at: ctx.clock.now(),
     type: message.type,
     messageId: message.id,
+    studentIds: v.studentIds,
     school: send.school.name,
     sender: message.created.name,
     attachments: message.attachments.map(({ id, name, contentType, size }) => ({ id, name, contentType, size })),

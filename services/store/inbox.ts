@@ -18,6 +18,8 @@ export const InboxEntry = z.object({
   type: MessageType.default("general"),
   /** The message whose attachments these are (their bytes are stored under it). */
   messageId: z.string().default(""),
+  /** The guardian's students it is about (none for a message to the person alone): the portal's filter. */
+  studentIds: z.array(z.string()).default([]),
   school: z.string().default(""),
   sender: z.string().default(""),
   attachments: z.array(z.object({ id: z.string(), name: z.string(), contentType: z.string(), size: z.number() }))

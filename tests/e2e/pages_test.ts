@@ -223,6 +223,10 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
     await signIn(page, base, "admin");
     await open(page, `${reportUrl}?mode=inbox&q=Kai`);
     assert.match(await page.locator("main").innerText(), /delivered · Read /);
+    await visit("family-view", async () => {
+      await open(page, new URL(reportUrl).href.replace(/\/recipients$/, "/family-view"));
+      await page.getByRole("note").getByText(/^Preview: this is how /).waitFor();
+    });
   }, {
     env: { DISPATCH_SECONDS: "1" },
     // axe is injected as an inline script, which the app's CSP rightly refuses.
