@@ -2,6 +2,7 @@
  * View Details: a scheduled message (its content, recipients, next deliveries and history) and a run (its status on
  * the way Processing → Sending → Sent, Canceling or Failed, live counts per mode, and the way to its Recipient Report).
  */
+import { fileSize } from "./file_size.ts";
 import { Fragment } from "preact";
 import type { RecipientPreview } from "../services/recipients.ts";
 import type { MessageDetails } from "../services/messages.ts";
@@ -169,7 +170,7 @@ export function MessageDetailsView(
             {m.attachments.map((a) => (
               <li key={a.id}>
                 <a href={`/messages/${m.id}/attachments/${a.id}`}>{a.name}</a>
-                {` (${Math.max(1, Math.round(a.size / 1024))} KB)`}
+                {` (${fileSize(a.size)})`}
               </li>
             ))}
           </ul>

@@ -8,6 +8,7 @@ import type { FamilyInbox } from "../services/family_inbox.ts";
 import type { InboxEntry, InboxItem } from "../services/store/inbox.ts";
 import { formatInstant } from "../services/time.ts";
 import { CsrfField } from "./Layout.tsx";
+import { fileSize } from "./file_size.ts";
 
 /** Where a message of the inbox opens; delivery ids hold the roster's own ids, so each part is encoded. */
 export function familyMessageHref(item: Pick<InboxItem, "runId" | "deliveryId">): string {
@@ -180,7 +181,7 @@ export function FamilyMessagePage(
             {entry.attachments.map((a) => (
               <li key={a.id}>
                 <a href={attachmentHref(a.id)}>{a.name}</a>
-                {` (${Math.max(1, Math.round(a.size / 1024))} KB)`}
+                {` (${fileSize(a.size)})`}
               </li>
             ))}
           </ul>

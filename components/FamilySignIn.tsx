@@ -85,7 +85,11 @@ export function LinkConfirm({ csrf, action }: { csrf: string; action: string }) 
   return (
     <section>
       <h1>Sign in to read your messages</h1>
-      <form method="post" action={action}>
+      <p>
+        Press Sign in to open your messages on this device. The link in your email works once: to sign in on another
+        device, ask for a new one there.
+      </p>
+      <form method="post" action={action} class="stack">
         <CsrfField token={csrf} />
         <button type="submit">Sign in</button>
       </form>

@@ -3,7 +3,8 @@ import { MAX_UPLOAD_BYTES, UPLOAD_LIMITS } from "../services/roster/csv.ts";
 import type { RosterImport } from "../services/store/roster_imports.ts";
 import { ColumnHeads } from "./Labels.tsx";
 import { CsrfField } from "./Layout.tsx";
-import { size, STATUS_LABEL, when } from "./RosterImport.tsx";
+import { STATUS_LABEL, when } from "./RosterImport.tsx";
+import { fileSize } from "./file_size.ts";
 
 function UploadForm({ csrf, error }: { csrf: string; error?: string }) {
   return (
@@ -22,9 +23,9 @@ function UploadForm({ csrf, error }: { csrf: string; error?: string }) {
       </label>
       <p id="files-help" class="hint">
         {`Messenger reads manifest.csv, orgs.csv, academicSessions.csv, users.csv, and where present courses.csv, classes.csv and enrollments.csv (up to ${
-          size(MAX_UPLOAD_BYTES)
-        }; unzipped, at most ${size(UPLOAD_LIMITS.fileBytes)} a file and ${
-          size(UPLOAD_LIMITS.totalBytes)
+          fileSize(MAX_UPLOAD_BYTES)
+        }; unzipped, at most ${fileSize(UPLOAD_LIMITS.fileBytes)} a file and ${
+          fileSize(UPLOAD_LIMITS.totalBytes)
         } in all). Nothing changes until you have seen the preview and chosen Apply.`}
       </p>
       {error && <p class="error" role="alert">{`Files: ${error}`}</p>}

@@ -2,6 +2,7 @@
  * One roster import: its progress while the files are checked or applied,
  * what it will change (or changed), its problem rows, and Apply or Discard.
  */
+import { fileSize } from "./file_size.ts";
 import type { RosterImport } from "../services/store/roster_imports.ts";
 import type { Problem } from "../services/roster/oneroster.ts";
 import { formatInstant } from "../services/time.ts";
@@ -20,7 +21,6 @@ export const STATUS_LABEL: Record<RosterImport["status"], string> = {
 
 export const when = (timeZone: string, iso: string) => formatInstant(Date.parse(iso), timeZone);
 const people = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "person" : "people"}`;
-export const size = (n: number) => n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 function Counts({ s }: { s: NonNullable<RosterImport["summary"]> }) {
   return (
@@ -143,7 +143,7 @@ export function ImportView(
       <h1>{`Roster import: ${STATUS_LABEL[i.status]}`}</h1>
       <p>
         {`Uploaded ${when(timeZone, i.created.at)} by ${i.created.name}: `}
-        {i.files.map((f) => `${f.name} (${size(f.size)})`).join(", ")}
+        {i.files.map((f) => `${f.name} (${fileSize(f.size)})`).join(", ")}
         {i.ignored.length > 0 && ` · ignored: ${i.ignored.join(", ")}`}
       </p>
       {working && <Progress i={i} />}

@@ -75,6 +75,7 @@ async function harvest() {
   const family = new Client(t.app);
   await family.get("/family/signin");
   await (await family.post("/family/signin", { address: "kai.clark1@mail.example" })).body?.cancel();
+  await t.background.settled();
   const mail = (await listOutbox(t.db)).items.find((e) => e.body.includes("/family/signin/"))!;
   seeds.push(new URL(mail.body.match(/https?:\/\/\S+\/family\/signin\/\S+/)![0]).pathname);
   // A roster import with a problem row to reach its pages, and a draft of each user's to reach the wizard's.

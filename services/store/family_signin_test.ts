@@ -3,6 +3,7 @@
  * counted against a limit is a checked commit, so racing them must give the same counts as sending them in a row.
  * Links and codes come from requestFamilySignIn itself, read from what it sent.
  */
+import { Background } from "../background.ts";
 import assert from "node:assert/strict";
 import { withDb } from "../../tests/support/fixtures.ts";
 import {
@@ -38,6 +39,7 @@ const GUARDIAN: Person = {
 /** A code request for the guardian's phone: its id (what the code form carries) and the texted code. */
 async function askForCode(db: Db): Promise<{ requestId: string; code: string }> {
   const texts: TextOut[] = [];
+  const background = new Background();
   const { requestId } = await requestFamilySignIn(
     {
       db,
@@ -51,7 +53,9 @@ async function askForCode(db: Db): Promise<{ requestId: string; code: string }> 
     },
     { kind: "phone", address: PHONE },
     "203.0.113.1",
+    background,
   );
+  await background.settled();
   assert.equal(texts.length, 1, "one text sent");
   const code = texts[0].body.match(/^(\d{6}) is your code/)?.[1];
   assert.ok(requestId && code, `a request id and a code: ${texts[0].body}`);
@@ -61,6 +65,7 @@ async function askForCode(db: Db): Promise<{ requestId: string; code: string }> 
 /** A link for the guardian's email: its token, from the link in the email. */
 async function askForLink(db: Db): Promise<string> {
   const mails: EmailOut[] = [];
+  const background = new Background();
   await requestFamilySignIn(
     {
       db,
@@ -74,7 +79,9 @@ async function askForLink(db: Db): Promise<string> {
     },
     { kind: "email", address: EMAIL },
     "203.0.113.1",
+    background,
   );
+  await background.settled();
   assert.equal(mails.length, 1, "one email sent");
   const token = mails[0].text.match(/https:\/\/messenger\.example\/family\/signin\/([A-Za-z0-9_-]{43})\n/)?.[1];
   assert.ok(token, `a link in the email: ${mails[0].text}`);

@@ -219,7 +219,11 @@ async function expectReadByStaff(page: Page, baseUrl: string, runPath: string, w
   );
   await page.getByRole("link", { name: "← View Details" }).click();
   await page.waitForURL((url) => url.pathname === runPath);
-  await expectText(inboxLine(page), /^Inbox: 1 delivered, 1 read$/, "the inbox counts on View Details");
+  await expectText(
+    inboxLine(page),
+    /^Inbox: 1 delivered, 1 read · See it as a family sees it$/,
+    "the inbox counts on View Details",
+  );
 }
 
 /** Writes the PDF where the wizard's file input can take it from. */
@@ -270,7 +274,11 @@ Deno.test("a guardian signs in by an emailed link, reads a message with its PDF;
           await signIn(page, app.baseUrl, "office");
           await sendToGuardian(page, MIA, message, pdf);
           runPath = await openSentRun(page, app.baseUrl, message.subject);
-          await expectText(inboxLine(page), /^Inbox: 1 delivered, 0 read$/, "nobody has read it yet");
+          await expectText(
+            inboxLine(page),
+            /^Inbox: 1 delivered, 0 read · See it as a family sees it$/,
+            "nobody has read it yet",
+          );
           // The same message by email, with the same bytes attached.
           const mail = await mailTo(sink, MIA.email, new RegExp(`^${message.subject}$`));
           assert.deepEqual(mail.attachments.map((a) => a.filename), [FILE]);
