@@ -1,9 +1,11 @@
 /**
- * Retention: runs (with their deliveries, counters and content copy) that
- * finished or failed longer ago than the district keeps them are deleted,
- * in commits within KV's limits, by a daily cron.
+ * Retention: runs (with their deliveries, counters, content copy and the
+ * families' inbox entries) that finished or failed longer ago than the
+ * district keeps them are deleted, in commits within KV's limits, by a
+ * daily cron.
  */
 import { deleteRunDeliveries } from "./store/deliveries.ts";
+import { deleteRunInboxEntries } from "./store/inbox.ts";
 import type { Db } from "./store/kv.ts";
 import { failedAt } from "./dispatch/run_status.ts";
 import { activeRunsStartedBefore, getRun, runsFinishedBefore, stageRun, stageRunMessage } from "./store/runs.ts";
@@ -14,6 +16,7 @@ export const DEFAULT_RETENTION_DAYS = 730;
 async function deleteRun(db: Db, id: string): Promise<boolean> {
   const run = await getRun(db, id);
   if (!run) return false;
+  await deleteRunInboxEntries(db, id);
   await deleteRunDeliveries(db, id);
   const op = stageRunMessage(stageRun(db.kv.atomic(), db, run, null), db, id, null);
   return (await op.commit()).ok;

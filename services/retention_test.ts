@@ -3,6 +3,7 @@ import { makeDue, NOW, settle, testApp } from "../tests/support/app.ts";
 import { enforceRetention } from "./retention.ts";
 import { getRun } from "./store/runs.ts";
 import { deliveriesOf, runCounts } from "./store/deliveries.ts";
+import { listInbox } from "./store/inbox.ts";
 
 Deno.test("retention deletes runs finished or failed before the cutoff, with their deliveries; keeps the rest", async () => {
   const t = await testApp();
@@ -27,5 +28,29 @@ Deno.test("retention deletes runs finished or failed before the cutoff, with the
   assert.equal(await getRun(t.db, "R9M4T6HA3E7S"), null);
   assert.ok(await getRun(t.db, "R7K3Q9XD2M4P"));
   assert.equal(result.deleted, 3);
+  t.close();
+});
+
+Deno.test("retention takes a run's messages out of the families' inboxes; a recent run's stay", async () => {
+  const t = await testApp();
+  const inboxOnly = {
+    modes: ["inbox" as const],
+    content: { emailHtml: "", emailText: "", text: "", voice: "", inbox: "Hi" },
+  };
+  await makeDue(t.db, "msg-field-trip", inboxOnly);
+  const old = (await t.dispatcher.startOccurrence("msg-field-trip", NOW))!;
+  await settle(t);
+  const later = NOW + 400 * 86_400_000;
+  t.clock.at = later;
+  await makeDue(t.db, "msg-field-trip", inboxOnly, later);
+  const recent = (await t.dispatcher.startOccurrence("msg-field-trip", later))!;
+  await settle(t);
+  const people: string[] = [];
+  for await (const d of deliveriesOf(t.db, old.id, "inbox")) people.push(d.value.personId);
+  assert.ok(people.length >= 2);
+  const runsIn = async (personId: string) => (await listInbox(t.db, personId)).map((i) => i.runId).sort();
+  assert.deepEqual(await runsIn(people[0]), [old.id, recent.id].sort());
+  await enforceRetention(t.db, NOW + 500 * 86_400_000, 365);
+  for (const personId of people) assert.deepEqual(await runsIn(personId), [recent.id], personId);
   t.close();
 });

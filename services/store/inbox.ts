@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { MessageType } from "../model.ts";
+import { deliveriesOf } from "./deliveries.ts";
 import type { Db } from "./kv.ts";
 
 /**
@@ -83,4 +84,26 @@ export function stageInboxRead(
   readAt: number,
 ): Deno.AtomicOperation {
   return op.set(inboxKey(db, item.personId, item.runId, item.deliveryId), { ...item.entry, readAt });
+}
+
+/**
+ * Deletes the inbox entries a run's inbox deliveries made (retention): read
+ * from the deliveries, so it runs before they are deleted.
+ */
+export async function deleteRunInboxEntries(db: Db, runId: string): Promise<number> {
+  let op = db.kv.atomic();
+  let staged = 0;
+  let deleted = 0;
+  for await (const { value: d } of deliveriesOf(db, runId, "inbox")) {
+    op.delete(inboxKey(db, d.personId, runId, d.id));
+    // Well within KV's 1,000 mutations a commit.
+    if (++staged === 500) {
+      await op.commit();
+      deleted += staged;
+      op = db.kv.atomic();
+      staged = 0;
+    }
+  }
+  if (staged) await op.commit();
+  return deleted + staged;
 }
