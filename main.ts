@@ -143,6 +143,7 @@ const app = createApp({
   publicUrl,
   publicUrlConfigured: config.PUBLIC_URL !== undefined,
   twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+  mailgunSigningKey: config.MAILGUN_WEBHOOK_SIGNING_KEY,
 });
 
 Deno.serve({

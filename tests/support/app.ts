@@ -38,6 +38,7 @@ export async function testApp(
     publicUrl?: string;
     publicUrlConfigured?: boolean;
     twilioAuthToken?: string;
+    mailgunSigningKey?: string;
     redial?: { attempts: number; intervalMs: number };
     /** A KV that already holds a district (seed is then skipped). */
     kv?: Deno.Kv;
@@ -76,6 +77,7 @@ export async function testApp(
     publicUrl,
     publicUrlConfigured: opts.publicUrlConfigured,
     twilioAuthToken: opts.twilioAuthToken,
+    mailgunSigningKey: opts.mailgunSigningKey,
   });
   return { db, clock, app, dispatcher, close: () => kv.close() };
 }
