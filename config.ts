@@ -51,7 +51,7 @@ export const Config = z.object({
     isApiOrigin,
     "an https:// address with no path, such as https://api.mailgun.net or https://api.eu.mailgun.net",
   ).default("https://api.mailgun.net"),
-  /** Mailgun's webhook signing key: /webhooks/mailgun accepts only events signed with it. */
+  /** Mailgun's webhook signing key: an event from Mailgun is taken only when signed with it. */
   MAILGUN_WEBHOOK_SIGNING_KEY: z.string().regex(/^\S{16,}$/, "at least 16 characters, no spaces").optional(),
   /** Calls to Mailgun in flight per instance (a batch of up to 1,000 recipients is one). */
   MAILGUN_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
