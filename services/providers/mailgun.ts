@@ -70,6 +70,11 @@ export function mailgunEmail(options: MailgunOptions) {
   async function post(form: FormData): Promise<Accepted> {
     if (closed) throw new ProviderError("the Mailgun client is closed", false, "closed");
     await slots.take();
+    if (closed) {
+      // Waited for a slot while the client closed: not sent, so another instance can send it.
+      slots.give();
+      throw new ProviderError("the Mailgun client is closed", false, "closed");
+    }
     const call = (async () => {
       let res: Response;
       let body: string;

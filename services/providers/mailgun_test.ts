@@ -253,18 +253,20 @@ Deno.test("never more calls in flight than the concurrency, however many sends a
     assert.equal(mock.mostAtOnce, 2);
   }, { mock: { latencyMs: 20 }, client: { concurrency: 2 } }));
 
-Deno.test("close waits for the sends in flight, then takes no more", () =>
+Deno.test("close waits for the send in flight; one waiting its turn, and any after, are refused unsent", () =>
   withMailgun(async (mock, client) => {
     let answered = false;
     const sending = client.send({ ...item(1), attachments: [] }).then(() => (answered = true));
+    const waiting = refusal(() => client.send({ ...item(2), attachments: [] }));
     await new Promise((resolve) => setTimeout(resolve, 5));
     await client.close();
     assert.equal(answered, true, "the send in flight finished first");
-    assert.equal(mock.batches.length, 1);
     await sending;
-    const late = await refusal(() => client.send({ ...item(2), attachments: [] }));
+    assert.equal((await waiting).code, "closed");
+    const late = await refusal(() => client.send({ ...item(3), attachments: [] }));
     assert.equal(late.permanent, false, "another instance can send it");
-  }, { mock: { latencyMs: 50 } }));
+    assert.deepEqual(mock.delivered.map((d) => d.to), [item(1).to]);
+  }, { mock: { latencyMs: 50 }, client: { concurrency: 1 } }));
 
 Deno.test("tag names that are not plain are refused before anything is sent", () =>
   withMailgun(async (mock, client) => {
