@@ -144,7 +144,7 @@ export function mailgunEmail(options: MailgunOptions) {
  * occurrence in the first round of calls, its second in the second, … (case
  * aside, as mail systems compare addresses), each round cut at the limit.
  */
-export function splitIntoCalls(items: Pick<EmailBatchItem, "to">[]): number[][] {
+function splitIntoCalls(items: Pick<EmailBatchItem, "to">[]): number[][] {
   const occurrences = new Map<string, number>();
   const rounds: number[][] = [];
   items.forEach((item, i) => {
