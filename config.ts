@@ -6,6 +6,9 @@ import { z } from "zod";
 import { MIN_PASSWORD } from "./services/setup.ts";
 import { DEFAULT_RETENTION_DAYS } from "./services/retention.ts";
 
+const LOCAL = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
 export const Config = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8000),
   /** Unset: 127.0.0.1 for the demo (never reachable from elsewhere by accident), 0.0.0.0 in production. */
@@ -32,8 +35,26 @@ export const Config = z.object({
   ADMIN_NAME: z.string().min(1).default("District administrator"),
   ADMIN_PASSWORD: z.string().min(MIN_PASSWORD, `at least ${MIN_PASSWORD} characters`).optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "an smtp:// or smtps:// URL").optional(),
+  /** The From of every email, by SMTP or by Mailgun. */
   SMTP_FROM: z.string().min(3).default("Messenger <messenger@localhost>"),
   SMTP_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(10),
+  /**
+   * Email through Mailgun's HTTP API, in batches. With MAILGUN_API_KEY and
+   * MAILGUN_DOMAIN set, Mailgun sends every email even when SMTP_URL is set
+   * too: Mailgun wins (its events say delivered, bounced, opened; an SMTP
+   * server only takes the message).
+   */
+  MAILGUN_API_KEY: z.string().regex(/^\S{16,}$/, "at least 16 characters, no spaces").optional(),
+  MAILGUN_DOMAIN: z.string().regex(DOMAIN, "a sending domain such as mg.district.org").optional(),
+  /** The US region's API; https://api.eu.mailgun.net for a domain in the EU region. */
+  MAILGUN_API_BASE: z.url().refine(
+    isApiOrigin,
+    "an https:// address with no path, such as https://api.mailgun.net or https://api.eu.mailgun.net",
+  ).default("https://api.mailgun.net"),
+  /** Mailgun's webhook signing key: an event from Mailgun is taken only when signed with it. */
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().regex(/^\S{16,}$/, "at least 16 characters, no spaces").optional(),
+  /** Calls to Mailgun in flight per instance (a batch of up to 1,000 recipients is one). */
+  MAILGUN_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "AC followed by 32 hex digits").optional(),
   TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$/, "an E.164 number or a Messaging Service SID")
@@ -69,6 +90,14 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 
+/** An API's origin: https, or http on this machine (a test's mock); no path, so `/v3/…` is ours to add. */
+function isApiOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  const secure = url.protocol === "https:" || (url.protocol === "http:" && LOCAL.test(url.hostname));
+  return secure && url.pathname === "/" && !url.search && !url.hash && !url.username;
+}
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
@@ -77,8 +106,6 @@ function isTimeZone(tz: string): boolean {
     return false;
   }
 }
-
-const LOCAL = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /** The configuration, or the problems with it (one line each, naming the variable). */
 export function loadConfig(env: Record<string, string>): { config: Config } | { problems: string[] } {
@@ -89,6 +116,20 @@ export function loadConfig(env: Record<string, string>): { config: Config } | { 
         code: "custom",
         path: ["TWILIO_ACCOUNT_SID"],
         message: "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM together",
+      });
+    }
+    if (Boolean(c.MAILGUN_API_KEY) !== Boolean(c.MAILGUN_DOMAIN)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MAILGUN_API_KEY"],
+        message: "set MAILGUN_API_KEY and MAILGUN_DOMAIN together",
+      });
+    }
+    if (c.MAILGUN_WEBHOOK_SIGNING_KEY && !c.MAILGUN_API_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MAILGUN_WEBHOOK_SIGNING_KEY"],
+        message: "Mailgun's signing key without Mailgun: set MAILGUN_API_KEY and MAILGUN_DOMAIN too",
       });
     }
     // The demo prints its accounts' passwords on the sign-in page: it must never be the public site.

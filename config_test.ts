@@ -29,3 +29,46 @@ Deno.test("configuration problems name the variable", () => {
   assert.match(loaded.problems.join("\n"), /PORT:/);
   assert.match(loaded.problems.join("\n"), /TRUST_PROXY:/);
 });
+
+Deno.test("Mailgun: key and domain together; the US API unless told; a bad base address or half a setting stops start-up", () => {
+  const mailgun = {
+    MAILGUN_API_KEY: "0123456789abcdef0123456789abcdef-0123abcd-4567ef01",
+    MAILGUN_DOMAIN: "mg.district.org",
+  };
+  const config = configOf({ ...mailgun, MAILGUN_WEBHOOK_SIGNING_KEY: "0123456789abcdef0123456789abcdef" });
+  assert.equal(config.MAILGUN_API_BASE, "https://api.mailgun.net");
+  assert.equal(config.MAILGUN_CONCURRENCY, 4);
+  assert.equal(
+    configOf({ ...mailgun, MAILGUN_API_BASE: "https://api.eu.mailgun.net" }).MAILGUN_API_BASE,
+    "https://api.eu.mailgun.net",
+  );
+  assert.ok(
+    "config" in loadConfig({ ...mailgun, MAILGUN_API_BASE: "http://127.0.0.1:8025" }),
+    "a mock on this machine",
+  );
+  const problems = (env: Record<string, string>) => {
+    const loaded = loadConfig(env);
+    return "problems" in loaded ? loaded.problems.join("\n") : "";
+  };
+  assert.match(
+    problems({ MAILGUN_API_KEY: mailgun.MAILGUN_API_KEY }),
+    /MAILGUN_API_KEY: set MAILGUN_API_KEY and MAILGUN_DOMAIN together/,
+  );
+  assert.match(problems({ MAILGUN_DOMAIN: "mg.district.org" }), /MAILGUN_API_KEY: set .* together/);
+  assert.match(problems({ ...mailgun, MAILGUN_DOMAIN: "https://mg.district.org" }), /MAILGUN_DOMAIN: a sending domain/);
+  for (
+    const base of [
+      "api.mailgun.net",
+      "http://api.mailgun.net",
+      "https://api.mailgun.net/v3",
+      "https://api.mailgun.net?x=1",
+    ]
+  ) {
+    assert.match(problems({ ...mailgun, MAILGUN_API_BASE: base }), /MAILGUN_API_BASE: /, base);
+  }
+  assert.match(
+    problems({ MAILGUN_WEBHOOK_SIGNING_KEY: "0123456789abcdef0123456789abcdef" }),
+    /MAILGUN_WEBHOOK_SIGNING_KEY: .*set MAILGUN_API_KEY/,
+  );
+  assert.match(problems({ ...mailgun, MAILGUN_CONCURRENCY: "0" }), /MAILGUN_CONCURRENCY:/);
+});

@@ -66,6 +66,15 @@ const providers = buildProviders(db, systemClock, {
   smtp: config.SMTP_URL
     ? { url: config.SMTP_URL, from: config.SMTP_FROM, maxConnections: config.SMTP_CONNECTIONS }
     : undefined,
+  mailgun: config.MAILGUN_API_KEY && config.MAILGUN_DOMAIN
+    ? {
+      apiKey: config.MAILGUN_API_KEY,
+      domain: config.MAILGUN_DOMAIN,
+      apiBase: config.MAILGUN_API_BASE,
+      from: config.SMTP_FROM,
+      concurrency: config.MAILGUN_CONCURRENCY,
+    }
+    : undefined,
   twilio: config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM
     ? {
       accountSid: config.TWILIO_ACCOUNT_SID,
@@ -136,6 +145,7 @@ const app = createApp({
   publicUrl,
   publicUrlConfigured: config.PUBLIC_URL !== undefined,
   twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+  mailgunSigningKey: config.MAILGUN_WEBHOOK_SIGNING_KEY,
 });
 
 Deno.serve({

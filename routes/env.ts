@@ -32,7 +32,9 @@ export interface Deps {
   publicUrlConfigured?: boolean;
   /** Set when Twilio is configured: its webhooks are verified with it. */
   twilioAuthToken?: string;
-  /** Provider names for /healthz and /outbox ("outbox", "smtp", "twilio"). */
+  /** Set when Mailgun's webhook signing key is: its webhooks are verified with it. */
+  mailgunSigningKey?: string;
+  /** Provider names for /healthz and /outbox ("outbox", "smtp", "mailgun", "twilio"). */
   providerNames: { email: string; sms: string; voice: string };
   /** How often Upcoming Messages refreshes itself. */
   refreshMs: number;

@@ -25,7 +25,8 @@ export const DEFAULT_PAUSE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-class Semaphore {
+/** At most `size` holders at once; the others wait their turn, first come first served. */
+export class Semaphore {
   private waiting: (() => void)[] = [];
   private used = 0;
   constructor(private readonly size: number) {}

@@ -13,6 +13,18 @@ export interface EmailOut {
   attachments: { filename: string; contentType: string; content: Uint8Array }[];
 }
 
+/** One recipient of a batch: its own merged subject and bodies, and the ids that come back on its events. */
+export interface EmailBatchItem extends Omit<EmailOut, "attachments"> {
+  /** Sent as Mailgun custom variables (v:<name>), returned in each event's user-variables. Short ascii keys. */
+  tags: Record<string, string>;
+}
+
+/** Many recipients' emails with the same attachments, handed to the provider in as few calls as it allows. */
+export interface EmailBatch {
+  items: EmailBatchItem[];
+  attachments: EmailOut["attachments"];
+}
+
 export interface TextOut {
   to: string;
   body: string;
@@ -53,12 +65,41 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * A batch the provider had to send in several calls (the same address twice,
+ * or more items than one call takes) of which some were accepted and some
+ * refused: each item's own outcome, in order, so the accepted ones are not
+ * sent again. The error itself is the refusal that matters most for pacing
+ * (a 429 if there was one).
+ */
+export class BatchPartlyAccepted extends ProviderError {
+  constructor(readonly outcomes: (Accepted | ProviderError)[]) {
+    const refusals = outcomes.filter((o) => o instanceof ProviderError);
+    const first = refusals.find((r) => r.code === "429") ?? refusals[0];
+    super(
+      `${outcomes.length - refusals.length} of ${outcomes.length} accepted; the rest refused: ${first.message}`,
+      first.permanent,
+      first.code,
+      first.retryAfter,
+    );
+    this.name = "BatchPartlyAccepted";
+  }
+}
+
 export interface Providers {
-  /** "outbox", "smtp", "twilio": shown to administrators and in /healthz. */
+  /** "outbox", "smtp", "mailgun", "twilio": shown to administrators and in /healthz. */
   names: { email: string; sms: string; voice: string };
   /** Requests each channel keeps in flight from this instance: senders run that many at once. */
   concurrency: { email: number; text: number; voice: number };
   sendEmail(mail: EmailOut): Promise<Accepted>;
+  /**
+   * Where the email provider takes many recipients in one call (Mailgun), up
+   * to `max` (a larger batch, or one naming an address twice, goes in several
+   * calls). One Accepted per item, in order, none `final`: the provider's
+   * events decide. A refusal of the whole batch throws ProviderError; a batch
+   * accepted in part throws BatchPartlyAccepted.
+   */
+  emailBatch?: { max: number; send(batch: EmailBatch): Promise<Accepted[]> };
   sendText(text: TextOut): Promise<Accepted>;
   call(call: CallOut): Promise<Accepted>;
   /** Stops a queued text or call; true when the provider confirms it will not go out. */

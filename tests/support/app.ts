@@ -41,6 +41,7 @@ export async function testApp(
     publicUrl?: string;
     publicUrlConfigured?: boolean;
     twilioAuthToken?: string;
+    mailgunSigningKey?: string;
     redial?: { attempts: number; intervalMs: number };
     /** A KV that already holds a district (seed is then skipped). */
     kv?: Deno.Kv;
@@ -81,6 +82,7 @@ export async function testApp(
     publicUrl,
     publicUrlConfigured: opts.publicUrlConfigured,
     twilioAuthToken: opts.twilioAuthToken,
+    mailgunSigningKey: opts.mailgunSigningKey,
   });
   return { db, clock, app, dispatcher, background, close: () => kv.close() };
 }
