@@ -106,7 +106,7 @@ Deno.test("admin: upload the demo roster (no change), then one with a new guardi
       await t.step("the unchanged demo zip: nothing will change, Apply is disabled; discard it", async () => {
         await upload(page, app.baseUrl, new URL("demo.zip", DEMO_ROSTER).pathname);
         // The zip's CSV files are listed, each with its size.
-        await page.getByText(/^Uploaded .+ by Dana Whitfield: manifest\.csv \(1 KB\), .*users\.csv \(\d+ KB\)/)
+        await page.getByText(/^Uploaded .+ by Dana Whitfield: manifest\.csv \(\d+ bytes\), .*users\.csv \(\d+ KB\)/)
           .waitFor();
         await page.getByRole("heading", { name: "What will change", level: 2 }).waitFor();
         await expectCounts(page, { Students: [0, 0, 0], Guardians: [0, 0, 0], Staff: [0, 0, 0] });
