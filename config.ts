@@ -78,6 +78,8 @@ export const Config = z.object({
   LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(120),
   /** Must exceed the longest provider call (SMTP: up to 90 s): a live send older than this is resent. */
   SEND_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(300),
+  /** How long a text, call or (with Mailgun) email "sent" waits for the provider's word before it counts as final. */
+  STATUS_WAIT_MINUTES: z.coerce.number().min(1).max(7 * 24 * 60).default(30),
   /** Jobs (send shards mostly) each instance runs at once. */
   DISPATCH_SLOTS: z.coerce.number().int().min(1).max(64).default(4),
   /** Deliveries one commit claims and one records (KV allows at most 90): the duplicate bound's second factor. */

@@ -96,7 +96,11 @@ const dispatcher = new Dispatcher({
   publicUrl,
   redial: { attempts: config.REDIAL_ATTEMPTS, intervalMs: config.REDIAL_MINUTES * 60_000 },
   phoneCountry: config.ROSTER_PHONE_COUNTRY as CountryCode,
-  timing: { leaseMs: config.LEASE_SECONDS * 1000, sendTimeoutMs: config.SEND_TIMEOUT_SECONDS * 1000 },
+  timing: {
+    leaseMs: config.LEASE_SECONDS * 1000,
+    sendTimeoutMs: config.SEND_TIMEOUT_SECONDS * 1000,
+    statusWaitMs: config.STATUS_WAIT_MINUTES * 60_000,
+  },
   slots: config.DISPATCH_SLOTS,
   shardSize: config.SEND_SHARD_SIZE,
   batchSize: config.SEND_BATCH,

@@ -2,6 +2,7 @@
  * View Details: a scheduled message (its content, recipients, next deliveries and history) and a run (its status on
  * the way Processing → Sending → Sent, Canceling or Failed, live counts per mode, and the way to its Recipient Report).
  */
+import type { RunFacts } from "../services/store/deliveries.ts";
 import { fileSize } from "./file_size.ts";
 import { Fragment } from "preact";
 import type { RecipientPreview } from "../services/recipients.ts";
@@ -207,10 +208,10 @@ export function MessageDetailsView(
 }
 
 export function RunDetailsView(
-  { run, read, district, csrf, refreshMs }: {
+  { run, facts, district, csrf, refreshMs }: {
     run: Run;
     /** Inbox deliveries the families opened. */
-    read: number;
+    facts: RunFacts;
     district: District;
     csrf: string;
     refreshMs: number;
@@ -248,14 +249,16 @@ export function RunDetailsView(
         <dd>{formatInstant(run.startedAt, district.timeZone)}</dd>
       </dl>
       <div id="run-progress">
-        <RunProgress run={run} read={read} district={district} csrf={csrf} />
+        <RunProgress run={run} facts={facts} district={district} csrf={csrf} />
       </div>
     </article>
   );
 }
 
 /** Everything on a run's View Details that changes as it goes: replaced whole by each refresh. */
-function RunProgress({ run, read, district, csrf }: { run: Run; read: number; district: District; csrf: string }) {
+function RunProgress(
+  { run, facts, district, csrf }: { run: Run; facts: RunFacts; district: District; csrf: string },
+) {
   const failed = failedAt(run);
   const finished = isFinished(run);
   return (
@@ -307,16 +310,22 @@ function RunProgress({ run, read, district, csrf }: { run: Run; read: number; di
           </tbody>
         </table>
       )}
-      {/* Read is not a state (a read delivery is still delivered), so it is beside the table, not a column. */}
+      {/* Read, opened and bounced are not states (a read delivery is still delivered): beside the table. */}
       {run.counts.inbox && (
         <p>
-          {`Inbox: ${run.counts.inbox.delivered ?? 0} delivered, ${read} read`}
+          {`Inbox: ${run.counts.inbox.delivered ?? 0} delivered, ${facts.read} read`}
           {(run.counts.inbox.delivered ?? 0) > 0 && (
             <>
               {" · "}
               <a href={`/runs/${run.id}/family-view`}>See it as a family sees it</a>
             </>
           )}
+        </p>
+      )}
+      {/* Only a provider with events (Mailgun) tells delivered, bounced and opened emails apart. */}
+      {run.counts.email && ((run.counts.email.delivered ?? 0) > 0 || facts.bounced > 0 || facts.opened > 0) && (
+        <p>
+          {`Email: ${run.counts.email.delivered ?? 0} delivered, ${facts.bounced} bounced, ${facts.opened} opened`}
         </p>
       )}
       {Object.keys(run.counts).length > 0 && (

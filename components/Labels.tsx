@@ -1,4 +1,5 @@
 /** Small labels and icons; every icon carries its name for screen readers. */
+import type { RunFacts } from "../services/store/deliveries.ts";
 import { Fragment } from "preact";
 import {
   DELIVERY_RESULTS,
@@ -81,18 +82,20 @@ const RESULT_LABEL: Record<DeliveryResult, string> = {
  * Each mode is one piece: a long line wraps between modes first.
  */
 export function CountsLine(
-  { counts, excluded = {}, read }: {
+  { counts, excluded = {}, facts }: {
     counts: Partial<Record<Mode, ModeCounts>>;
     excluded?: Partial<Record<Mode, { optedOut: number }>>;
-    /** Inbox deliveries the families opened. */
-    read?: number;
+    /** Inbox deliveries the families opened; emails they opened and emails that bounced (Mailgun's events). */
+    facts?: RunFacts;
   },
 ) {
   const parts = MODES.filter((mode) => counts[mode]).map((mode) => {
     const c = counts[mode]!;
     const nonzero = DELIVERY_RESULTS.filter((r) => (c[r] ?? 0) > 0).map((r) => `${c[r]} ${RESULT_LABEL[r]}`);
     const optedOut = excluded[mode]?.optedOut ?? 0;
-    if (mode === "inbox" && read !== undefined) nonzero.push(`${read} read`);
+    if (mode === "inbox" && facts) nonzero.push(`${facts.read} read`);
+    if (mode === "email" && facts?.bounced) nonzero.push(`${facts.bounced} bounced`);
+    if (mode === "email" && facts?.opened) nonzero.push(`${facts.opened} opened`);
     if (optedOut) nonzero.push(`${optedOut} opted out`);
     return [mode, `${MODE_LABEL[mode]}: ${nonzero.join(", ") || "none"}`] as const;
   });

@@ -46,6 +46,9 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
   // Only a delivered inbox message can be opened, so only its row says whether it was.
   const read = d.mode === "inbox" && d.state === "delivered"
     ? d.readAt === undefined ? " · Not read" : ` · Read ${formatInstant(d.readAt, timeZone)}`
+    : d.openedAt !== undefined
+    // An email's open is known only when it is tracked (Mailgun): none known is no sign it was not opened.
+    ? ` · Opened ${formatInstant(d.openedAt, timeZone)}`
     : "";
   return (
     <tr>
@@ -75,6 +78,12 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
               <>
                 <dt>Error</dt>
                 <dd>{reason}</dd>
+              </>
+            )}
+            {r.meaning && d.error && d.error !== r.meaning && (
+              <>
+                <dt>Provider's words</dt>
+                <dd>{d.error}</dd>
               </>
             )}
             <dt>Provider reference</dt>

@@ -2,14 +2,15 @@
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Run } from "../services/model.ts";
 import type { SentQuery } from "../services/sent.ts";
 import type { Page } from "../services/store/kv.ts";
+import type { RunFacts } from "../services/store/deliveries.ts";
 import { formatInstant } from "../services/time.ts";
 import { href } from "./href.ts";
 import { CountsLine, MessageMarks, StatusLabel } from "./Labels.tsx";
 
 export interface SentLogProps {
   result: Page<Run>;
-  /** Run id → its inbox deliveries the families opened (runs with an inbox mode only). */
-  reads: Record<string, number>;
+  /** Run id → its inbox reads and email opens and bounces (runs with an inbox or email mode only). */
+  facts: Record<string, RunFacts>;
   /** The query as parsed, or as typed when it was refused. */
   query: SentQuery;
   scope: "mine" | "all";
@@ -25,7 +26,7 @@ function finishedVerb(r: Run): string {
 }
 
 export function SentLog(
-  { result, reads, query: q, scope, mayViewAll, calendars, errors, timeZone }: SentLogProps,
+  { result, facts, query: q, scope, mayViewAll, calendars, errors, timeZone }: SentLogProps,
 ) {
   const input = (name: keyof SentQuery, label: string, type = "text") => (
     <label>
@@ -95,7 +96,7 @@ export function SentLog(
                   attachments={false}
                   modes={r.message.modes}
                 />
-                <CountsLine counts={r.counts} excluded={r.excluded} read={reads[r.id]} />
+                <CountsLine counts={r.counts} excluded={r.excluded} facts={facts[r.id]} />
                 {r.message.recurring && (
                   <a href={`/messages/${r.messageId}`}>{`An occurrence of the series (${r.occurrenceDate})`}</a>
                 )}

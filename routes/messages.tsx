@@ -8,7 +8,7 @@ import { type MessageDetails, messageDetails, runDetails } from "../services/mes
 import type { Run } from "../services/model.ts";
 import { mayUseCalendar } from "../services/rights.ts";
 import { listCalendars } from "../services/store/district.ts";
-import { runCounts, runReadCount } from "../services/store/deliveries.ts";
+import { runCounts, runFacts } from "../services/store/deliveries.ts";
 import { countsAreLive, isCancelable, reachedSending } from "../services/dispatch/run_status.ts";
 import { ConfirmPage } from "../components/Confirm.tsx";
 import { StaleCursor } from "../services/store/kv.ts";
@@ -119,7 +119,7 @@ export const messageRoutes = new Hono<AppEnv>()
       run.message.subject,
       <RunDetailsView
         run={view}
-        read={await runReadCount(c.var.deps.db, run.id)}
+        facts={await runFacts(c.var.deps.db, run.id)}
         district={c.var.district}
         csrf={c.var.csrf}
         refreshMs={c.var.deps.refreshMs}

@@ -5,7 +5,7 @@ import { SentLog } from "../components/SentLog.tsx";
 import type { Run } from "../services/model.ts";
 import { listOutbox, type OutboxEntry } from "../services/store/outbox.ts";
 import { mayUseCalendar } from "../services/rights.ts";
-import { listSent, readCounts, SentQuery } from "../services/sent.ts";
+import { listSent, runFactsOf, SentQuery } from "../services/sent.ts";
 import { listCalendars } from "../services/store/district.ts";
 import { type Page, PageCursor, StaleCursor } from "../services/store/kv.ts";
 import { type AppEnv, currentUser } from "./env.ts";
@@ -46,7 +46,7 @@ export const sentRoutes = new Hono<AppEnv>()
       "Sent Message Log",
       <SentLog
         result={result}
-        reads={await readCounts(db, result.items)}
+        facts={await runFactsOf(db, result.items)}
         query={q}
         scope={scope}
         mayViewAll={user.rights.viewEditAll}

@@ -1,7 +1,8 @@
 /**
- * Twilio calls these. No session and no CSRF token: a request is accepted
- * only with a valid X-Twilio-Signature for the exact URL Twilio requested
- * (403 otherwise, nothing changed).
+ * Twilio and Mailgun call these. No session and no CSRF token: a Twilio
+ * request is accepted only with a valid X-Twilio-Signature for the exact URL
+ * Twilio requested, a Mailgun event only with a valid, fresh signature whose
+ * token was never seen before (403 otherwise, nothing changed).
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -9,6 +10,15 @@ import { Mode } from "../services/model.ts";
 import { validTwilioSignature } from "../services/providers/twilio_signature.ts";
 import { setTextOptOut } from "../services/store/people.ts";
 import type { AppEnv, Ctx } from "./env.ts";
+import { MailgunWebhook, readMailgunEvent } from "../services/providers/mailgun_event.ts";
+import { verifyMailgunSignature } from "../services/providers/mailgun_signature.ts";
+import { claimWebhookToken, releaseWebhookToken } from "../services/store/webhook_tokens.ts";
+
+/**
+ * Mailgun's events signed longer ago (or further ahead) than this are refused as stale; tokens are remembered twice
+ * as long. An hour, not minutes: Mailgun retries an event we failed to answer 10, 20 and 35 minutes later.
+ */
+const MAILGUN_MAX_AGE_MS = 60 * 60_000;
 
 const STOP_WORDS = new Set(["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"]);
 const START_WORDS = new Set(["START", "YES", "UNSTOP", "OPTIN"]);
@@ -61,4 +71,29 @@ export const webhookRoutes = new Hono<AppEnv>()
       await setTextOptOut(c.var.deps.db, from, null);
     }
     return c.body(EMPTY_TWIML, 200, { "Content-Type": "text/xml" });
+  })
+  .post("/webhooks/mailgun", async (c) => {
+    const { db, clock, mailgunSigningKey } = c.var.deps;
+    const body = MailgunWebhook.safeParse(await c.req.json().catch(() => null));
+    const signed = mailgunSigningKey && body.success &&
+      await verifyMailgunSignature(mailgunSigningKey, body.data.signature, clock.now(), MAILGUN_MAX_AGE_MS);
+    if (!signed || !body.success) return c.text("Forbidden: missing, invalid or stale Mailgun signature", 403);
+    const { token } = body.data.signature;
+    if (!await claimWebhookToken(db, "mailgun", token, MAILGUN_MAX_AGE_MS * 2)) {
+      return c.text("Forbidden: this event was already received (replayed token)", 403);
+    }
+    const read = readMailgunEvent(body.data["event-data"]);
+    // Not one of this district's emails: 200 all the same, as Mailgun would only retry and nothing can change.
+    if (!read || read.districtId !== db.districtId) return c.text("unknown", 200);
+    try {
+      const outcome = await c.var.deps.dispatcher.applyEmailEvent(
+        { runId: read.runId, id: read.deliveryId },
+        read.event,
+      );
+      return c.text(outcome, 200);
+    } catch (e) {
+      // Mailgun retries an event answered with an error: it must not then be refused as a replay.
+      await releaseWebhookToken(db, "mailgun", token);
+      throw e;
+    }
   });

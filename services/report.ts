@@ -88,6 +88,8 @@ export const CSV_COLUMNS = [
   "last_update_utc",
   // Appended, so the columns before it keep their positions for existing spreadsheets.
   "read_at_utc",
+  "opened_at_utc",
+  "clicked_at_utc",
 ] as const;
 
 /** A CSV cell: quoted when needed, and never a formula a spreadsheet would run. */
@@ -134,7 +136,7 @@ export function reportCsv(db: Db, runId: string, query: Pick<ReportQuery, "state
           d.errorCode ?? "",
           r.meaning || (d.error ?? ""),
           new Date(d.updatedAt).toISOString(),
-          d.readAt === undefined ? "" : new Date(d.readAt).toISOString(),
+          ...[d.readAt, d.openedAt, d.clickedAt].map((at) => at === undefined ? "" : new Date(at).toISOString()),
         ].map(csvCell).join(",");
       });
       controller.enqueue(encoder.encode(`${lines.join("\r\n")}\r\n`));

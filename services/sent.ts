@@ -4,7 +4,7 @@ import { MessageType, Run, type User } from "./model.ts";
 import { isFinished } from "./dispatch/run_status.ts";
 import { maySeeMessage } from "./rights.ts";
 import { type Db, listPage, type Page, PageCursor } from "./store/kv.ts";
-import { runReadCount } from "./store/deliveries.ts";
+import { type RunFacts, runFacts } from "./store/deliveries.ts";
 import { doneIndex, getRun } from "./store/runs.ts";
 import { addDays, fromWall, isCalendarDate } from "./time.ts";
 
@@ -23,11 +23,11 @@ export const SentQuery = z.object({
 }).refine((q) => !q.from || !q.to || q.from <= q.to, { path: ["to"], message: "is before the From date" });
 export type SentQuery = z.infer<typeof SentQuery>;
 
-/** Each listed run's read count, for those that went to the inbox, read side by side. */
-export async function readCounts(db: Db, runs: Run[]): Promise<Record<string, number>> {
-  const inbox = runs.filter((r) => r.message.modes.includes("inbox"));
-  const counts = await Promise.all(inbox.map((r) => runReadCount(db, r.id)));
-  return Object.fromEntries(inbox.map((r, i) => [r.id, counts[i]]));
+/** Each listed run's inbox reads and email opens and bounces, for those that went by inbox or email, read side by side. */
+export async function runFactsOf(db: Db, runs: Run[]): Promise<Record<string, RunFacts>> {
+  const some = runs.filter((r) => r.message.modes.includes("inbox") || r.message.modes.includes("email"));
+  const facts = await Promise.all(some.map((r) => runFacts(db, r.id)));
+  return Object.fromEntries(some.map((r, i) => [r.id, facts[i]]));
 }
 
 export async function listSent(db: Db, user: User, q: SentQuery, timeZone: string): Promise<Page<Run>> {

@@ -8,7 +8,6 @@ import { getPausedUntil } from "../services/store/allowance.ts";
 import { dueJobIds, getJob } from "../services/store/jobs.ts";
 import { startSink } from "./support/smtp_sink.ts";
 import { startTwilioMock, type TwilioMock } from "./support/twilio_mock.ts";
-import { startMailgunMock } from "./support/mailgun_mock.ts";
 import { buildProviders } from "../services/providers/index.ts";
 import { getRun } from "../services/store/runs.ts";
 import { deliveriesOf, type Delivery, runCounts } from "../services/store/deliveries.ts";
@@ -95,52 +94,6 @@ Deno.test("SMTP: a refused address fails with the server's reply; the server dow
   await providers.close();
   await back.close();
   t2.close();
-});
-
-Deno.test("email through a Mailgun-compatible API: exact recipients, merged bodies, our Message-ID, attachments; the run completes", async () => {
-  const mock = startMailgunMock();
-  const { t, providers } = await withProviders((db, clock) =>
-    buildProviders(db, clock, {
-      // Mailgun wins over SMTP: this address is never dialed.
-      smtp: { url: "smtp://127.0.0.1:9", from: "office@lincoln.example" },
-      mailgun: {
-        apiKey: mock.apiKey,
-        domain: mock.domain,
-        apiBase: mock.url,
-        from: "Lincoln <office@lincoln.example>",
-      },
-    })
-  );
-  await makeDue(t.db, "msg-field-trip", {
-    modes: ["email"],
-    content: {
-      emailHtml: "<p>Dear {{recipient.firstName}}, {{student.firstName}}'s slip is due.</p>",
-      emailText: "Dear {{recipient.firstName}}, {{student.firstName}}'s slip is due.",
-      text: "",
-      voice: "",
-      inbox: "",
-    },
-  });
-  const run = (await t.dispatcher.startOccurrence("msg-field-trip", NOW))!;
-  await settle(t);
-  const deliveries = (await all(t.db, run.id)).filter((d) => d.mode === "email");
-  assert.ok(deliveries.length > 5);
-  assert.deepEqual(mock.delivered.map((m) => m.to).sort(), deliveries.map((d) => d.address!).sort());
-  for (const d of deliveries) {
-    const call = mock.batches.find((b) => b.id.slice(1, -1) === d.providerId);
-    assert.deepEqual(call?.to, [d.address], "the delivery keeps Mailgun's id for its own message");
-  }
-  assert.ok(mock.batches.every((b) => b.fields["h:Message-Id"][0].startsWith(`<${run.id}.`)), "our Message-ID");
-  const sample = mock.delivered[0];
-  assert.equal(sample.from, "Lincoln <office@lincoln.example>");
-  assert.equal(sample.subject, "Field trip permission slips due");
-  assert.match(sample.text ?? "", /^Dear \w+, \w+('s| and \w+'s) slip is due\./);
-  assert.deepEqual(sample.attachments.map((a) => a.filename), ["field-trip-permission-slips-due.pdf"]);
-  assert.match(new TextDecoder().decode(sample.attachments[0].bytes), /^%PDF-1\.1/);
-  assert.equal((await getRun(t.db, run.id))!.value.status, "completed");
-  await providers.close();
-  await mock.close();
-  t.close();
 });
 
 /** A test app whose providers are built on its own KV (they pace through it) and, for callbacks, served on loopback. */

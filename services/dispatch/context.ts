@@ -13,6 +13,8 @@ import { LEASE_MS } from "./jobs.ts";
 
 /** A delivery left "sending" this long was cut off by a crash: send it again. */
 export const SEND_TIMEOUT_MS = 5 * 60 * 1000;
+/** A delivery "sent" with no final word from the provider this long counts as final (sent). */
+export const STATUS_WAIT_MS = 30 * 60 * 1000;
 
 export interface DispatchOptions {
   db: Db;
@@ -23,7 +25,12 @@ export interface DispatchOptions {
   /** Starts a job now where KV queues exist; the sweep covers the rest. */
   enqueue?: (jobId: string) => void;
   /** Lease on a claimed job, and how long a delivery may stay "sending" before a crash is assumed. */
-  timing?: { leaseMs: number; sendTimeoutMs: number };
+  timing?: {
+    leaseMs: number;
+    sendTimeoutMs: number;
+    /** How long a "sent" delivery waits for the provider's final word: STATUS_WAIT_MINUTES. */
+    statusWaitMs?: number;
+  };
   /** Busy / no-answer calls: how many calls in all, and how long between them. */
   redial?: { attempts: number; intervalMs: number };
   /** Phone numbers in a roster without a country code are read as this country's. */
@@ -48,6 +55,7 @@ export interface DispatchContext {
   enqueue: (jobId: string) => void;
   leaseMs: number;
   sendTimeoutMs: number;
+  statusWaitMs: number;
   /** Roster jobs under way: they run beside the sweep, not inside it (see runJob). */
   background: Set<Promise<void>>;
   slots: number;
@@ -66,6 +74,7 @@ export function dispatchContext(options: DispatchOptions): DispatchContext {
     enqueue: (jobId) => options.enqueue?.(jobId),
     leaseMs: options.timing?.leaseMs ?? LEASE_MS,
     sendTimeoutMs: options.timing?.sendTimeoutMs ?? SEND_TIMEOUT_MS,
+    statusWaitMs: options.timing?.statusWaitMs ?? STATUS_WAIT_MS,
     background: new Set(),
     slots: options.slots ?? DEFAULT_SLOTS,
     shardSize: options.shardSize ?? SHARD_SIZE,

@@ -22,6 +22,7 @@ import { type DispatchContext, dispatchContext, type DispatchOptions } from "./c
 import { drain, idle, retry, runJob, startOccurrence, sweep, tick } from "./scheduler.ts";
 import type { DeliveryRef } from "../store/deliveries.ts";
 import { applyStatus } from "./status_callbacks.ts";
+import { applyEmailEvent, type EmailEvent, type EmailEventOutcome } from "./email_events.ts";
 
 export class Dispatcher {
   private readonly ctx: DispatchContext;
@@ -69,6 +70,10 @@ export class Dispatcher {
     errorCode?: string,
   ): Promise<"applied" | "ignored" | "unknown"> {
     return applyStatus(this.ctx, ref, sid, status, errorCode);
+  }
+
+  applyEmailEvent(ref: Omit<DeliveryRef, "mode">, event: EmailEvent): Promise<EmailEventOutcome> {
+    return applyEmailEvent(this.ctx, { ...ref, mode: "email" }, event);
   }
 
   previewRoster(importId: string): Promise<void> {

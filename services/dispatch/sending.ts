@@ -23,9 +23,23 @@
  */
 import { escapeHtml, type MergeContext, renderMerge } from "../merge.ts";
 import { type District, type Message, type Mode, type Person } from "../model.ts";
-import { type Accepted, ProviderError } from "../providers/types.ts";
+import {
+  type Accepted,
+  BatchPartlyAccepted,
+  type EmailBatchItem,
+  type EmailOut,
+  ProviderError,
+  type Providers,
+} from "../providers/types.ts";
 import { getAttachmentBytes } from "../store/attachments.ts";
-import { advanceDeliveries, advanceDelivery, deliveriesOf, type Delivery, moved } from "../store/deliveries.ts";
+import {
+  advanceDeliveries,
+  advanceDelivery,
+  deliveriesOf,
+  type Delivery,
+  MAX_BATCH,
+  moved,
+} from "../store/deliveries.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
 import { addToInbox } from "../store/inbox.ts";
 import type { Versioned } from "../store/kv.ts";
@@ -43,6 +57,8 @@ interface SendContext {
   district: District;
   school: { id: string; name: string };
   attachments: { filename: string; contentType: string; content: Uint8Array }[];
+  /** The email provider's batch sending (Mailgun), when it has one. */
+  batched?: Providers["emailBatch"];
 }
 
 /** A send job: one shard of one mode of a run (or, for redials, the whole mode). */
@@ -62,7 +78,15 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
   }
   const calendar = await getCalendar(db, message.calendarId);
   const school = (await listSchools(db)).find((s) => s.id === calendar?.schoolId) ?? { id: "", name: "" };
-  const send: SendContext = { message, district, school, attachments: await attachments(ctx, message, mode) };
+  const send: SendContext = {
+    message,
+    district,
+    school,
+    attachments: await attachments(ctx, message, mode),
+    batched: mode === "email" ? ctx.providers.emailBatch : undefined,
+  };
+  // A batch is what one record commit holds, or what one provider call takes (Mailgun: 1,000 emails).
+  const batchSize = send.batched?.max ?? ctx.batchSize;
   // When this shard must be looked at again: retries and redials wait for their time, and a delivery another
   // instance is sending is looked at again when it would count as cut off.
   let later = Infinity;
@@ -76,13 +100,13 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
     else due.push(d);
   }
   let current: Versioned<Job> = job;
-  for (let i = 0; i < due.length; i += ctx.batchSize) {
+  for (let i = 0; i < due.length; i += batchSize) {
     const latest = await getRun(db, run.value.id);
     if (latest?.value.status !== "sending") {
       await done(ctx, current);
       return nudge(ctx, run.value.id, "cancel"); // The cancel need not wait for its next look.
     }
-    const sent = await sendBatch(ctx, current, due.slice(i, i + ctx.batchSize), send);
+    const sent = await sendBatch(ctx, current, due.slice(i, i + batchSize), send);
     if (!sent) return; // Lost the job (its lease ran out): its new owner carries on.
     current = sent.job;
     later = Math.min(later, sent.later);
@@ -94,10 +118,13 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
 }
 
 /**
- * One batch: claim it with the job's lease in one commit, call the provider
- * for each side by side, record every result in one commit. Returns the job
- * as held after the claim and when the batch needs another look (a retry's
- * time, or a delivery whose record failed), or null when the job was lost.
+ * One batch: claim it with the job's lease (one commit per SEND_BATCH), hand
+ * it to the provider (a call per delivery side by side, or one batch call
+ * for Mailgun's email), record every result (one commit per SEND_BATCH).
+ * Returns the job as held after the claim and when the batch needs another
+ * look (a retry's time, or a delivery whose record failed), or null when the
+ * job was lost; deliveries it had claimed by then are resent after the send
+ * timeout, like a crash's, never lost.
  */
 async function sendBatch(
   ctx: DispatchContext,
@@ -107,37 +134,59 @@ async function sendBatch(
 ): Promise<{ job: Versioned<Job>; later: number } | null> {
   const { db } = ctx;
   const now = ctx.clock.now();
-  const lease = { ...job.value, leaseUntil: now + ctx.leaseMs };
-  // A new attempt has no provider id until the provider answers it.
-  const claim = (d: Delivery) =>
-    moved(d, "sending", now, undefined, { attempts: d.attempts + 1, providerId: undefined });
-  const op = stageJobUpdate(db.kv.atomic(), db, job, lease);
-  let claimed = await advanceDeliveries(db, batch.map((d) => ({ current: d, next: claim(d.value) })), op);
-  let held: Versioned<Job> | null = claimed?.length ? { value: lease, versionstamp: claimed[0].versionstamp } : null;
-  if (!claimed) {
-    // One of them was moved meanwhile (a cancel, another sender after a crash): claim one by one, the lost ones left.
-    const renewed = await stageJobUpdate(db.kv.atomic(), db, job, lease).commit();
-    if (!renewed.ok) return null;
-    held = { value: lease, versionstamp: renewed.versionstamp };
-    claimed = (await Promise.all(batch.map((d) => advanceDelivery(db, d, claim(d.value))))).filter((d) => d !== null);
+  let held = job;
+  const claimed: Versioned<Delivery>[] = [];
+  for (let i = 0; i < batch.length; i += ctx.batchSize) {
+    const chunk = await claimChunk(ctx, held, batch.slice(i, i + ctx.batchSize), now);
+    if (!chunk) return null;
+    held = chunk.job;
+    claimed.push(...chunk.claimed);
   }
   // Everyone this batch sends to (and their students), read in bulk rather than one read per delivery.
   const people = await getPeople(db, claimed.flatMap((d) => [d.value.personId, ...d.value.studentIds]));
-  const results = await Promise.all(claimed.map((d) => attempt(ctx, d, send, people)));
-  const moves = claimed.map((d, i) => ({ current: d, next: results[i] }));
-  // If the batch's record loses a race, each result is written alone; one that still fails leaves its delivery
-  // "sending", resent only after the send timeout, exactly as after a crash.
+  const results = send.batched
+    ? await attemptEmailBatch(ctx, claimed, send, people)
+    : await Promise.all(claimed.map((d) => attempt(ctx, d, send, people)));
   let later = Math.min(Infinity, ...results.filter((r) => r.state === "pending").map((r) => r.notBefore ?? now));
-  if (!(await withKvRetry(() => advanceDeliveries(db, moves)))) {
+  for (let i = 0; i < claimed.length; i += MAX_BATCH) {
+    const moves = claimed.slice(i, i + MAX_BATCH).map((d, j) => ({ current: d, next: results[i + j] }));
+    // If a record loses a race, each result is written alone; one that still fails leaves its delivery
+    // "sending", resent only after the send timeout, exactly as after a crash.
+    if (await withKvRetry(() => advanceDeliveries(db, moves))) continue;
     const recorded = await Promise.all(
       moves.map((m) => withKvRetry(() => advanceDelivery(db, m.current, m.next)).catch(() => null)),
     );
     if (recorded.includes(null)) later = Math.min(later, now + ctx.sendTimeoutMs + 1);
   }
-  // Only texts and calls have status callbacks that can arrive before the record.
-  const phoned = claimed.filter((d) => d.value.mode === "text" || d.value.mode === "voice");
-  await applyEarlyStatuses(ctx, phoned.map((d) => ({ runId: d.value.runId, mode: d.value.mode, id: d.value.id })));
-  return { job: held!, later };
+  // Deliveries whose provider reports back may have been reported on before this record.
+  const reported = claimed.filter((d) => d.value.mode === "text" || d.value.mode === "voice" || send.batched);
+  await applyEarlyStatuses(ctx, reported.map((d) => ({ runId: d.value.runId, mode: d.value.mode, id: d.value.id })));
+  return { job: held, later };
+}
+
+/** Claims up to SEND_BATCH deliveries (pending → sending) with the job's lease, in one checked commit. */
+async function claimChunk(
+  ctx: DispatchContext,
+  job: Versioned<Job>,
+  chunk: Versioned<Delivery>[],
+  now: number,
+): Promise<{ job: Versioned<Job>; claimed: Versioned<Delivery>[] } | null> {
+  const { db } = ctx;
+  const lease = { ...job.value, leaseUntil: now + ctx.leaseMs };
+  // A new attempt has no provider id until the provider answers it.
+  const claim = (d: Delivery) =>
+    moved(d, "sending", now, undefined, { attempts: d.attempts + 1, providerId: undefined });
+  const op = stageJobUpdate(db.kv.atomic(), db, job, lease);
+  const claimed = await advanceDeliveries(db, chunk.map((d) => ({ current: d, next: claim(d.value) })), op);
+  if (claimed?.length) return { job: { value: lease, versionstamp: claimed[0].versionstamp }, claimed };
+  // One of them was moved meanwhile (a cancel, another sender after a crash): claim one by one, the lost ones left.
+  const renewed = await stageJobUpdate(db.kv.atomic(), db, job, lease).commit();
+  if (!renewed.ok) return null;
+  const alone = await Promise.all(chunk.map((d) => advanceDelivery(db, d, claim(d.value))));
+  return {
+    job: { value: lease, versionstamp: renewed.versionstamp },
+    claimed: alone.filter((d) => d !== null),
+  };
 }
 
 async function attachments(ctx: DispatchContext, message: Message, mode: Mode) {
@@ -153,6 +202,61 @@ async function attachments(ctx: DispatchContext, message: Message, mode: Mode) {
   return out;
 }
 
+/** What a delivery's merge fields are filled from; null when the person left the roster. */
+function mergeOf(v: Delivery, send: SendContext, people: Map<string, Person>): MergeContext | null {
+  const person = people.get(v.personId);
+  if (!person) return null;
+  const students = v.studentIds.flatMap((id) => people.get(id) ?? []);
+  if (person.kind === "student") students.push(person);
+  return { recipient: person, students, school: send.school, district: send.district };
+}
+
+const GONE = "the person was removed from the roster";
+
+/** One delivery's email, merged for its recipient. */
+function emailOf(
+  ctx: DispatchContext,
+  v: Delivery,
+  send: SendContext,
+  merge: MergeContext,
+): Omit<EmailOut, "attachments"> {
+  const { content, subject } = send.message;
+  return {
+    to: v.address!,
+    subject: renderMerge(subject, merge),
+    html: renderMerge(content.emailHtml, merge, escapeHtml),
+    text: renderMerge(content.emailText, merge),
+    messageId: `<${v.runId}.${v.id.replaceAll(/[^\w.-]/g, "_")}@messenger.${ctx.db.districtId}>`,
+  };
+}
+
+/** The delivery after the provider took it. */
+function acceptedAs(ctx: DispatchContext, v: Delivery, accepted: Accepted): Delivery {
+  // An earlier attempt's refusal is history now, no longer the delivery's error.
+  return moved(v, accepted.final ?? "sent", ctx.clock.now(), accepted.status, {
+    providerId: accepted.providerId,
+    providerStatus: accepted.status,
+    errorCode: undefined,
+    error: undefined,
+  });
+}
+
+/** The delivery after the provider refused it: failed for good, or pending again with backoff. */
+async function refusedAs(ctx: DispatchContext, v: Delivery, e: unknown): Promise<Delivery> {
+  const err = e instanceof ProviderError ? e : new ProviderError(String((e as Error).message ?? e), false);
+  if (err.code === "21610" && v.address) {
+    await setTextOptOut(ctx.db, v.address, new Date(ctx.clock.now()).toISOString()).catch(() => {});
+  }
+  const permanent = err.permanent || v.attempts >= MAX_ATTEMPTS;
+  return permanent
+    ? moved(v, "failed", ctx.clock.now(), err.message, { errorCode: err.code, error: err.message })
+    : moved(v, "pending", ctx.clock.now(), `retry: ${err.message}`, {
+      errorCode: err.code,
+      error: err.message,
+      notBefore: ctx.clock.now() + backoff(v.attempts, err.retryAfter),
+    });
+}
+
 /** One claimed delivery's provider call: the state it moves to (sent, delivered, failed, or pending to retry). */
 async function attempt(
   ctx: DispatchContext,
@@ -163,12 +267,9 @@ async function attempt(
   const { db } = ctx;
   const v = claimed.value;
   const { message } = send;
-  const person = people.get(v.personId);
-  const students = v.studentIds.flatMap((id) => people.get(id) ?? []);
-  if (person?.kind === "student") students.push(person);
-  if (!person) return moved(v, "failed", ctx.clock.now(), "the person was removed from the roster");
-  const merge: MergeContext = { recipient: person, students, school: send.school, district: send.district };
-  const fill = (s: string, html = false) => renderMerge(s, merge, html ? escapeHtml : undefined);
+  const merge = mergeOf(v, send, people);
+  if (!merge) return moved(v, "failed", ctx.clock.now(), GONE);
+  const fill = (s: string) => renderMerge(s, merge);
   const callback = `${ctx.options.publicUrl}/webhooks/twilio/status?d=${encodeURIComponent(db.districtId)}&r=${
     encodeURIComponent(v.runId)
   }&m=${v.mode}&id=${encodeURIComponent(v.id)}`;
@@ -180,35 +281,60 @@ async function attempt(
     accepted = v.mode === "inbox"
       ? await deliverInbox(ctx, v, send, fill(message.subject), fill(message.content.inbox))
       : v.mode === "email"
-      ? await p.sendEmail({
-        to: v.address!,
-        subject: fill(message.subject),
-        html: fill(message.content.emailHtml, true),
-        text: fill(message.content.emailText),
-        messageId: `<${v.runId}.${v.id.replaceAll(/[^\w.-]/g, "_")}@messenger.${db.districtId}>`,
-        attachments: send.attachments,
-      })
+      ? await p.sendEmail({ ...emailOf(ctx, v, send, merge), attachments: send.attachments })
       : v.mode === "text"
       ? await p.sendText({ to: v.address!, body: fill(message.content.text), statusCallback: callback })
       : await p.call({ to: v.address!, say: fill(message.content.voice), statusCallback: callback });
   } catch (e) {
-    const err = e instanceof ProviderError ? e : new ProviderError(String((e as Error).message ?? e), false);
-    if (err.code === "21610" && v.address) {
-      await setTextOptOut(db, v.address, new Date(ctx.clock.now()).toISOString()).catch(() => {});
-    }
-    const permanent = err.permanent || v.attempts >= MAX_ATTEMPTS;
-    return permanent
-      ? moved(v, "failed", ctx.clock.now(), err.message, { errorCode: err.code, error: err.message })
-      : moved(v, "pending", ctx.clock.now(), `retry: ${err.message}`, {
-        errorCode: err.code,
-        error: err.message,
-        notBefore: ctx.clock.now() + backoff(v.attempts, err.retryAfter),
-      });
+    return await refusedAs(ctx, v, e);
   }
-  return moved(v, accepted.final ?? "sent", ctx.clock.now(), accepted.status, {
-    providerId: accepted.providerId,
-    providerStatus: accepted.status,
-  });
+  return acceptedAs(ctx, v, accepted);
+}
+
+/**
+ * A batch of emails in one provider call (Mailgun), each merged for its
+ * recipient and tagged with its ids so its events find it. The call succeeds
+ * or fails as a whole: a refusal is every delivery's, retried or failed
+ * alike.
+ */
+async function attemptEmailBatch(
+  ctx: DispatchContext,
+  claimed: Versioned<Delivery>[],
+  send: SendContext,
+  people: Map<string, Person>,
+): Promise<Delivery[]> {
+  const results: (Delivery | null)[] = [];
+  const items: EmailBatchItem[] = [];
+  const sent: number[] = [];
+  for (const { value: v } of claimed) {
+    const merge = mergeOf(v, send, people);
+    results.push(merge ? null : moved(v, "failed", ctx.clock.now(), GONE));
+    if (!merge) continue;
+    sent.push(results.length - 1);
+    items.push({ ...emailOf(ctx, v, send, merge), tags: emailTags(ctx, v) });
+  }
+  if (items.length) {
+    try {
+      const accepted = await send.batched!.send({ items, attachments: send.attachments });
+      sent.forEach((at, i) => results[at] = acceptedAs(ctx, claimed[at].value, accepted[i]));
+    } catch (e) {
+      // Split into several calls (an address twice, say), some taken: those are sent and must not go again.
+      const outcomes = e instanceof BatchPartlyAccepted ? e.outcomes : sent.map(() => e);
+      for (const [i, at] of sent.entries()) {
+        const v = claimed[at].value;
+        const o = outcomes[i];
+        results[at] = o instanceof ProviderError || !o
+          ? await refusedAs(ctx, v, o ?? e)
+          : acceptedAs(ctx, v, o as Accepted);
+      }
+    }
+  }
+  return results as Delivery[];
+}
+
+/** What an email's events carry back (Mailgun's v: variables): the district, run and delivery. */
+export function emailTags(ctx: DispatchContext, v: Delivery): Record<string, string> {
+  return { d: ctx.db.districtId, r: v.runId, id: v.id };
 }
 
 async function deliverInbox(ctx: DispatchContext, v: Delivery, send: SendContext, subject: string, body: string) {

@@ -11,6 +11,7 @@ import type { DispatchContext } from "./context.ts";
 import { stageNewJob } from "../store/jobs.ts";
 import { newJob, priorityOf } from "./jobs.ts";
 import { getRun } from "../store/runs.ts";
+import { applyEmailEvent, type EmailEventKind } from "./email_events.ts";
 
 const DEFAULT_REDIAL = { attempts: 3, intervalMs: 10 * 60 * 1000 };
 
@@ -106,15 +107,19 @@ async function applyOnce(
 }
 
 /**
- * Sending calls this once a batch of texts or calls is recorded, for
+ * Sending calls this once a batch of texts, calls or (with Mailgun) emails is recorded, for
  * callbacks that came first: one read per ten deliveries, not one each.
  */
 export async function applyEarlyStatuses(ctx: DispatchContext, refs: DeliveryRef[]): Promise<void> {
   const early = await getEarlyStatuses(ctx.db, refs);
   await Promise.all(refs.map(async (ref, i) => {
-    const kept = early[i];
-    if (!kept) return;
+    if (early[i].length === 0) return;
     await deleteEarlyStatus(ctx.db, ref);
-    await applyStatus(ctx, ref, kept.sid, kept.status, kept.errorCode);
+    for (const kept of early[i]) {
+      if (ref.mode === "email") {
+        const kind = kept.status as EmailEventKind;
+        await applyEmailEvent(ctx, ref, { kind, providerId: kept.sid, code: kept.errorCode, reason: kept.detail });
+      } else await applyStatus(ctx, ref, kept.sid, kept.status, kept.errorCode);
+    }
   }));
 }

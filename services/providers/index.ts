@@ -67,6 +67,7 @@ export function buildProviders(db: Db, clock: Clock, config: ProviderConfig): Pr
       ? async (mail) => (await viaMailgun({ mail }))[0]
       : paced(db, "email", emailPace, email ? (m) => email.send(m) : outbox.sendEmail),
     emailBatch: viaMailgun ? { max: MAILGUN_BATCH_MAX, send: (batch) => viaMailgun({ batch }) } : undefined,
+    emailEvents: mailgun ? true : undefined,
     sendText: paced(db, "text", phone ? textPace : outboxPace, phone ? (t) => phone.sendText(t) : outbox.sendText),
     call: paced(db, "voice", phone ? callPace : outboxPace, phone ? (c) => phone.call(c) : outbox.call),
     cancel: phone ? (kind, id) => phone.cancel(kind, id) : outbox.cancel,

@@ -91,6 +91,8 @@ export interface Providers {
   names: { email: string; sms: string; voice: string };
   /** Requests each channel keeps in flight from this instance: senders run that many at once. */
   concurrency: { email: number; text: number; voice: number };
+  /** The email provider reports each email's fate after the hand-off (Mailgun's events): runs wait for it. */
+  emailEvents?: boolean;
   sendEmail(mail: EmailOut): Promise<Accepted>;
   /**
    * Where the email provider takes many recipients in one call (Mailgun), up

@@ -32,6 +32,9 @@ export const Delivery = z.object({
   notBefore: z.number().optional(),
   /** Inbox only: when the family first opened it. Not a state: read never moves a delivery. */
   readAt: z.number().optional(),
+  /** Email only, from the provider's events (Mailgun): the first open and the first click. Facts, not states. */
+  openedAt: z.number().optional(),
+  clickedAt: z.number().optional(),
   updatedAt: z.number(),
   history: z.array(z.object({ at: z.number(), state: DeliveryState, detail: z.string().optional() })),
 });
@@ -162,6 +165,64 @@ export async function runReadCount(db: Db, runId: string): Promise<number> {
   return Number((await db.kv.get<Deno.KvU64>(readCountKey(db, runId))).value?.value ?? 0n);
 }
 
+/** A run's email facts from the provider's events (Mailgun): emails a family opened, and emails that bounced. */
+const emailFactKey = (db: Db, runId: string, fact: keyof EmailFacts): Deno.KvKey => [
+  db.districtId,
+  "run_email",
+  runId,
+  fact,
+];
+
+export interface EmailFacts {
+  opened: number;
+  bounced: number;
+}
+
+/**
+ * Records an email's first open (a click is an open too) and its first
+ * click, checked against the versionstamp it was read with; the first open
+ * is counted in the same commit. "already" when there is nothing new, null
+ * when another commit moved it first (read it again and retry).
+ */
+export async function markEmailOpened(
+  db: Db,
+  current: Versioned<Delivery>,
+  at: number,
+  clicked: boolean,
+): Promise<"marked" | "already" | null> {
+  const d = current.value;
+  const next = { ...d, openedAt: d.openedAt ?? at, clickedAt: clicked ? d.clickedAt ?? at : d.clickedAt };
+  if (next.openedAt === d.openedAt && next.clickedAt === d.clickedAt) return "already";
+  const key = deliveryKey(db, d.runId, d.mode, d.id);
+  const op = db.kv.atomic().check({ key, versionstamp: current.versionstamp }).set(key, next);
+  if (d.openedAt === undefined) op.sum(emailFactKey(db, d.runId, "opened"), ONE.value);
+  return (await op.commit()).ok ? "marked" : null;
+}
+
+/** Counts a bounce in the commit that fails its email. */
+export function stageBounceCount(op: Deno.AtomicOperation, db: Db, runId: string): Deno.AtomicOperation {
+  return op.sum(emailFactKey(db, runId, "bounced"), ONE.value);
+}
+
+/** How many of a run's emails were opened and bounced, as far as the provider could tell. */
+export async function runEmailFacts(db: Db, runId: string): Promise<EmailFacts> {
+  const facts: EmailFacts = { opened: 0, bounced: 0 };
+  for await (const e of db.kv.list<Deno.KvU64>({ prefix: [db.districtId, "run_email", runId] })) {
+    facts[e.key[3] as keyof EmailFacts] = Number(e.value.value);
+  }
+  return facts;
+}
+
+/** What families did with a run's messages, beside the delivery states: inbox reads, email opens and bounces. */
+export interface RunFacts extends EmailFacts {
+  read: number;
+}
+
+export async function runFacts(db: Db, runId: string): Promise<RunFacts> {
+  const [read, email] = await Promise.all([runReadCount(db, runId), runEmailFacts(db, runId)]);
+  return { read, ...email };
+}
+
 /** A state change with its history line (the last 20 kept). */
 export function moved(d: Delivery, state: DeliveryState, at: number, detail?: string, extra: Partial<Delivery> = {}) {
   return { ...d, ...extra, state, updatedAt: at, history: [...d.history, { at, state, detail }].slice(-20) };
@@ -237,6 +298,7 @@ export async function deleteRunDeliveries(db: Db, runId: string): Promise<void> 
   await deletePrefix(db, deliveriesPrefix(db, runId));
   await deletePrefix(db, [db.districtId, "run_count", runId]);
   await db.kv.delete(readCountKey(db, runId));
+  await deletePrefix(db, [db.districtId, "run_email", runId]);
 }
 
 /** Sets a run's counters outright (the demo's illustrative runs, which have no deliveries). */

@@ -1,4 +1,4 @@
-import { Person } from "../model.ts";
+import { type Device, Person } from "../model.ts";
 import {
   ConflictError,
   type Db,
@@ -52,17 +52,47 @@ export async function getPeopleEntries(db: Db, ids: string[]): Promise<Map<strin
  * STOP (opt out) or START (opt back in) for texts to a number, on every
  * person who has it. Returns how many devices changed.
  */
-export async function setTextOptOut(db: Db, address: string, at: string | null): Promise<number> {
+export function setTextOptOut(db: Db, address: string, at: string | null): Promise<number> {
+  return changeDevicesAt(
+    db,
+    "phone",
+    address,
+    (d) => Boolean(d.textOptOutAt) === Boolean(at) ? d : { ...d, textOptOutAt: at ?? undefined },
+  );
+}
+
+/**
+ * Turns off General email for everyone with this address (an unsubscribe,
+ * or a complaint that it was spam): Priority and Emergency still arrive, and
+ * the family can turn General back on in their preferences. The number of
+ * devices changed.
+ */
+export function turnOffGeneralEmail(db: Db, address: string): Promise<number> {
+  return changeDevicesAt(db, "email", address, (d) => d.general ? { ...d, general: false } : d);
+}
+
+/** Applies `change` to every device at this address, person by person, each a checked save retried on a race. */
+async function changeDevicesAt(
+  db: Db,
+  kind: "phone" | "email",
+  address: string,
+  change: (d: Device) => Device,
+): Promise<number> {
+  const matches = (d: Device) =>
+    d.kind === kind && (kind === "email" ? d.address.toLowerCase() === address.toLowerCase() : d.address === address);
   let changed = 0;
-  for await (const e of db.kv.list<string>({ prefix: [db.districtId, "person_by_phone", address] })) {
+  const key = kind === "phone" ? address : address.toLowerCase();
+  // Every person with it, however many share it (a school office's number), unlike sign-in's lookup.
+  for await (const { value: personId } of db.kv.list<string>({ prefix: [db.districtId, `person_by_${kind}`, key] })) {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await getPerson(db, e.value);
+      const current = await getPerson(db, personId);
       if (!current) break;
       let n = 0;
       const devices = current.value.devices.map((d) => {
-        if (d.kind !== "phone" || d.address !== address || Boolean(d.textOptOutAt) === Boolean(at)) return d;
-        n++;
-        return { ...d, textOptOutAt: at ?? undefined };
+        if (!matches(d)) return d;
+        const next = change(d);
+        if (next !== d) n++;
+        return next;
       });
       if (n === 0) break;
       try {

@@ -26,3 +26,8 @@ export async function claimWebhookToken(db: Db, provider: "mailgun", token: stri
   const result = await db.kv.atomic().check(seen).set(key, Date.now() + ttl, { expireIn: ttl }).commit();
   return result.ok;
 }
+
+/** Forgets a claimed token whose event could not be applied, so the provider's retry of it is not a replay. */
+export async function releaseWebhookToken(db: Db, provider: "mailgun", token: string): Promise<void> {
+  await db.kv.delete(await tokenKey(db, provider, token));
+}
