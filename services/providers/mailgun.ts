@@ -102,10 +102,14 @@ export function mailgunEmail(options: MailgunOptions) {
   }
 
   return {
-    /** One email; its Message-ID is ours (mail.messageId), so replies and bounces outside Mailgun match it too. */
+    /**
+     * One email; its Message-ID is ours (mail.messageId), so replies and bounces outside Mailgun match it too. Not
+     * tracked: a single email is a family's sign-in link, which must reach them as we wrote it, not through
+     * Mailgun's click-tracking redirect (dispatch sends messages in batches).
+     */
     send(mail: EmailOut): Promise<Accepted> {
       const { attachments, ...item } = mail;
-      return post(callForm(options.from, [{ ...item, tags: {} }], attachments, mail.messageId));
+      return post(callForm(options.from, [{ ...item, tags: {} }], attachments, { messageId: mail.messageId }));
     },
 
     /** One Accepted per item, in order; a batch refused in part throws BatchPartlyAccepted. */
@@ -116,7 +120,9 @@ export function mailgunEmail(options: MailgunOptions) {
       }
       const calls = splitIntoCalls(batch.items);
       const answers = await Promise.allSettled(
-        calls.map((indexes) => post(callForm(options.from, indexes.map((i) => batch.items[i]), batch.attachments))),
+        calls.map((indexes) =>
+          post(callForm(options.from, indexes.map((i) => batch.items[i]), batch.attachments, { tracked: true }))
+        ),
       );
       const outcomes: (Accepted | ProviderError)[] = new Array(batch.items.length);
       answers.forEach((answered, n) => {
@@ -166,7 +172,7 @@ function callForm(
   from: string,
   items: EmailBatchItem[],
   attachments: EmailOut["attachments"],
-  messageId?: string,
+  { messageId, tracked = false }: { messageId?: string; tracked?: boolean },
 ): FormData {
   const form = new FormData();
   form.append("from", from);
@@ -186,9 +192,11 @@ function callForm(
     perRecipient(`v:${tag}`, `v${n}`, (item) => Object.hasOwn(item.tags, tag) ? item.tags[tag] : "");
   });
   form.append("recipient-variables", JSON.stringify(variables));
-  form.append("o:tracking", "yes");
-  form.append("o:tracking-opens", "yes");
-  form.append("o:tracking-clicks", "yes");
+  // Tracked, a message's opens and clicks come back as events; "no" keeps a domain's own tracking setting off it.
+  const tracking = tracked ? "yes" : "no";
+  form.append("o:tracking", tracking);
+  form.append("o:tracking-opens", tracking);
+  form.append("o:tracking-clicks", tracking);
   if (messageId) form.append("h:Message-Id", messageId);
   for (const a of attachments) {
     form.append("attachment", new Blob([a.content as BlobPart], { type: a.contentType }), a.filename);

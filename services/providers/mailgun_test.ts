@@ -146,11 +146,14 @@ Deno.test("attachments go once per call, with their names, types and exact bytes
     assert.ok(mock.delivered.every((d) => d.attachments.length === 2));
   }));
 
-Deno.test("one email: a batch of one with our Message-ID", () =>
+Deno.test("one email (a sign-in link): a batch of one with our Message-ID, not tracked, so its link stays ours", () =>
   withMailgun(async (mock, client) => {
     const { tags: _, ...one } = item(7);
     const accepted = await client.send({ ...one, attachments: [] });
     assert.deepEqual(mock.batches[0].fields["h:Message-Id"], [one.messageId]);
+    for (const option of ["o:tracking", "o:tracking-opens", "o:tracking-clicks"]) {
+      assert.deepEqual(mock.batches[0].fields[option], ["no"], option);
+    }
     assert.equal(mock.delivered.length, 1);
     assert.equal(mock.delivered[0].subject, one.subject);
     assert.equal(mock.delivered[0].text, one.text);
