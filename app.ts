@@ -24,6 +24,7 @@ import { composeRoutes } from "./routes/compose.tsx";
 import { sentRoutes } from "./routes/sent.tsx";
 import { recipientReportRoutes } from "./routes/recipient_report.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
+import { districtSettingsRoutes } from "./routes/district_settings.tsx";
 import { peopleRoutes } from "./routes/people.tsx";
 import { rosterRoutes } from "./routes/roster.tsx";
 import { problem } from "./routes/render.tsx";
@@ -62,7 +63,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", staticRoutes);
   app.use(noStore);
   app.route("/", healthRoutes);
-  // Before the district, session and CSRF middleware: Twilio signs its requests instead.
+  // Before the district, session and CSRF middleware: Twilio and Mailgun sign their requests instead.
   app.route("/", webhookRoutes);
 
   app.use(district);
@@ -84,6 +85,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", adminRoutes);
   app.route("/", peopleRoutes);
   app.route("/", rosterRoutes);
+  app.route("/", districtSettingsRoutes);
 
   app.notFound((c) =>
     c.get("district") ? problem(c, 404, "Not found", "There is no page at this address.") : c.text("Not found", 404)

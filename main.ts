@@ -2,6 +2,7 @@
  * The composition root: configuration (the only place that reads the
  * environment) → KV → demo data → app → Deno.serve.
  */
+import { DISTRICT_DEFAULTS } from "./services/model.ts";
 import type { CountryCode } from "libphonenumber-js";
 import { createApp } from "./app.ts";
 import { seedDemo } from "./services/demo.ts";
@@ -44,7 +45,7 @@ if (!demo) {
   await ensureDistrict(db, {
     name: config.DISTRICT_NAME,
     timeZone: config.DISTRICT_TIME_ZONE,
-    dialingWindow: { start: "07:00", end: "21:00" },
+    ...DISTRICT_DEFAULTS,
   });
   if (await needsFirstAdmin(db)) {
     if (config.ADMIN_LOGIN && config.ADMIN_PASSWORD) {

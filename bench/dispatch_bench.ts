@@ -22,7 +22,7 @@ import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { Dispatcher } from "../services/dispatch/dispatcher.ts";
 import { dueJobIds, getJob } from "../services/store/jobs.ts";
-import type { Calendar, District, Message, Person } from "../services/model.ts";
+import { type Calendar, type District, DISTRICT_DEFAULTS, type Message, type Person } from "../services/model.ts";
 import { buildProviders } from "../services/providers/index.ts";
 import { noDelaySocket } from "../services/providers/smtp.ts";
 import { saveCalendar, saveDistrict, saveSchool } from "../services/store/district.ts";
@@ -150,7 +150,7 @@ async function district(count: number): Promise<BenchDistrict> {
     id: "bench",
     name: "Maple Valley School District",
     timeZone: "America/Chicago",
-    dialingWindow: { start: "07:00", end: "21:00" },
+    ...DISTRICT_DEFAULTS,
   };
   const calendar: Calendar = {
     id: "lincoln-2026",

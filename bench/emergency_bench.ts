@@ -35,7 +35,15 @@
  */
 import nodemailer from "nodemailer";
 import twilio from "twilio";
-import type { Calendar, District, Message, Mode, ModeCounts, Person } from "../services/model.ts";
+import {
+  type Calendar,
+  type District,
+  DISTRICT_DEFAULTS,
+  type Message,
+  type Mode,
+  type ModeCounts,
+  type Person,
+} from "../services/model.ts";
 import { noDelaySocket } from "../services/providers/smtp.ts";
 import { runCounts } from "../services/store/deliveries.ts";
 import { saveCalendar, saveDistrict, saveSchool } from "../services/store/district.ts";
@@ -170,7 +178,7 @@ async function seedDistrict(path: string, n: number): Promise<void> {
       id: DISTRICT_ID,
       name: "Maple Valley School District",
       timeZone: TIME_ZONE,
-      dialingWindow: { start: "07:00", end: "21:00" },
+      ...DISTRICT_DEFAULTS,
     };
     const calendar: Calendar = {
       id: CALENDAR_ID,

@@ -25,6 +25,7 @@ export function valuesOf(u: User): Values {
     messageTypes: r.messageTypes,
     recipientTypes: r.recipientTypes,
     viewEditAll: r.viewEditAll ? "on" : "",
+    outsideQuietHours: r.outsideQuietHours ? "on" : "",
     admin: r.admin ? "on" : "",
     allCalendars: r.calendars === "all" ? "on" : "",
     calendars: r.calendars === "all" ? [] : r.calendars,
@@ -112,6 +113,7 @@ function RightsFields({ v, errors, choices }: { v: Values; errors: Record<string
       {checks("recipientTypes", "Recipient types", RECIPIENT_TYPES, (t) =>
         RECIPIENT_TYPE_LABEL[t as keyof typeof RECIPIENT_TYPE_LABEL])}
       {flag("viewEditAll", "View/Edit All Scheduled Messages")}
+      {flag("outsideQuietHours", "Send outside quiet hours")}
       {flag("admin", "Administrator")}
       <fieldset>
         <legend>Calendar rights</legend>

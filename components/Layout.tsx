@@ -55,6 +55,7 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
               {user.rights.admin && <a href="/admin/users">Users</a>}
               {user.rights.admin && <a href="/admin/people">People</a>}
               {user.rights.admin && <a href="/admin/roster">Roster</a>}
+              {user.rights.admin && <a href="/admin/settings">Settings</a>}
             </nav>
           )}
         </header>

@@ -11,6 +11,7 @@ import {
   type Calendar,
   DELIVERY_RESULTS,
   type District,
+  DISTRICT_DEFAULTS,
   type Message,
   type Mode,
   type ModeCounts,
@@ -186,7 +187,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
     id: db.districtId,
     name: "Maple Valley School District",
     timeZone: "America/Chicago",
-    dialingWindow: { start: "07:00", end: "21:00" },
+    ...DISTRICT_DEFAULTS,
   };
   const today = toWall(now, district.timeZone).date;
   const [ty, tm] = today.split("-").map(Number);
@@ -216,6 +217,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
       messageTypes: ["general", "priority"],
       calendars: [lincoln],
       admin: false,
+      outsideQuietHours: false,
     },
     teacher: {
       modes: ["inbox", "email", "text"],
@@ -224,6 +226,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
       viewEditAll: false,
       calendars: [lincoln],
       admin: false,
+      outsideQuietHours: false,
     },
     comms: { ...ADMIN_RIGHTS, admin: false },
   };

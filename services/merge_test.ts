@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Person } from "./model.ts";
+import { DISTRICT_DEFAULTS, type Person } from "./model.ts";
 import { escapeHtml, MergeFieldError, mergeFieldsIn, renderMerge, unknownMergeFields } from "./merge.ts";
 
 const p = (id: string, firstName: string, extra: Partial<Person> = {}): Person => ({
@@ -20,7 +20,7 @@ const ctx = {
     id: "d",
     name: "Maple Valley",
     timeZone: "America/Chicago",
-    dialingWindow: { start: "07:00", end: "21:00" },
+    ...DISTRICT_DEFAULTS,
   },
 };
 

@@ -47,16 +47,32 @@ const hhmm = z.string().regex(
   "expected HH:MM (24-hour)",
 );
 
+/** A new district's sending rules, until an administrator changes them in District settings. */
+export const DISTRICT_DEFAULTS = {
+  dialingWindow: { start: "07:00", end: "21:00" },
+  textWindow: { start: "08:00", end: "21:00" },
+  largeSendThreshold: 1000,
+};
+
 export const District = z.object({
   id,
   name: z.string(),
   timeZone: z.string(),
   /** Voice calls for General and Priority messages only within this window. */
   dialingWindow: z.object({ start: hhmm, end: hhmm }),
+  /** Quiet hours for texts: General and Priority texts only within this window (the usual TCPA guidance). */
+  textWindow: z.object({ start: hhmm, end: hhmm }).default(DISTRICT_DEFAULTS.textWindow),
+  /** A send to more recipients than this asks the sender to type the count before it goes. */
+  largeSendThreshold: z.number().int().min(1).default(DISTRICT_DEFAULTS.largeSendThreshold),
 });
 export type District = z.infer<typeof District>;
 
-export const School = z.object({ id, name: z.string() });
+export const School = z.object({
+  id,
+  name: z.string(),
+  /** The number this school's calls come from (E.164); TWILIO_FROM when unset. */
+  callerId: z.string().optional(),
+});
 export type School = z.infer<typeof School>;
 
 export const Calendar = z.object({
@@ -78,6 +94,8 @@ export const ToolRights = z.object({
   /** Calendar ids the user may address; "all" for every calendar. */
   calendars: z.union([z.literal("all"), z.array(id)]),
   admin: z.boolean(),
+  /** May choose to send General and Priority texts and calls now, outside quiet hours (audited). */
+  outsideQuietHours: z.boolean().default(false),
 });
 export type ToolRights = z.infer<typeof ToolRights>;
 

@@ -9,6 +9,7 @@ export const ADMIN_RIGHTS: ToolRights = {
   viewEditAll: true,
   calendars: "all",
   admin: true,
+  outsideQuietHours: true,
 };
 
 export function mayUseCalendar(user: User, calendarId: string): boolean {

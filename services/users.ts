@@ -22,6 +22,7 @@ export const UserForm = z.object({
   messageTypes: list(MESSAGE_TYPES, "message type"),
   recipientTypes: list(RECIPIENT_TYPES, "recipient type"),
   viewEditAll: bool,
+  outsideQuietHours: bool,
   admin: bool,
   allCalendars: bool,
   calendars: z.preprocess(
@@ -49,6 +50,7 @@ function rightsOf(f: UserForm): ToolRights {
     messageTypes: f.messageTypes as ToolRights["messageTypes"],
     recipientTypes: f.recipientTypes as ToolRights["recipientTypes"],
     viewEditAll: f.viewEditAll,
+    outsideQuietHours: f.outsideQuietHours,
     admin: f.admin,
     calendars: f.allCalendars ? "all" : f.calendars,
   };

@@ -1,3 +1,4 @@
+import { DISTRICT_DEFAULTS } from "../services/model.ts";
 import assert from "node:assert/strict";
 import { Client, NOW, signedIn, subjects, testApp, TestClock } from "./support/app.ts";
 import { createApp } from "../app.ts";
@@ -385,7 +386,7 @@ Deno.test("first run in production: the set-up page creates the first administra
   await ensureDistrict(db, {
     name: "Prod",
     timeZone: "America/Denver",
-    dialingWindow: { start: "07:00", end: "21:00" },
+    ...DISTRICT_DEFAULTS,
   });
   const clock = new TestClock();
   const providers = outboxProviders(db, clock);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { userFixture } from "../../tests/support/fixtures.ts";
-import type { District } from "../model.ts";
+import { type District, DISTRICT_DEFAULTS } from "../model.ts";
 import { occurrences } from "../recurrence.ts";
 import { toWall } from "../time.ts";
 import { refusedForRights } from "./errors.ts";
@@ -11,7 +11,7 @@ const district: District = {
   id: "d",
   name: "D",
   timeZone: "America/Chicago",
-  dialingWindow: { start: "07:00", end: "21:00" },
+  ...DISTRICT_DEFAULTS,
 };
 const NOW = Date.parse("2026-11-26T16:00:00Z");
 const content = ContentForm.parse({ subject: "S", emailHtml: "<p>Hi</p>", text: "Hi" });

@@ -5,8 +5,8 @@ export interface AdminAuditEntry {
   /** The administrator's name. */
   by: string;
   action: string;
-  /** The changed user's login. */
-  user: string;
+  /** The changed user's login; none for a district setting. */
+  user?: string;
 }
 
 export async function addAdminAudit(db: Db, at: number, entry: AdminAuditEntry): Promise<void> {

@@ -197,6 +197,7 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       familyLink = await page.locator("#family-link").inputValue();
     });
     await visit("admin-roster", () => open(page, `${base}/admin/roster`));
+    await visit("admin-settings", () => open(page, `${base}/admin/settings`));
     await visit("outbox", () => open(page, `${base}/outbox`));
     await visit("family-signin", () => open(page, `${base}/family/signin`));
     await visit("family-signin-code", async () => {

@@ -19,6 +19,7 @@ export function userFixture(id: string, extra: Partial<User["rights"]> = {}): Us
       viewEditAll: false,
       calendars: "all",
       admin: false,
+      outsideQuietHours: false,
       ...extra,
     },
   };
