@@ -3,13 +3,15 @@
  * counted against a limit is a checked commit, so racing them must give the same counts as sending them in a row.
  * Links and codes come from requestFamilySignIn itself, read from what it sent.
  */
-import { Background } from "../background.ts";
 import assert from "node:assert/strict";
+import { Background } from "../background.ts";
 import { withDb } from "../../tests/support/fixtures.ts";
 import {
   MAX_CODE_TRIES,
   requestFamilySignIn,
   SIGN_IN_TTL_MS,
+  type SignInAddress,
+  type SignInContext,
   useSignInCode,
   useSignInToken,
 } from "../family_signin.ts";
@@ -36,26 +38,28 @@ const GUARDIAN: Person = {
   ],
 };
 
+/** Asks for a sign-in at `to` the way the form does, with these providers; the code request's id for a phone. */
+async function ask(db: Db, to: SignInAddress, providers: SignInContext["providers"]): Promise<string | undefined> {
+  const background = new Background();
+  const ctx = {
+    db,
+    clock: { now: () => NOW },
+    providers,
+    origin: "https://messenger.example",
+    districtName: "Maple Valley",
+  };
+  const { requestId } = await requestFamilySignIn(ctx, to, "203.0.113.1", background);
+  await background.settled();
+  return requestId;
+}
+
 /** A code request for the guardian's phone: its id (what the code form carries) and the texted code. */
 async function askForCode(db: Db): Promise<{ requestId: string; code: string }> {
   const texts: TextOut[] = [];
-  const background = new Background();
-  const { requestId } = await requestFamilySignIn(
-    {
-      db,
-      clock: { now: () => NOW },
-      providers: {
-        sendEmail: () => Promise.reject(new Error("a phone gets no email")),
-        sendText: (t) => (texts.push(t), Promise.resolve({ providerId: "t1", status: "queued" })),
-      },
-      origin: "https://messenger.example",
-      districtName: "Maple Valley",
-    },
-    { kind: "phone", address: PHONE },
-    "203.0.113.1",
-    background,
-  );
-  await background.settled();
+  const requestId = await ask(db, { kind: "phone", address: PHONE }, {
+    sendEmail: () => Promise.reject(new Error("a phone gets no email")),
+    sendText: (t) => (texts.push(t), Promise.resolve({ providerId: "t1", status: "queued" })),
+  });
   assert.equal(texts.length, 1, "one text sent");
   const code = texts[0].body.match(/^(\d{6}) is your code/)?.[1];
   assert.ok(requestId && code, `a request id and a code: ${texts[0].body}`);
@@ -65,23 +69,10 @@ async function askForCode(db: Db): Promise<{ requestId: string; code: string }> 
 /** A link for the guardian's email: its token, from the link in the email. */
 async function askForLink(db: Db): Promise<string> {
   const mails: EmailOut[] = [];
-  const background = new Background();
-  await requestFamilySignIn(
-    {
-      db,
-      clock: { now: () => NOW },
-      providers: {
-        sendEmail: (m) => (mails.push(m), Promise.resolve({ providerId: "e1", status: "250 OK" })),
-        sendText: () => Promise.reject(new Error("an email address gets no text")),
-      },
-      origin: "https://messenger.example",
-      districtName: "Maple Valley",
-    },
-    { kind: "email", address: EMAIL },
-    "203.0.113.1",
-    background,
-  );
-  await background.settled();
+  await ask(db, { kind: "email", address: EMAIL }, {
+    sendEmail: (m) => (mails.push(m), Promise.resolve({ providerId: "e1", status: "250 OK" })),
+    sendText: () => Promise.reject(new Error("an email address gets no text")),
+  });
   assert.equal(mails.length, 1, "one email sent");
   const token = mails[0].text.match(/https:\/\/messenger\.example\/family\/signin\/([A-Za-z0-9_-]{43})\n/)?.[1];
   assert.ok(token, `a link in the email: ${mails[0].text}`);
