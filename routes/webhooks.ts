@@ -56,6 +56,7 @@ export const webhookRoutes = new Hono<AppEnv>()
       sid,
       status,
       params.ErrorCode || undefined,
+      params.AnsweredBy || undefined,
     );
     // Unknown deliveries get 200 too: Twilio would only retry, and nothing can change.
     return c.text(result, 200);

@@ -68,8 +68,9 @@ export class Dispatcher {
     sid: string,
     status: string,
     errorCode?: string,
+    answeredBy?: string,
   ): Promise<"applied" | "ignored" | "unknown"> {
-    return applyStatus(this.ctx, ref, sid, status, errorCode);
+    return applyStatus(this.ctx, ref, sid, status, errorCode, answeredBy);
   }
 
   applyEmailEvent(ref: Omit<DeliveryRef, "mode">, event: EmailEvent): Promise<EmailEventOutcome> {
