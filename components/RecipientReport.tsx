@@ -3,7 +3,7 @@ import type { Run } from "../services/model.ts";
 import { MODE_LABEL, MODES } from "../services/model.ts";
 import type { ReportQuery, ReportRow } from "../services/report.ts";
 import type { Page } from "../services/store/kv.ts";
-import { DeliveryState } from "../services/store/deliveries.ts";
+import { type CallResult, DeliveryState } from "../services/store/deliveries.ts";
 import { formatInstant } from "../services/time.ts";
 import { href } from "./href.ts";
 
@@ -28,6 +28,15 @@ function CanceledSummary({ run }: { run: Run }) {
   );
 }
 
+/** Who or what the latest call reached, in words. */
+const CALL_RESULT_LABEL: Record<CallResult, string> = {
+  human: "Answered by a person",
+  machine: "Answering machine, message left after the beep",
+  unknown: "Answered (person or machine not known)",
+  "no-answer": "No answer",
+  busy: "Busy",
+};
+
 /** Text that keeps its row to one line: cut short on screen, whole in its tooltip and to screen readers. */
 function Clip({ text, wide = false }: { text: string; wide?: boolean }) {
   return <span class={wide ? "clip wide" : "clip"} title={text}>{text}</span>;
@@ -50,6 +59,7 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
     // An email's open is known only when it is tracked (Mailgun): none known is no sign it was not opened.
     ? ` · Opened ${formatInstant(d.openedAt, timeZone)}`
     : "";
+  const call = d.callResult ? ` · ${CALL_RESULT_LABEL[d.callResult]}` : "";
   return (
     <tr>
       <th scope="row">
@@ -63,7 +73,7 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
       </td>
       <td>{MODE_LABEL[d.mode]}</td>
       <td>
-        <Clip text={why ? `${d.state}: ${why}` : `${d.state}${read}`} wide />
+        <Clip text={why ? `${d.state}: ${why}${call}` : `${d.state}${read}${call}`} wide />
       </td>
       <td class="num">{d.attempts}</td>
       <td>
@@ -74,6 +84,12 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
           <dl class="facts">
             <dt>Provider status</dt>
             <dd>{d.providerStatus || "none yet"}</dd>
+            {d.callResult && (
+              <>
+                <dt>Call result</dt>
+                <dd>{CALL_RESULT_LABEL[d.callResult]}</dd>
+              </>
+            )}
             {reason && (
               <>
                 <dt>Error</dt>

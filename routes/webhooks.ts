@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { Mode } from "../services/model.ts";
 import { validTwilioSignature } from "../services/providers/twilio_signature.ts";
+import { MAX_PLAYS } from "../services/providers/twilio_voice.ts";
 import { setTextOptOut } from "../services/store/people.ts";
 import type { AppEnv, Ctx } from "./env.ts";
 import { MailgunWebhook, readMailgunEvent } from "../services/providers/mailgun_event.ts";
@@ -28,6 +29,12 @@ const CallbackDelivery = z.object({
   m: Mode,
   // A delivery id is person~student~device, each at most 64 characters.
   id: z.string().min(1).max(200),
+});
+/** A call's TwiML request: its delivery, and which play of the message (1, then 2… after pressing 1). */
+const CallPlay = z.object({
+  r: CallbackDelivery.shape.r,
+  id: CallbackDelivery.shape.id,
+  n: z.coerce.number().int().min(1).max(MAX_PLAYS).default(1),
 });
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -56,9 +63,24 @@ export const webhookRoutes = new Hono<AppEnv>()
       sid,
       status,
       params.ErrorCode || undefined,
+      params.AnsweredBy || undefined,
     );
     // Unknown deliveries get 200 too: Twilio would only retry, and nothing can change.
     return c.text(result, 200);
+  })
+  .post("/webhooks/twilio/voice", async (c) => {
+    const params = await signedParams(c);
+    if (!params) return c.text("Forbidden: missing or invalid X-Twilio-Signature", 403);
+    const call = CallPlay.safeParse(c.req.query());
+    if (!call.success) return c.text("Bad Request: the TwiML URL does not name a call's delivery", 400);
+    const { r, id, n } = call.data;
+    const twiml = await c.var.deps.dispatcher.callTwiml({ runId: r, id }, {
+      sid: params.CallSid ?? "",
+      play: n,
+      digits: params.Digits,
+      answeredBy: params.AnsweredBy || undefined,
+    });
+    return c.body(twiml, 200, { "Content-Type": "text/xml" });
   })
   .post("/webhooks/twilio/sms", async (c) => {
     const params = await signedParams(c);

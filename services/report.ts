@@ -90,6 +90,7 @@ export const CSV_COLUMNS = [
   "read_at_utc",
   "opened_at_utc",
   "clicked_at_utc",
+  "call_result",
 ] as const;
 
 /** A CSV cell: quoted when needed, and never a formula a spreadsheet would run. */
@@ -137,6 +138,7 @@ export function reportCsv(db: Db, runId: string, query: Pick<ReportQuery, "state
           r.meaning || (d.error ?? ""),
           new Date(d.updatedAt).toISOString(),
           ...[d.readAt, d.openedAt, d.clickedAt].map((at) => at === undefined ? "" : new Date(at).toISOString()),
+          d.callResult ?? "",
         ].map(csvCell).join(",");
       });
       controller.enqueue(encoder.encode(`${lines.join("\r\n")}\r\n`));

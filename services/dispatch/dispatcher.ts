@@ -6,6 +6,7 @@
  *   processing.ts        Processing: recipients → deliveries, or Failed
  *   sending.ts           Sending: one provider call per delivery (the duplicate bound)
  *   status_callbacks.ts  Twilio's word on each text and call; redials
+ *   calls.ts             a call's TwiML: the message, press 1 to repeat it; who answered
  *   completion.ts        Sent, once every delivery is final
  *   cancel.ts            Cancel Message: Canceling → Canceled, or deleted
  *   run_status.ts        the only place a run's status changes
@@ -22,6 +23,7 @@ import { type DispatchContext, dispatchContext, type DispatchOptions } from "./c
 import { drain, idle, retry, runJob, startOccurrence, sweep, tick } from "./scheduler.ts";
 import type { DeliveryRef } from "../store/deliveries.ts";
 import { applyStatus } from "./status_callbacks.ts";
+import { type CallRequest, callTwiml } from "./calls.ts";
 import { applyEmailEvent, type EmailEvent, type EmailEventOutcome } from "./email_events.ts";
 
 export class Dispatcher {
@@ -68,8 +70,13 @@ export class Dispatcher {
     sid: string,
     status: string,
     errorCode?: string,
+    answeredBy?: string,
   ): Promise<"applied" | "ignored" | "unknown"> {
-    return applyStatus(this.ctx, ref, sid, status, errorCode);
+    return applyStatus(this.ctx, ref, sid, status, errorCode, answeredBy);
+  }
+
+  callTwiml(ref: Omit<DeliveryRef, "mode">, req: CallRequest): Promise<string> {
+    return callTwiml(this.ctx, ref, req);
   }
 
   applyEmailEvent(ref: Omit<DeliveryRef, "mode">, event: EmailEvent): Promise<EmailEventOutcome> {

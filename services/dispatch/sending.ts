@@ -22,7 +22,7 @@
  * claimed-but-unrecorded delivery is retried.
  */
 import { escapeHtml, type MergeContext, renderMerge } from "../merge.ts";
-import { type District, type Message, type Mode, type Person } from "../model.ts";
+import { type District, type Message, type Mode, type Person, type School } from "../model.ts";
 import {
   type Accepted,
   BatchPartlyAccepted,
@@ -55,7 +55,7 @@ export const MAX_ATTEMPTS = 5;
 interface SendContext {
   message: Message;
   district: District;
-  school: { id: string; name: string };
+  school: Pick<School, "id" | "name" | "callerId">;
   attachments: { filename: string; contentType: string; content: Uint8Array }[];
   /** The email provider's batch sending (Mailgun), when it has one. */
   batched?: Providers["emailBatch"];
@@ -203,7 +203,11 @@ async function attachments(ctx: DispatchContext, message: Message, mode: Mode) {
 }
 
 /** What a delivery's merge fields are filled from; null when the person left the roster. */
-function mergeOf(v: Delivery, send: SendContext, people: Map<string, Person>): MergeContext | null {
+export function mergeOf(
+  v: Delivery,
+  send: Pick<SendContext, "school" | "district">,
+  people: Map<string, Person>,
+): MergeContext | null {
   const person = people.get(v.personId);
   if (!person) return null;
   const students = v.studentIds.flatMap((id) => people.get(id) ?? []);
@@ -284,7 +288,13 @@ async function attempt(
       ? await p.sendEmail({ ...emailOf(ctx, v, send, merge), attachments: send.attachments })
       : v.mode === "text"
       ? await p.sendText({ to: v.address!, body: fill(message.content.text), statusCallback: callback })
-      : await p.call({ to: v.address!, say: fill(message.content.voice), statusCallback: callback });
+      : await p.call({
+        to: v.address!,
+        say: fill(message.content.voice),
+        statusCallback: callback,
+        from: send.school.callerId,
+        twimlUrl: voiceUrl(ctx, v),
+      });
   } catch (e) {
     return await refusedAs(ctx, v, e);
   }
@@ -330,6 +340,16 @@ async function attemptEmailBatch(
     }
   }
   return results as Delivery[];
+}
+
+/**
+ * Where Twilio fetches a call's TwiML (routes/webhooks.ts): the delivery it
+ * speaks for, and from the second play on which play the key press asks for.
+ */
+export function voiceUrl(ctx: DispatchContext, ref: { runId: string; id: string }, play = 1): string {
+  const q = new URLSearchParams({ d: ctx.db.districtId, r: ref.runId, id: ref.id });
+  if (play > 1) q.set("n", String(play));
+  return `${ctx.options.publicUrl}/webhooks/twilio/voice?${q}`;
 }
 
 /** What an email's events carry back (Mailgun's v: variables): the district, run and delivery. */

@@ -4,6 +4,7 @@
  * lets tests point it at a local Twilio-compatible mock (`apiBase`).
  */
 import { type Accepted, type CallOut, ProviderError, type TextOut } from "./types.ts";
+import { inlineTwiml } from "./twilio_voice.ts";
 
 export interface TwilioOptions {
   accountSid: string;
@@ -82,9 +83,6 @@ function toProviderError(e: unknown): ProviderError {
   return new ProviderError(err.message ?? String(e), permanent, String(code ?? status));
 }
 
-const xml = (s: string) =>
-  s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
-
 export function twilioTelephony(options: TwilioOptions) {
   // Loaded only when Twilio is configured: the client is large.
   const client = import("twilio").then((m) =>
@@ -109,8 +107,10 @@ export function twilioTelephony(options: TwilioOptions) {
       try {
         const call = await (await client).calls.create({
           to: c.to,
-          from: options.from,
-          twiml: `<Response><Say>${xml(c.say)}</Say></Response>`,
+          from: c.from ?? options.from,
+          ...(c.twimlUrl ? { url: c.twimlUrl, method: "POST" } : { twiml: inlineTwiml(c.say) }),
+          // Twilio fetches the TwiML once it knows who answered; a machine only after its greeting's beep.
+          machineDetection: "DetectMessageEnd",
           statusCallback: c.statusCallback,
           statusCallbackEvent: ["completed"],
         });

@@ -37,6 +37,10 @@ export interface CallOut {
   /** The script read by text-to-speech. */
   say: string;
   statusCallback: string;
+  /** The caller ID (E.164): the school's number; the provider's own (TWILIO_FROM) when unset. */
+  from?: string;
+  /** Where the provider fetches the call's TwiML (the message, and 1 to repeat it); else `say` is read once. */
+  twimlUrl?: string;
 }
 
 /** What a provider said when it accepted a message or call. */

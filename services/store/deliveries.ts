@@ -12,6 +12,10 @@ import { type Db, deletePrefix, listPage, type Page, type Versioned } from "./kv
 export const DeliveryState = z.enum(["pending", "sending", "sent", "delivered", "failed", "canceled", "redial"]);
 export type DeliveryState = z.infer<typeof DeliveryState>;
 
+/** Who or what a call reached: from Twilio's AnsweredBy and CallStatus ("unknown": answered, AMD could not tell). */
+export const CallResult = z.enum(["human", "machine", "unknown", "no-answer", "busy"]);
+export type CallResult = z.infer<typeof CallResult>;
+
 export const Delivery = z.object({
   id: z.string(),
   runId: z.string(),
@@ -35,6 +39,8 @@ export const Delivery = z.object({
   /** Email only, from the provider's events (Mailgun): the first open and the first click. Facts, not states. */
   openedAt: z.number().optional(),
   clickedAt: z.number().optional(),
+  /** Voice only: the latest call's result (a redial replaces it). */
+  callResult: CallResult.optional(),
   updatedAt: z.number(),
   history: z.array(z.object({ at: z.number(), state: DeliveryState, detail: z.string().optional() })),
 });

@@ -12,6 +12,8 @@ export interface EarlyStatus {
   errorCode?: string;
   /** An email event's reason in the provider's words. */
   detail?: string;
+  /** A call's AnsweredBy (Twilio's TwiML request). */
+  answeredBy?: string;
 }
 
 const EARLY_STATUS_TTL_MS = 60 * 60_000;

@@ -9,6 +9,11 @@
  * the send). The options make it behave like Twilio over a network: each
  * create answered after `latencyMs`, callbacks posted `callbackDelayMs`
  * after the answer.
+ *
+ * A call created with a Url is answered as Twilio answers it: a signed POST
+ * to the Url (with AnsweredBy when MachineDetection was asked for), then for
+ * each <Gather> in the TwiML returned the next key press set for that number
+ * posted as Digits to the Gather's action, and only then the status callback.
  */
 import twilio from "twilio";
 
@@ -20,6 +25,18 @@ export interface Sent {
   body: string;
   statusCallback: string;
   status: string;
+  /** Voice: where the call's TwiML is fetched (Url) and the MachineDetection asked for. */
+  twimlUrl?: string;
+  machineDetection?: string;
+  /** Voice: each TwiML request made for the call, in order (answered, then one per key press), with the reply. */
+  twiml: TwimlRequest[];
+}
+
+export interface TwimlRequest {
+  url: string;
+  params: Record<string, string>;
+  status: number;
+  body: string;
 }
 
 export interface TwilioMock {
@@ -31,6 +48,10 @@ export interface TwilioMock {
   refuse: Map<string, number>;
   /** Per destination number: the call ends with this status instead of "completed" (busy, no-answer). */
   callOutcome: Map<string, string[]>;
+  /** Per destination number: the AnsweredBy of an answered call with MachineDetection (default "human"). */
+  answeredBy: Map<string, string>;
+  /** Per destination number: the key pressed at each <Gather>, in turn; when none is left the Gather times out. */
+  keyPresses: Map<string, string[]>;
   /** The next N creates answer with this HTTP status (429 or 500). */
   failNext(n: number, status: 429 | 500): void;
   /** Hold callbacks until released (to cancel mid-send). */
@@ -60,8 +81,10 @@ export function startTwilioMock(
   const sent: Sent[] = [];
   const refuse = new Map<string, number>();
   const callOutcome = new Map<string, string[]>();
-  const held: (() => Promise<void>)[] = [];
-  const inFlight = new Set<Promise<void>>();
+  const answeredBy = new Map<string, string>();
+  const keyPresses = new Map<string, string[]>();
+  const held: (() => Promise<unknown>)[] = [];
+  const inFlight = new Set<Promise<unknown>>();
   let failures: { n: number; status: number } = { n: 0, status: 500 };
   let seq = 0;
   const json = (body: unknown, status = 200) =>
@@ -69,24 +92,50 @@ export function startTwilioMock(
   const error = (status: number, code: number, message: string) =>
     json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status);
 
-  const post = (url: string, params: Record<string, string>) => {
+  /** A signed POST as Twilio makes it: the reply, or null when the app could not be reached. */
+  const signed = (url: string, params: Record<string, string>) => {
     const signature = twilio.getExpectedTwilioSignature(authToken, url, params);
     const p = fetch(url, {
       method: "POST",
       headers: { "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(params),
-    }).then((r) => r.body?.cancel()).catch(() => {});
+    }).then(async (r) => ({ status: r.status, body: await r.text() })).catch(() => null);
     inFlight.add(p);
     p.finally(() => inFlight.delete(p));
-    mock.callbacksPosted++;
     return p;
   };
-  const later = (fn: () => Promise<void>) => {
+  const post = (url: string, params: Record<string, string>) => {
+    mock.callbacksPosted++;
+    return signed(url, params);
+  };
+  /** The call answered: its TwiML fetched, and each Gather given the next key press for the number. */
+  const answer = async (item: Sent) => {
+    const base = {
+      AccountSid: ACCOUNT_SID,
+      CallSid: item.sid,
+      CallStatus: "in-progress",
+      To: item.to,
+      From: item.from,
+    };
+    let url: string | undefined = item.twimlUrl!;
+    let params: Record<string, string> = item.machineDetection
+      ? { ...base, AnsweredBy: answeredBy.get(item.to) ?? "human" }
+      : base;
+    while (url) {
+      const reply = await signed(url, params);
+      item.twiml.push({ url, params, status: reply?.status ?? 0, body: reply?.body ?? "" });
+      const action = reply?.status === 200 ? reply.body.match(/<Gather\b[^>]*\baction="([^"]*)"/)?.[1] : undefined;
+      const digits = action === undefined ? undefined : keyPresses.get(item.to)?.shift();
+      url = digits === undefined ? undefined : unescapeXml(action!);
+      params = { ...base, Digits: digits ?? "" };
+    }
+  };
+  const later = (fn: () => Promise<unknown>) => {
     if (mock.hold) held.push(fn);
     else fn();
   };
   /** Callbacks after the answer, when asked for: counted in flight meanwhile, so settled() waits for them. */
-  const afterAnswer = (fn: () => Promise<void>) => {
+  const afterAnswer = (fn: () => Promise<unknown>) => {
     if (options.callbackDelayMs === undefined) return later(fn);
     const p = sleep(options.callbackDelayMs).then(() => later(fn));
     inFlight.add(p);
@@ -136,9 +185,12 @@ export function startTwilioMock(
       sid: `${kind === "text" ? "SM" : "CA"}${String(++seq).padStart(32, "0")}`,
       to: form.To,
       from: form.From ?? form.MessagingServiceSid,
-      body: form.Body ?? form.Twiml,
+      body: form.Body ?? form.Twiml ?? "",
       statusCallback: form.StatusCallback,
       status: "queued",
+      twimlUrl: form.Url,
+      machineDetection: form.MachineDetection,
+      twiml: [],
     };
     sent.push(item);
     if (item.statusCallback) {
@@ -150,8 +202,12 @@ export function startTwilioMock(
           item.status = "delivered";
           await post(item.statusCallback, statusParams(item, "delivered"));
         } else {
-          const outcomes = callOutcome.get(item.to);
-          item.status = outcomes?.shift() ?? "completed";
+          const outcome = callOutcome.get(item.to)?.shift() ?? "completed";
+          if (outcome === "completed" && item.twimlUrl) {
+            item.status = "in-progress";
+            await answer(item);
+          }
+          item.status = outcome;
           await post(item.statusCallback, statusParams(item, item.status));
         }
       });
@@ -166,6 +222,8 @@ export function startTwilioMock(
     sent,
     refuse,
     callOutcome,
+    answeredBy,
+    keyPresses,
     failNext(n, status) {
       failures = { n, status };
     },
@@ -185,6 +243,9 @@ export function startTwilioMock(
   };
   return mock;
 }
+
+const unescapeXml = (s: string) =>
+  s.replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
 
 function statusParams(item: Sent, status: string): Record<string, string> {
   return item.kind === "text"

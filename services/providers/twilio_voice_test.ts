@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { answeredAs, GOODBYE, goodbyeTwiml, messageTwiml, REPEAT_PROMPT } from "./twilio_voice.ts";
+
+const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>';
+
+Deno.test("a play with a repeat: the message and the prompt inside a one-digit Gather posting to the repeat URL, then goodbye", () => {
+  const twiml = messageTwiml(
+    'Bus 14 is late <20 min> & "slow".',
+    "https://m.example/webhooks/twilio/voice?r=R1&id=a~b&n=2",
+  );
+  assert.equal(
+    twiml,
+    `${PROLOG}<Response>` +
+      '<Gather numDigits="1" action="https://m.example/webhooks/twilio/voice?r=R1&amp;id=a~b&amp;n=2" method="POST">' +
+      "<Say>Bus 14 is late &lt;20 min&gt; &amp; &quot;slow&quot;.</Say>" +
+      `<Say>${REPEAT_PROMPT}</Say>` +
+      "</Gather>" +
+      `<Say>${GOODBYE}</Say><Hangup/></Response>`,
+  );
+});
+
+Deno.test("the last play, and a machine's only one: the message and goodbye, no Gather and no prompt", () => {
+  const twiml = messageTwiml("School closes at noon.");
+  assert.equal(twiml, `${PROLOG}<Response><Say>School closes at noon.</Say><Say>Goodbye.</Say><Hangup/></Response>`);
+  assert.doesNotMatch(twiml, /Gather|Press 1/);
+  assert.equal(goodbyeTwiml(), `${PROLOG}<Response><Say>Goodbye.</Say><Hangup/></Response>`);
+});
+
+Deno.test("AnsweredBy as a call result: a person, any machine or fax, or not known", () => {
+  assert.equal(answeredAs("human"), "human");
+  for (const m of ["machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"]) {
+    assert.equal(answeredAs(m), "machine", m);
+  }
+  assert.equal(answeredAs("unknown"), "unknown");
+  assert.equal(answeredAs(""), undefined);
+  assert.equal(answeredAs(undefined), undefined);
+});
