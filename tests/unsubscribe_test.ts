@@ -261,3 +261,21 @@ Deno.test("unsubscribed shows in the family's preferences as General unticked fo
   assert.equal((await getPerson(t.db, "gdn1"))!.value.devices[0].general, true, "General email back on");
   t.close();
 });
+
+Deno.test("/unsubscribe: a roster id with slashes, quotes, spaces and percent signs goes through the link intact", async () => {
+  const t = await testApp();
+  const kai = (await getPerson(t.db, "gdn1"))!.value;
+  const id = "it's a/b (c)&d%20é";
+  await savePerson(t.db, null, { ...kai, id, devices: [{ ...kai.devices[0], address: "odd.id@mail.example" }] });
+  const [email] = (await getPerson(t.db, id))!.value.devices;
+  const path = unsubscribePath(await unsubscribeSecret(t.db), {
+    personId: id,
+    deviceId: email.id,
+    address: email.address,
+  });
+  assert.equal((await t.app.request(path)).status, 200);
+  assert.equal((await oneClick(t, path)).status, 200);
+  assert.equal((await getPerson(t.db, id))!.value.devices[0].general, false);
+  assert.equal((await getPerson(t.db, "gdn1"))!.value.devices[0].general, true, "only that address");
+  t.close();
+});
