@@ -33,6 +33,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { setupRoutes } from "./routes/setup.tsx";
 import { preferenceRoutes } from "./routes/preferences.tsx";
+import { unsubscribeRoutes } from "./routes/unsubscribe.tsx";
 import { familyRoutes } from "./routes/family.tsx";
 import { familySignInRoutes } from "./routes/family_signin.tsx";
 
@@ -74,6 +75,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
 
   app.get("/", (c) => c.redirect("/messages"));
   app.route("/", preferenceRoutes);
+  app.route("/", unsubscribeRoutes);
   app.route("/", familySignInRoutes);
   app.route("/", familyRoutes);
   app.route("/", authRoutes);

@@ -14,6 +14,12 @@ import { problem } from "../routes/render.tsx";
 
 export const CSRF_COOKIE = "messenger_csrf";
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/**
+ * A General email's one-click unsubscribe (routes/unsubscribe.tsx): the mail
+ * provider posts it without our cookie or form, and its signed path is what
+ * makes it safe. Exactly that route's shape, nothing else.
+ */
+const ONE_CLICK_UNSUBSCRIBE = /^\/unsubscribe\/[^/]+\/[^/]+\/[^/]+$/;
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -33,7 +39,7 @@ export const csrf: MiddlewareHandler<AppEnv> = async (c, next) => {
   const cookie = getCookie(c, CSRF_COOKIE);
   const token = cookie?.length === 43 ? cookie : rotateCsrf(c);
   c.set("csrf", token);
-  if (UNSAFE.has(c.req.method)) {
+  if (UNSAFE.has(c.req.method) && !(c.req.method === "POST" && ONE_CLICK_UNSUBSCRIBE.test(c.req.path))) {
     const sent = c.req.header("X-CSRF-Token") ?? (await c.req.parseBody())._csrf;
     if (typeof sent !== "string" || !sameToken(sent, token)) {
       return problem(

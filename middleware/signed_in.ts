@@ -8,10 +8,11 @@ import type { AppEnv } from "../routes/env.ts";
 
 /**
  * What anyone may open. Families have no account: their signed preferences
- * link admits them, so /preferences/ is public wherever its routes are mounted;
- * /family/ has its own guard, the family session (family_session.ts).
+ * link admits them, so /preferences/ is public wherever its routes are mounted,
+ * as is a General email's signed /unsubscribe/ link; /family/ has its own
+ * guard, the family session (family_session.ts).
  */
-export const PUBLIC_PATHS = ["/signin", "/setup", "/static/", "/healthz", "/preferences/", "/family/"];
+export const PUBLIC_PATHS = ["/signin", "/setup", "/static/", "/healthz", "/preferences/", "/unsubscribe/", "/family/"];
 
 export const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
   const path = c.req.path;

@@ -12,7 +12,7 @@ import { type Device, MESSAGE_TYPE_LABEL, MESSAGE_TYPES, type Person } from "./m
 import { maskAddress } from "./report.ts";
 import { ConflictError, type Db, type Versioned } from "./store/kv.ts";
 import { getPerson, savePerson } from "./store/people.ts";
-import { createPreferencesSecret, getPreferencesSecret } from "./store/secrets.ts";
+import { districtSecret } from "./store/secrets.ts";
 
 /** The languages a family can pick, each named in itself; "" is no preference. */
 export const LANGUAGES: readonly { code: string; name: string }[] = [
@@ -38,19 +38,9 @@ export function languagesFor(person: Person): { code: string; name: string }[] {
   return LANGUAGES.some((l) => l.code === current) ? [...LANGUAGES] : [...LANGUAGES, { code: current, name: current }];
 }
 
-/**
- * The district's signing secret, made on first use. The create is checked
- * against "no value yet", so two instances starting at once agree on one.
- */
-export async function preferencesSecret(db: Db): Promise<Uint8Array> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const stored = await getPreferencesSecret(db);
-    if (stored instanceof Uint8Array && stored.length === 32) return stored;
-    if (stored !== null) throw new Error("the preferences link secret in KV is not 32 bytes");
-    const fresh = crypto.getRandomValues(new Uint8Array(32));
-    if (await createPreferencesSecret(db, fresh)) return fresh;
-  }
-  throw new Error("could not create the preferences link secret");
+/** The district's signing secret for preferences links, made on first use. */
+export function preferencesSecret(db: Db): Promise<Uint8Array> {
+  return districtSecret(db, "preferences");
 }
 
 /** The link's signature: base64url HMAC-SHA256 of the person id. */

@@ -14,6 +14,8 @@ import { Client, makeDue, NOW, settle, signedIn, testApp } from "./support/app.t
 import { type Form, formsIn, kvWith, linksIn, patternOf, recordingKv, shapeOf } from "./support/fuzz.ts";
 import { readDemoRoster } from "../services/demo.ts";
 import { preferencesPath } from "../services/preferences.ts";
+import { unsubscribePath, unsubscribeSecret } from "../services/unsubscribe.ts";
+import { getPerson } from "../services/store/people.ts";
 import { deliveriesOf } from "../services/store/deliveries.ts";
 import { listOutbox } from "../services/store/outbox.ts";
 
@@ -69,6 +71,10 @@ async function harvest() {
 
   const seeds = ["/messages", "/messages?tab=in-progress", "/sent?scope=all", "/outbox", "/signin", "/setup"];
   seeds.push("/admin/users", "/admin/people", "/admin/roster", await preferencesPath(t.db, reader));
+  // A General email's unsubscribe link: its page and its button.
+  const [email] = (await getPerson(t.db, "gdn1"))!.value.devices;
+  const target = { personId: "gdn1", deviceId: email.id, address: email.address };
+  seeds.push(unsubscribePath(await unsubscribeSecret(t.db), target));
   // The Recipient Report's other address, and Edit Message (whose wizard links Cancel Message).
   seeds.push("/sent/R9M4T6HA3E7S", "/messages/msg-attendance/edit", "/admin/people?q=okafor");
   // A family sign-in link, as emailed: its page and its button.

@@ -13,9 +13,10 @@ import { signMailgun } from "../services/providers/mailgun_signature.ts";
 import { deliveriesOf, type Delivery, runEmailFacts } from "../services/store/deliveries.ts";
 import { getRun } from "../services/store/runs.ts";
 import { dueJobIds, getJob } from "../services/store/jobs.ts";
-import { getCalendar } from "../services/store/district.ts";
+import { getCalendar, getDistrict } from "../services/store/district.ts";
 import { createPeople, getPerson } from "../services/store/people.ts";
 import type { Person, Run } from "../services/model.ts";
+import { unsubscribePath, unsubscribeSecret, withUnsubscribeLink } from "../services/unsubscribe.ts";
 
 interface MailgunApp {
   t: TestApp;
@@ -149,11 +150,25 @@ Deno.test("Mailgun: a run goes out in batches of at most 1,000, each email merge
     deliveries.map((d) => d.address!.toLowerCase()).sort(),
     "every address once",
   );
+  // A General message: each email has its own unsubscribe link, per recipient through recipient variables.
+  const secret = await unsubscribeSecret(t.db);
+  const district = (await getDistrict(t.db))!.name;
+  assert.ok(mock.batches.every((b) => b.fields["h:List-Unsubscribe"][0] === "<%recipient.unsubscribe%>"));
+  assert.ok(mock.batches.every((b) => b.fields["h:List-Unsubscribe-Post"][0] === "List-Unsubscribe=One-Click"));
   for (const i of [0, 517, 1_199]) {
     const d = deliveries.find((x) => x.personId === `mg-gdn-${i}`)!;
     const got = mock.delivered.find((m) => m.to === `parent${i}@family.example`)!;
-    assert.equal(got.text, `Dear Parent N${i},\nthe slip is due.`);
-    assert.equal(got.html, `<p>Dear Parent N${i},</p><p>the slip is due.</p>`);
+    const path = unsubscribePath(secret, { personId: d.personId, deviceId: "e", address: d.address! });
+    const url = `${new URL(mock.webhookUrl!).origin}${path}`;
+    const merged = {
+      text: `Dear Parent N${i},\nthe slip is due.`,
+      html: `<p>Dear Parent N${i},</p><p>the slip is due.</p>`,
+    };
+    const expected = withUnsubscribeLink(merged, url, district);
+    assert.equal(got.text, expected.text);
+    assert.equal(got.html, expected.html);
+    assert.equal(got.headers["List-Unsubscribe"], `<${url}>`, "their own link");
+    assert.equal(got.headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
     assert.equal(got.subject, "Field trip permission slips due");
     assert.deepEqual(got.userVariables, { d: "demo", r: run.id, id: d.id }, "its events find their delivery");
     assert.equal(d.providerId, got.messageId);
@@ -162,6 +177,25 @@ Deno.test("Mailgun: a run goes out in batches of at most 1,000, each email merge
   for (const call of mock.batches) {
     assert.deepEqual(call.attachments.map((x) => x.filename), ["field-trip-permission-slips-due.pdf"], "once a call");
   }
+  await a.close();
+});
+
+Deno.test("Mailgun: Priority and Emergency email carries no List-Unsubscribe and no unsubscribe link", async () => {
+  const a = await mailgunApp();
+  const { t, mock } = a;
+  await fieldTrip(t);
+  for (const [n, type] of (["priority", "emergency"] as const).entries()) {
+    const at = NOW + n * 3_600_000;
+    t.clock.at = at;
+    await makeDue(t.db, "msg-field-trip", { type }, at);
+    const run = (await t.dispatcher.startOccurrence("msg-field-trip", at))!;
+    assert.equal((await untilDone(a, run.id)).status, "completed");
+  }
+  assert.ok(mock.delivered.length > 10);
+  for (const call of mock.batches) {
+    assert.deepEqual(Object.keys(call.fields).filter((f) => f.startsWith("h:List-")), []);
+  }
+  assert.ok(mock.delivered.every((m) => !/unsubscribe/i.test(`${m.html}${m.text}`) && !m.headers["List-Unsubscribe"]));
   await a.close();
 });
 

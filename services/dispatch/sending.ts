@@ -49,6 +49,7 @@ import { fromWall, toWall } from "../time.ts";
 import { type DispatchContext, done, nudge, reschedule } from "./context.ts";
 import { type Job, stageJobUpdate } from "../store/jobs.ts";
 import { applyEarlyStatuses } from "./status_callbacks.ts";
+import { unsubscribePath, unsubscribeSecret, withUnsubscribeLink } from "../unsubscribe.ts";
 
 export const MAX_ATTEMPTS = 5;
 
@@ -59,6 +60,8 @@ interface SendContext {
   attachments: { filename: string; contentType: string; content: Uint8Array }[];
   /** The email provider's batch sending (Mailgun), when it has one. */
   batched?: Providers["emailBatch"];
+  /** General email only: the secret its unsubscribe links are signed with (Priority and Emergency have none). */
+  unsubscribe?: Uint8Array;
 }
 
 /** A send job: one shard of one mode of a run (or, for redials, the whole mode). */
@@ -84,6 +87,7 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
     school,
     attachments: await attachments(ctx, message, mode),
     batched: mode === "email" ? ctx.providers.emailBatch : undefined,
+    unsubscribe: mode === "email" && message.type === "general" ? await unsubscribeSecret(db) : undefined,
   };
   // A batch is what one record commit holds, or what one provider call takes (Mailgun: 1,000 emails).
   const batchSize = send.batched?.max ?? ctx.batchSize;
@@ -217,7 +221,7 @@ export function mergeOf(
 
 const GONE = "the person was removed from the roster";
 
-/** One delivery's email, merged for its recipient. */
+/** One delivery's email, merged for its recipient; a General one with its own unsubscribe link. */
 function emailOf(
   ctx: DispatchContext,
   v: Delivery,
@@ -225,13 +229,16 @@ function emailOf(
   merge: MergeContext,
 ): Omit<EmailOut, "attachments"> {
   const { content, subject } = send.message;
-  return {
+  const email = {
     to: v.address!,
     subject: renderMerge(subject, merge),
     html: renderMerge(content.emailHtml, merge, escapeHtml),
     text: renderMerge(content.emailText, merge),
     messageId: `<${v.runId}.${v.id.replaceAll(/[^\w.-]/g, "_")}@messenger.${ctx.db.districtId}>`,
   };
+  if (!send.unsubscribe || !v.deviceId) return email;
+  const path = unsubscribePath(send.unsubscribe, { personId: v.personId, deviceId: v.deviceId, address: v.address! });
+  return withUnsubscribeLink(email, `${ctx.options.publicUrl}${path}`, send.district.name);
 }
 
 /** The delivery after the provider took it. */

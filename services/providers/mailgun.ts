@@ -25,6 +25,12 @@
  * sent, even when nothing differs: without them Mailgun sends one message
  * with every recipient in its To header.
  *
+ * A General email's unsubscribe link is a recipient variable too: in
+ * `h:List-Unsubscribe` (recipient variables fill headers as well as bodies;
+ * django-anymail's Mailgun backend sends its per-recipient headers so) and
+ * in place of the link in the bodies, so a newsletter without merge fields
+ * still sends its body once a call, not once a recipient.
+ *
  * Recipient variables are keyed by address and Mailgun ignores an address
  * given twice, so the same address twice in a batch (a guardian of two
  * students, say) goes in separate calls, as does a batch over 1,000.
@@ -56,6 +62,8 @@ export const MAILGUN_BATCH_MAX = 1000;
 /** A call carries up to a thousand recipients' bodies and 10 MB of attachments; SEND_TIMEOUT_SECONDS is longer. */
 const CALL_TIMEOUT_MS = 120_000;
 const BODIES = ["subject", "html", "text"] as const;
+/** Where each recipient's unsubscribe link goes (its header, its bodies): a key no tag or body uses. */
+const UNSUBSCRIBE = "%recipient.unsubscribe%";
 /** Tags name form fields and JSON keys Mailgun echoes back: kept to plain names. */
 const TAG_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -118,6 +126,9 @@ export function mailgunEmail(options: MailgunOptions) {
         const bad = Object.keys(item.tags).find((tag) => !TAG_NAME.test(tag));
         if (bad !== undefined) throw new TypeError(`Mailgun tag names are letters, digits, - and _: ${bad}`);
       }
+      if (new Set(batch.items.map((item) => item.unsubscribeUrl === undefined)).size > 1) {
+        throw new TypeError("a batch is one message's emails: all with an unsubscribe link, or none");
+      }
       const calls = splitIntoCalls(batch.items);
       const answers = await Promise.allSettled(
         calls.map((indexes) =>
@@ -178,14 +189,30 @@ function callForm(
   form.append("from", from);
   for (const item of items) form.append("to", item.to);
   const variables: Record<string, Record<string, string>> = Object.fromEntries(items.map((i) => [i.to, {}]));
-  /** The field as it is when every recipient has the same value, else each one's value through `key`. */
-  const perRecipient = (field: string, key: string, valueOf: (item: EmailBatchItem) => string) => {
-    const first = valueOf(items[0]);
-    if (items.every((item) => valueOf(item) === first)) return form.append(field, first);
+  /**
+   * The field once when every recipient's `shared` value is the same, else
+   * each one's own value through `key`.
+   */
+  const perRecipient = (
+    field: string,
+    key: string,
+    valueOf: (item: EmailBatchItem) => string,
+    shared = valueOf,
+  ) => {
+    const first = shared(items[0]);
+    if (items.every((item) => shared(item) === first)) return form.append(field, first);
     form.append(field, `%recipient.${key}%`);
     for (const item of items) variables[item.to][key] = valueOf(item);
   };
-  for (const body of BODIES) perRecipient(body, body, (item) => item[body]);
+  // Each recipient's unsubscribe link is a recipient variable, so bodies that differ only by it still go once.
+  if (items[0].unsubscribeUrl !== undefined) {
+    for (const item of items) variables[item.to].unsubscribe = item.unsubscribeUrl!;
+    form.append("h:List-Unsubscribe", `<${UNSUBSCRIBE}>`);
+    form.append("h:List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+  }
+  const linkAside = (item: EmailBatchItem, s: string) =>
+    item.unsubscribeUrl ? s.replaceAll(item.unsubscribeUrl, UNSUBSCRIBE) : s;
+  for (const body of BODIES) perRecipient(body, body, (item) => item[body], (item) => linkAside(item, item[body]));
   const tags = [...new Set(items.flatMap((item) => Object.keys(item.tags)))];
   tags.forEach((tag, n) => {
     // Keys of our own, so a tag named like a body ("subject") cannot clash with it.

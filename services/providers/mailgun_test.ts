@@ -161,6 +161,59 @@ Deno.test("one email (a sign-in link): a batch of one with our Message-ID, not t
     assert.equal(accepted.final, undefined, "Mailgun's events decide");
   }));
 
+Deno.test("General email: each recipient's own List-Unsubscribe through recipient variables; a body differing only by the link goes once", () =>
+  withMailgun(async (mock, client) => {
+    const link = (n: number) => `https://messenger.example.org/unsubscribe/gdn-${n}/email/${String(n).repeat(43)}`;
+    const items = [0, 1, 2].map((n) => ({
+      ...item(n),
+      subject: "Book fair",
+      html: `<p>Come to the book fair.</p>\n<hr>\n<p><a href="${link(n)}">Unsubscribe</a></p>`,
+      text: `Come to the book fair.\n\nUnsubscribe: ${link(n)}`,
+      unsubscribeUrl: link(n),
+    }));
+    await client.sendBatch(batchOf(items));
+    // A form's text fields go with CRLF line ends, as email has them.
+    const lf = (s?: string) => s?.replaceAll("\r\n", "\n");
+    const { fields, recipientVariables } = mock.batches[0];
+    assert.deepEqual(fields["h:List-Unsubscribe"], ["<%recipient.unsubscribe%>"]);
+    assert.deepEqual(fields["h:List-Unsubscribe-Post"], ["List-Unsubscribe=One-Click"]);
+    assert.equal(
+      lf(fields.html[0]),
+      `<p>Come to the book fair.</p>\n<hr>\n<p><a href="%recipient.unsubscribe%">Unsubscribe</a></p>`,
+    );
+    assert.equal(lf(fields.text[0]), "Come to the book fair.\n\nUnsubscribe: %recipient.unsubscribe%");
+    const own = recipientVariables![items[1].to];
+    assert.equal(own.unsubscribe, link(1));
+    assert.ok(!("subject" in own || "html" in own || "text" in own), "no body per recipient");
+    for (const [n, sent] of items.entries()) {
+      const got = mock.delivered.find((d) => d.to === sent.to)!;
+      assert.equal(got.headers["List-Unsubscribe"], `<${link(n)}>`, "their own link, nobody else's");
+      assert.equal(got.headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+      assert.equal(lf(got.html), sent.html);
+      assert.equal(lf(got.text), sent.text);
+    }
+
+    // Bodies that differ beyond the link go per recipient, whole, the link in them as it is.
+    const merged = items.map((i, n) => ({ ...i, text: `Dear Parent ${n}.\n\nUnsubscribe: ${link(n)}` }));
+    await client.sendBatch(batchOf(merged));
+    assert.match(mock.batches[1].fields.text[0], /^%recipient\.text%$/);
+    assert.deepEqual(mock.delivered.slice(3).map((d) => lf(d.text)), merged.map((i) => i.text));
+    assert.deepEqual(
+      mock.delivered.slice(3).map((d) => d.headers["List-Unsubscribe"]),
+      items.map((_, n) => `<${link(n)}>`),
+    );
+  }));
+
+Deno.test("Priority and Emergency email (no unsubscribe link): no List-Unsubscribe; a batch mixing the two is refused unsent", () =>
+  withMailgun(async (mock, client) => {
+    await client.sendBatch(batchOf([item(0), item(1)]));
+    assert.ok(Object.keys(mock.batches[0].fields).every((f) => !f.startsWith("h:List-")));
+    assert.ok(mock.delivered.every((d) => Object.keys(d.headers).length === 0));
+    const mixed = [item(2), { ...item(3), unsubscribeUrl: "https://messenger.example.org/unsubscribe/a/b/c" }];
+    await assert.rejects(client.sendBatch(batchOf(mixed)), TypeError);
+    assert.equal(mock.batches.length, 1);
+  }));
+
 /** The ProviderError `send` rejects with. */
 async function refusal(send: () => Promise<unknown>): Promise<ProviderError> {
   try {

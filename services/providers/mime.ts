@@ -40,6 +40,13 @@ export function composeEmail(
 ): { envelope: { from: string; to: string[] }; raw: string } {
   const root = new MimeNode(attachments.length ? "multipart/mixed" : "multipart/alternative");
   root.date = date;
+  if (mail.unsubscribeUrl) {
+    // Where nodemailer's composer puts headers of the caller's own: before its From.
+    root.setHeader({
+      "List-Unsubscribe": `<${mail.unsubscribeUrl}>`,
+      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    });
+  }
   root.setHeader({ From: from, To: mail.to, Subject: mail.subject, "Message-ID": mail.messageId });
   const alternative = attachments.length ? root.createChild("multipart/alternative") : root;
   const bodies = [

@@ -36,6 +36,13 @@ async function both(from: string, mail: EmailOut) {
     messageId: mail.messageId,
     date: DATE,
     attachments: mail.attachments.map((a) => ({ ...a, content: Buffer.from(a.content) })),
+    // What nodemailer's `list: { unsubscribe }` writes, and RFC 8058's one-click field beside it.
+    headers: mail.unsubscribeUrl
+      ? {
+        "List-Unsubscribe": `<${mail.unsubscribeUrl}>`,
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+      }
+      : undefined,
   }).compile().build();
   // Byte for byte the same message, but for the random part of the boundaries.
   const boundaries = (raw: string) => raw.replaceAll(/--_NmP-[0-9a-f]{16}-Part_/g, "--_NmP-BOUNDARY-Part_");
@@ -86,4 +93,21 @@ Deno.test("attachments are encoded once per message and read back byte for byte"
   const parts = attachmentParts(mail.attachments);
   const second = composeEmail("office@lincoln.example", { ...mail, to: "guardian2@family.example" }, parts);
   assert.ok(second.raw.includes(parts[0]) && ours.raw.includes(parts[0]));
+});
+
+Deno.test("a General email's unsubscribe link: List-Unsubscribe and List-Unsubscribe-Post (RFC 8058), as nodemailer writes them", async () => {
+  const url = "https://messenger.example.org/unsubscribe/a%20rather-long-roster-sourced-id-0001/email/" +
+    "Q".repeat(43);
+  const { ours } = await both("office@lincoln.example", { ...plain, unsubscribeUrl: url });
+  const headers = ours.raw.slice(0, ours.raw.indexOf("\r\n\r\n"));
+  // A long link is folded before it, never inside it.
+  assert.ok(headers.replaceAll("\r\n ", " ").includes(`List-Unsubscribe: <${url}>`));
+  assert.match(headers, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+  const parsed = await simpleParser(ours.raw);
+  assert.deepEqual(parsed.headers.get("list"), {
+    unsubscribe: { url },
+    "unsubscribe-post": { name: "List-Unsubscribe=One-Click" },
+  });
+  // Priority and Emergency: neither.
+  assert.doesNotMatch(composeEmail("office@lincoln.example", plain, []).raw, /^List-/im);
 });

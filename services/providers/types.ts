@@ -10,6 +10,12 @@ export interface EmailOut {
   text: string;
   /** Our id for this delivery: becomes the Message-ID, so replies and bounces can be matched. */
   messageId: string;
+  /**
+   * General email's one-click unsubscribe link for this address: sent as
+   * `List-Unsubscribe` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click`
+   * (RFC 8058). The bodies already show it; the provider writes the headers.
+   */
+  unsubscribeUrl?: string;
   attachments: { filename: string; contentType: string; content: Uint8Array }[];
 }
 

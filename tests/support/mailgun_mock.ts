@@ -11,8 +11,9 @@
  * `recipient-variables` for every `to` (Mailgun is said to accept a send
  * without a subject); the wording of its refusals of more than 1,000 `to` and
  * of a missing entry is its own; a duplicate `to` is ignored (the first
- * stands), as Mailgun's API reference says; a `%recipient.x%` with no value is left as written; and an
- * `h:Message-Id` becomes the message's id in the answer and in the events.
+ * stands), as Mailgun's API reference says; a `%recipient.x%` with no value is left as written; an
+ * `h:Message-Id` becomes the message's id in the answer and in the events; and `h:` headers are filled from
+ * the recipient variables as the bodies are.
  *
  * By default events are posted as soon as a send is accepted, racing the
  * answer; `eventDelayMs` posts them that long after it. A call's events go
@@ -50,6 +51,8 @@ export interface RenderedEmail {
   html?: string;
   text?: string;
   userVariables: Record<string, string>;
+  /** The headers of its own (`h:<name>` fields), filled from its recipient variables as the bodies are. */
+  headers: Record<string, string>;
   attachments: MockAttachment[];
   /** The message id events carry (no angle brackets). */
   messageId: string;
@@ -244,8 +247,10 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
       const render = (s: string) =>
         s.replaceAll(RECIPIENT_VARIABLE, (whole, key) => Object.hasOwn(vars, key) ? String(vars[key]) : whole);
       const userVariables: Record<string, string> = {};
+      const headers: Record<string, string> = {};
       for (const [name, values] of Object.entries(fields)) {
         if (name.startsWith("v:")) userVariables[name.slice(2)] = render(values[0]);
+        if (name.startsWith("h:")) headers[name.slice(2)] = render(values[0]);
       }
       const html = one("html");
       const text = one("text");
@@ -257,6 +262,7 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
         ...(html === undefined ? {} : { html: render(html) }),
         ...(text === undefined ? {} : { text: render(text) }),
         userVariables,
+        headers,
         attachments,
         messageId,
         call: index,
