@@ -7,6 +7,7 @@ import { commitDraft, EditConflict } from "../services/compose/commit.ts";
 import { editDraft } from "../services/compose/edit_message.ts";
 import { type Errors, refusedForRights } from "../services/compose/errors.ts";
 import { RecipientsForm, redrawsStep, type Step, STEPS } from "../services/compose/forms.ts";
+import type { LargeSend } from "../services/compose/large_send.ts";
 import { newDraft } from "../services/compose/new_message.ts";
 import { stepExtras } from "../services/compose/step_extras.ts";
 import {
@@ -31,7 +32,20 @@ function wizardContext(c: Ctx): WizardContext {
   return { db: c.var.deps.db, user: currentUser(c), district: c.var.district, now: c.var.deps.clock.now() };
 }
 
-async function renderStep(c: Ctx, draft: Draft, step: Step, errors: Errors = {}, status = 200) {
+/** A posted field's text (the first, if repeated); undefined when it was not posted. */
+function field(body: StepBody, name: string): string | undefined {
+  const value = [body[name]].flat()[0];
+  return typeof value === "string" ? value : undefined;
+}
+
+async function renderStep(
+  c: Ctx,
+  draft: Draft,
+  step: Step,
+  errors: Errors = {},
+  status = 200,
+  safeguards: { largeSend?: LargeSend } = {},
+) {
   const { db } = c.var.deps;
   const user = currentUser(c);
   const extras = await stepExtras(wizardContext(c), draft, step);
@@ -48,6 +62,7 @@ async function renderStep(c: Ctx, draft: Draft, step: Step, errors: Errors = {},
       calendars={await usableCalendars(db, user)}
       timeZone={c.var.district.timeZone}
       {...extras}
+      largeSend={safeguards.largeSend}
     />,
     { status: status as 200 },
   );
@@ -108,9 +123,20 @@ export const composeRoutes = new Hono<AppEnv>()
     }
     if (go === "commit") {
       try {
-        const result = await commitDraft(db, user, c.var.district, draft, clock.now());
+        const typed = field(body, "confirmCount");
+        const result = await commitDraft(db, user, c.var.district, draft, clock.now(), typed);
         if ("errors" in result) {
           return renderStep(c, draft, result.step, result.errors, refusedForRights(result.errors) ? 403 : 400);
+        }
+        if ("confirm" in result) {
+          // Asked the first time; a count typed and wrong is the box's error. Nothing is saved either way.
+          const count = result.confirm.copies.toLocaleString("en-US");
+          const errors: Errors = typed === undefined ? {} : {
+            confirmCount: typed.trim()
+              ? `You typed ${typed.trim().slice(0, 20)}: type ${count}, the number of recipients, to confirm`
+              : `Type ${count}, the number of recipients, to confirm`,
+          };
+          return renderStep(c, draft, "send", errors, 422, { largeSend: result.confirm });
         }
         // Send Now is in Processing at once, not at the next cron minute.
         if (result.sendNow) await c.var.deps.dispatcher.startOccurrence(result.message.id, clock.now());

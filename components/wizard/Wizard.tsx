@@ -2,14 +2,17 @@
 import { STEP_LABEL, STEPS } from "../../services/compose/forms.ts";
 import { CsrfField } from "../Layout.tsx";
 import { ContentStep } from "./ContentStep.tsx";
+import { LargeSendConfirm } from "./LargeSendConfirm.tsx";
 import type { WizardProps } from "./props.ts";
 import { RecipientsStep } from "./RecipientsStep.tsx";
 import { SendOptionsStep } from "./SendOptionsStep.tsx";
 
 export function Wizard(props: WizardProps) {
-  const { draft, step, csrf, errors } = props;
+  const { draft, step, csrf, errors, largeSend } = props;
   const index = STEPS.indexOf(step);
   const editing = Boolean(draft.base);
+  // A wrong count is said in the confirmation right below, beside its box: once is enough.
+  const summed = Object.entries(errors).filter(([k]) => !(largeSend && k === "confirmCount"));
   return (
     <section class="wizard">
       <p>
@@ -18,11 +21,11 @@ export function Wizard(props: WizardProps) {
         </a>
       </p>
       <h1>{editing ? `Edit Message: ${draft.content.subject}` : "New Message"}</h1>
-      {Object.keys(errors).length > 0 && (
+      {summed.length > 0 && (
         <div class="error-summary" role="alert">
           <p>Please fix the following:</p>
           <ul>
-            {Object.entries(errors).map(([k, v]) => <li key={k}>{v}</li>)}
+            {summed.map(([k, v]) => <li key={k}>{v}</li>)}
           </ul>
         </div>
       )}
@@ -34,6 +37,8 @@ export function Wizard(props: WizardProps) {
         novalidate
       >
         <CsrfField token={csrf} />
+        {/* First in the form, so Enter in its count box is its Send. */}
+        {largeSend && <LargeSendConfirm largeSend={largeSend} draft={draft} errors={errors} />}
         {/* Enter in a field submits the form's first button: make that "Next", not a step link. */}
         <button
           type="submit"
