@@ -18,6 +18,7 @@ import {
   usableCalendars,
   type WizardContext,
 } from "../services/compose/steps.ts";
+import { sendTestToMe, type TestSendShown, testSendShown } from "../services/compose/test_send.ts";
 import { type Draft, getDraft, putDraft } from "../services/store/drafts.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
@@ -44,11 +45,12 @@ async function renderStep(
   step: Step,
   errors: Errors = {},
   status = 200,
-  safeguards: { largeSend?: LargeSend } = {},
+  safeguards: { largeSend?: LargeSend; testSend?: TestSendShown } = {},
 ) {
   const { db } = c.var.deps;
   const user = currentUser(c);
   const extras = await stepExtras(wizardContext(c), draft, step);
+  const testSend = step === "recipients" ? undefined : safeguards.testSend ?? await testSendShown(db, user, draft);
   const title = draft.base ? "Edit Message" : "New Message";
   return page(
     c,
@@ -63,6 +65,7 @@ async function renderStep(
       timeZone={c.var.district.timeZone}
       {...extras}
       largeSend={safeguards.largeSend}
+      testSend={testSend}
     />,
     { status: status as 200 },
   );
@@ -108,6 +111,15 @@ export const composeRoutes = new Hono<AppEnv>()
     await putDraft(db, draft);
     if (Object.keys(absorbErrors).length) {
       return renderStep(c, draft, step, absorbErrors, absorbErrors.attachments ? 413 : 400);
+    }
+    if (go === "test" && step !== "recipients") {
+      const { providers, phoneCountry, publicUrl } = c.var.deps;
+      const outcome = await sendTestToMe(
+        { ...wizardContext(c), providers, phoneCountry: phoneCountry ?? "US", publicUrl },
+        draft,
+        { email: field(body, "testEmail"), phone: field(body, "testPhone") },
+      );
+      return renderStep(c, draft, step, outcome.errors, outcome.status, { testSend: outcome.shown });
     }
     if (redrawsStep(go)) {
       // Update next deliveries says why there are none: the step's own refusals.

@@ -6,9 +6,10 @@ import { LargeSendConfirm } from "./LargeSendConfirm.tsx";
 import type { WizardProps } from "./props.ts";
 import { RecipientsStep } from "./RecipientsStep.tsx";
 import { SendOptionsStep } from "./SendOptionsStep.tsx";
+import { TestSend } from "./TestSend.tsx";
 
 export function Wizard(props: WizardProps) {
-  const { draft, step, csrf, errors, largeSend } = props;
+  const { draft, step, csrf, errors, largeSend, testSend } = props;
   const index = STEPS.indexOf(step);
   const editing = Boolean(draft.base);
   // A wrong count is said in the confirmation right below, beside its box: once is enough.
@@ -62,6 +63,14 @@ export function Wizard(props: WizardProps) {
         {step === "recipients" && <RecipientsStep {...props} />}
         {step === "content" && <ContentStep {...props} />}
         {step === "send" && <SendOptionsStep {...props} />}
+        {testSend && step !== "recipients" && (
+          <TestSend
+            draft={draft}
+            step={step}
+            errors={errors}
+            testSend={testSend}
+          />
+        )}
         <div class="wizard-nav">
           {index > 0 && <button type="submit" name="go" value={STEPS[index - 1]} class="secondary">Back</button>}
           {index < STEPS.length - 1 && <button type="submit" name="go" value={STEPS[index + 1]}>Next</button>}
