@@ -146,7 +146,7 @@ export async function sendTestToMe(
   const skipped: TestSendResult["skipped"] = [];
   for (const m of shown.modes) {
     if (m === "inbox") skipped.push({ mode: m, why: "it is read in the family portal: Preview on Content shows it" });
-    else if (!has[m]) skipped.push({ mode: m, why: `there is no ${m === "email" ? "email" : CONTENT_NAME[m]} yet` });
+    else if (!has[m]) skipped.push({ mode: m, why: `there is no ${CONTENT_NAME[m]} yet` });
   }
   const modes = shown.modes.filter((m) => has[m]);
   if (modes.length === 0) {
@@ -194,7 +194,7 @@ export async function sendTestToMe(
     at: ctx.now,
     userId: user.id,
     name: user.name,
-    action: `sent a test to themselves (${
+    action: `sent a test (${
       copies.map((x) => `${MODE_LABEL[x.mode]} to ${maskAddress(x.mode, x.to)}${x.sent ? "" : ", refused"}`)
         .join("; ")
     })`,
