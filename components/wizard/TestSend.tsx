@@ -19,7 +19,7 @@ function what(shown: TestSendShown, step: WizardProps["step"]): string {
   if (step === "send") return `Sends you a copy by each mode ticked above except Inbox, ${marked}`;
   const tested = shown.modes.filter((m) => TESTED.includes(m)).map((m) => MODE_LABEL[m]);
   if (tested.length === 0) return "Choose Email, Text or Voice on Send Options to send yourself a test of them.";
-  return `Sends you a copy by ${inWords(tested)}, the modes chosen on Send Options, ${marked}`;
+  return `Sends you a copy by ${inWords(tested)}, as chosen on Send Options, ${marked}`;
 }
 
 function Result({ result }: { result: TestSendResult }) {
