@@ -7,6 +7,7 @@ import { commitDraft, EditConflict } from "../services/compose/commit.ts";
 import { editDraft } from "../services/compose/edit_message.ts";
 import { type Errors, refusedForRights } from "../services/compose/errors.ts";
 import { RecipientsForm, redrawsStep, type Step, STEPS } from "../services/compose/forms.ts";
+import type { LargeSend } from "../services/compose/large_send.ts";
 import { newDraft } from "../services/compose/new_message.ts";
 import { stepExtras } from "../services/compose/step_extras.ts";
 import {
@@ -17,6 +18,7 @@ import {
   usableCalendars,
   type WizardContext,
 } from "../services/compose/steps.ts";
+import { sendTestToMe, type TestSendShown, testSendShown } from "../services/compose/test_send.ts";
 import { type Draft, getDraft, putDraft } from "../services/store/drafts.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
@@ -31,10 +33,24 @@ function wizardContext(c: Ctx): WizardContext {
   return { db: c.var.deps.db, user: currentUser(c), district: c.var.district, now: c.var.deps.clock.now() };
 }
 
-async function renderStep(c: Ctx, draft: Draft, step: Step, errors: Errors = {}, status = 200) {
+/** A posted field's text (the first, if repeated); undefined when it was not posted. */
+function field(body: StepBody, name: string): string | undefined {
+  const value = [body[name]].flat()[0];
+  return typeof value === "string" ? value : undefined;
+}
+
+async function renderStep(
+  c: Ctx,
+  draft: Draft,
+  step: Step,
+  errors: Errors = {},
+  status = 200,
+  safeguards: { largeSend?: LargeSend; testSend?: TestSendShown } = {},
+) {
   const { db } = c.var.deps;
   const user = currentUser(c);
   const extras = await stepExtras(wizardContext(c), draft, step);
+  const testSend = step === "recipients" ? undefined : safeguards.testSend ?? await testSendShown(db, user, draft);
   const title = draft.base ? "Edit Message" : "New Message";
   return page(
     c,
@@ -48,6 +64,8 @@ async function renderStep(c: Ctx, draft: Draft, step: Step, errors: Errors = {},
       calendars={await usableCalendars(db, user)}
       timeZone={c.var.district.timeZone}
       {...extras}
+      largeSend={safeguards.largeSend}
+      testSend={testSend}
     />,
     { status: status as 200 },
   );
@@ -94,6 +112,15 @@ export const composeRoutes = new Hono<AppEnv>()
     if (Object.keys(absorbErrors).length) {
       return renderStep(c, draft, step, absorbErrors, absorbErrors.attachments ? 413 : 400);
     }
+    if (go === "test" && step !== "recipients") {
+      const { providers, phoneCountry, publicUrl } = c.var.deps;
+      const outcome = await sendTestToMe(
+        { ...wizardContext(c), providers, phoneCountry: phoneCountry ?? "US", publicUrl },
+        draft,
+        { email: field(body, "testEmail"), phone: field(body, "testPhone") },
+      );
+      return renderStep(c, draft, step, outcome.errors, outcome.status, { testSend: outcome.shown });
+    }
     if (redrawsStep(go)) {
       // Update next deliveries says why there are none: the step's own refusals.
       const errors = step === "send" && go === "preview"
@@ -108,9 +135,20 @@ export const composeRoutes = new Hono<AppEnv>()
     }
     if (go === "commit") {
       try {
-        const result = await commitDraft(db, user, c.var.district, draft, clock.now());
+        const typed = field(body, "confirmCount");
+        const result = await commitDraft(db, user, c.var.district, draft, clock.now(), typed);
         if ("errors" in result) {
           return renderStep(c, draft, result.step, result.errors, refusedForRights(result.errors) ? 403 : 400);
+        }
+        if ("confirm" in result) {
+          // Asked the first time; a count typed and wrong is the box's error. Nothing is saved either way.
+          const count = result.confirm.copies.toLocaleString("en-US");
+          const errors: Errors = typed === undefined ? {} : {
+            confirmCount: typed.trim()
+              ? `You typed ${typed.trim().slice(0, 20)}: type ${count}, the number of recipients, to confirm`
+              : `Type ${count}, the number of recipients, to confirm`,
+          };
+          return renderStep(c, draft, "send", errors, 422, { largeSend: result.confirm });
         }
         // Send Now is in Processing at once, not at the next cron minute.
         if (result.sendNow) await c.var.deps.dispatcher.startOccurrence(result.message.id, clock.now());

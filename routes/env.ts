@@ -20,8 +20,8 @@ export interface Deps {
   /** Printed at start-up while no user exists; the set-up page asks for it. */
   setupToken?: string;
   dispatcher: Dispatcher;
-  /** The providers dispatch sends through: family sign-in links and codes go out the same way. */
-  providers: Pick<Providers, "sendEmail" | "sendText">;
+  /** The providers dispatch sends through: family sign-in links and codes, and staff's tests, go out the same way. */
+  providers: Pick<Providers, "sendEmail" | "sendText" | "call">;
   /** Work that finishes after the response (a family sign-in's email or text). */
   background: Background;
   /** How a phone number typed without a country code is read (ROSTER_PHONE_COUNTRY); "US" when unset. */

@@ -2,14 +2,18 @@
 import { STEP_LABEL, STEPS } from "../../services/compose/forms.ts";
 import { CsrfField } from "../Layout.tsx";
 import { ContentStep } from "./ContentStep.tsx";
+import { LargeSendConfirm } from "./LargeSendConfirm.tsx";
 import type { WizardProps } from "./props.ts";
 import { RecipientsStep } from "./RecipientsStep.tsx";
 import { SendOptionsStep } from "./SendOptionsStep.tsx";
+import { TestSend } from "./TestSend.tsx";
 
 export function Wizard(props: WizardProps) {
-  const { draft, step, csrf, errors } = props;
+  const { draft, step, csrf, errors, largeSend, testSend } = props;
   const index = STEPS.indexOf(step);
   const editing = Boolean(draft.base);
+  // A wrong count is said in the confirmation right below, beside its box: once is enough.
+  const summed = Object.entries(errors).filter(([k]) => !(largeSend && k === "confirmCount"));
   return (
     <section class="wizard">
       <p>
@@ -18,11 +22,11 @@ export function Wizard(props: WizardProps) {
         </a>
       </p>
       <h1>{editing ? `Edit Message: ${draft.content.subject}` : "New Message"}</h1>
-      {Object.keys(errors).length > 0 && (
+      {summed.length > 0 && (
         <div class="error-summary" role="alert">
           <p>Please fix the following:</p>
           <ul>
-            {Object.entries(errors).map(([k, v]) => <li key={k}>{v}</li>)}
+            {summed.map(([k, v]) => <li key={k}>{v}</li>)}
           </ul>
         </div>
       )}
@@ -34,6 +38,8 @@ export function Wizard(props: WizardProps) {
         novalidate
       >
         <CsrfField token={csrf} />
+        {/* First in the form, so Enter in its count box is its Send. */}
+        {largeSend && <LargeSendConfirm largeSend={largeSend} draft={draft} errors={errors} />}
         {/* Enter in a field submits the form's first button: make that "Next", not a step link. */}
         <button
           type="submit"
@@ -57,6 +63,14 @@ export function Wizard(props: WizardProps) {
         {step === "recipients" && <RecipientsStep {...props} />}
         {step === "content" && <ContentStep {...props} />}
         {step === "send" && <SendOptionsStep {...props} />}
+        {testSend && step !== "recipients" && (
+          <TestSend
+            draft={draft}
+            step={step}
+            errors={errors}
+            testSend={testSend}
+          />
+        )}
         <div class="wizard-nav">
           {index > 0 && <button type="submit" name="go" value={STEPS[index - 1]} class="secondary">Back</button>}
           {index < STEPS.length - 1 && <button type="submit" name="go" value={STEPS[index + 1]}>Next</button>}

@@ -1,6 +1,8 @@
 import type { Errors } from "../../services/compose/errors.ts";
 import type { Step } from "../../services/compose/forms.ts";
+import type { LargeSend } from "../../services/compose/large_send.ts";
 import type { StepExtras } from "../../services/compose/step_extras.ts";
+import type { TestSendShown } from "../../services/compose/test_send.ts";
 import type { Draft } from "../../services/store/drafts.ts";
 import type { Calendar, User } from "../../services/model.ts";
 
@@ -13,4 +15,8 @@ export interface WizardProps extends StepExtras {
   errors: Errors;
   calendars: Calendar[];
   timeZone: string;
+  /** Send / Update of a large send, refused until the sender types the recipient count. */
+  largeSend?: LargeSend;
+  /** Send a test to me, on Content and Send Options. */
+  testSend?: TestSendShown;
 }

@@ -11,6 +11,7 @@ import { checkContent } from "./content_step.ts";
 import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
 import type { Errors } from "./errors.ts";
 import type { Step } from "./forms.ts";
+import { type LargeSend, largeSendUnconfirmed } from "./large_send.ts";
 import { checkRecipients } from "./recipients_step.ts";
 import { buildSendOptions } from "./send_options.ts";
 
@@ -23,8 +24,10 @@ export class EditConflict extends Error {
 
 /**
  * Send / Update: the draft becomes the message. Every step is validated
- * again (a draft can be posted to step 3 directly). Throws EditConflict if
- * someone else saved the message since this edit began.
+ * again (a draft can be posted to step 3 directly). A send to more than the
+ * district's large-send threshold goes only with `typedCount` equal to its
+ * count; else nothing is saved and the confirmation is returned. Throws
+ * EditConflict if someone else saved the message since this edit began.
  */
 export async function commitDraft(
   db: Db,
@@ -32,7 +35,8 @@ export async function commitDraft(
   district: District,
   draft: Draft,
   now: number,
-): Promise<{ errors: Errors; step: Step } | { message: Message; sendNow: boolean }> {
+  typedCount = "",
+): Promise<{ errors: Errors; step: Step } | { confirm: LargeSend } | { message: Message; sendNow: boolean }> {
   const calendar = await getCalendar(db, draft.recipients.calendarId);
   const r = await checkRecipients(db, draft.recipients, user, calendar);
   if (Object.keys(r).length) return { errors: r, step: "recipients" };
@@ -73,6 +77,9 @@ export async function commitDraft(
     // Send Now is due at once: the scheduler picks it up on its next tick.
     nextAt: s.sendNow ? now : nextDelivery(s.schedule, now, district.timeZone, calendar ?? undefined),
   };
+  const confirm = calendar &&
+    await largeSendUnconfirmed(db, district, message.recipients, calendar, message.modes, typedCount);
+  if (confirm) return { confirm };
   const versioned: Versioned<Message> | null = previous && draft.base
     ? { value: previous.value, versionstamp: draft.base.versionstamp }
     : null;

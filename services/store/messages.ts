@@ -111,6 +111,15 @@ export async function saveMessage(
   return result.versionstamp;
 }
 
+/**
+ * An audit entry that changes nothing in the message (a test sent to the
+ * sender): kept under the message's id, so View Details' History lists it
+ * once the draft is sent or, for Edit Message, at once.
+ */
+export async function addMessageAudit(db: Db, messageId: string, audit: AuditEntry): Promise<void> {
+  await db.kv.set(auditKey(db, messageId, audit.at), AuditEntry.parse(audit));
+}
+
 export async function listAudit(
   db: Db,
   messageId: string,
