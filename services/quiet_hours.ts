@@ -11,7 +11,7 @@
  * fall-back day the hour that happens twice is inside, or outside, both times.
  */
 import type { District, Message, Mode } from "./model.ts";
-import { offsetAt } from "./time.ts";
+import { addDays, formatClock, formatDate, offsetAt, toWall } from "./time.ts";
 
 /** A daily window of wall-clock time, HH:MM to HH:MM (the end excluded), the same day. */
 export interface DailyWindow {
@@ -103,4 +103,33 @@ export function whenModesGoOut(
     if (quietHoursWindow(district, mode, message)) return [{ mode, at: opens, quiet: "waits" as const }];
     return [{ mode, at: planned, quiet: message.type === "emergency" ? "emergency" as const : "chosen" as const }];
   });
+}
+
+const MODE_WORD: Record<Mode, string> = { inbox: "Inbox", email: "Email", text: "Texts", voice: "Calls" };
+
+/** "Texts: tomorrow 8:00 AM, because of quiet hours", as Send Options tell the sender. */
+export function describeGoesOut(g: GoesOut, now: number, timeZone: string): string {
+  const today = toWall(now, timeZone).date;
+  const { date, time } = toWall(g.at, timeZone);
+  const when = g.at <= now
+    ? "now"
+    : date === today
+    ? `today ${formatClock(time)}`
+    : date === addDays(today, 1)
+    ? `tomorrow ${formatClock(time)}`
+    : `${formatDate(date)}, ${formatClock(time)}`;
+  const why = g.quiet === "waits"
+    ? ", because of quiet hours"
+    : g.quiet === "emergency"
+    ? ", in quiet hours: Emergency messages do not wait"
+    : g.quiet === "chosen"
+    ? ", in quiet hours, as you chose"
+    : "";
+  return `${MODE_WORD[g.mode]}: ${when}${why}`;
+}
+
+/** "8:00 AM–9:00 PM", never broken across lines. */
+export function describeWindow(window: DailyWindow): string {
+  const clock = (t: string) => formatClock(t).replace(" ", "\u00a0");
+  return `${clock(window.start)}\u2060–\u2060${clock(window.end)}`;
 }
