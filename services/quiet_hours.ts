@@ -107,8 +107,8 @@ export function whenModesGoOut(
 
 const MODE_WORD: Record<Mode, string> = { inbox: "Inbox", email: "Email", text: "Texts", voice: "Calls" };
 
-/** "Texts: tomorrow 8:00 AM, because of quiet hours", as Send Options tell the sender. */
-export function describeGoesOut(g: GoesOut, now: number, timeZone: string): string {
+/** "Texts", "tomorrow 8:00 AM, because of quiet hours": a mode and when it goes out, as Send Options tell the sender. */
+export function describeGoesOut(g: GoesOut, now: number, timeZone: string): { mode: string; when: string } {
   const today = toWall(now, timeZone).date;
   const { date, time } = toWall(g.at, timeZone);
   const when = g.at <= now
@@ -125,7 +125,7 @@ export function describeGoesOut(g: GoesOut, now: number, timeZone: string): stri
     : g.quiet === "chosen"
     ? ", in quiet hours, as you chose"
     : "";
-  return `${MODE_WORD[g.mode]}: ${when}${why}`;
+  return { mode: MODE_WORD[g.mode], when: `${when}${why}` };
 }
 
 /** "8:00 AM–9:00 PM", never broken across lines. */

@@ -39,8 +39,8 @@ async function goesOut(c: Client, draft: string, fields: Record<string, string |
   const res = await post(c, draft, "send", fields, "preview");
   const html = await res.text();
   assert.equal(res.status, 200, html.match(/<div class="error-summary"[^]*?<\/div>/)?.[0]);
-  const list = html.match(/<ul class="goes-out"[^>]*>([^]*?)<\/ul>/)?.[1] ?? "";
-  return [...list.matchAll(/<li[^>]*>([^<]*)<\/li>/g)].map((m) => m[1]);
+  const list = html.match(/<dl class="goes-out"[^>]*>([^]*?)<\/dl>/)?.[1] ?? "";
+  return [...list.matchAll(/<dt[^>]*>([^<]*)<\/dt><dd[^>]*>([^<]*)<\/dd>/g)].map((m) => `${m[1]}: ${m[2]}`);
 }
 
 const CHECKBOX = /<input type="checkbox" name="outsideQuietHours"/;
@@ -98,7 +98,7 @@ Deno.test("Send Options say when each mode goes out: Send Now at night, today, t
   // Without JavaScript the same page is the answer to Update next deliveries; a GET shows what the draft holds.
   const shown = await (await admin.get(`/compose/${draft}/send`)).text();
   assert.match(shown, /<h3 id="goes-out-h">When it goes out<\/h3>/);
-  assert.match(shown, /<li[^>]*>Texts: now, in quiet hours, as you chose<\/li>/);
+  assert.match(shown, /<dt[^>]*>Texts<\/dt><dd[^>]*>now, in quiet hours, as you chose<\/dd>/);
   t.close();
 });
 

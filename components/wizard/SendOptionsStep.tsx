@@ -6,6 +6,7 @@
  * (`:has`), so it holds with JavaScript off and the hidden fields still keep
  * their values.
  */
+import { Fragment } from "preact";
 import { UNSKIP, WEEKDAY_LABEL, WEEKDAYS } from "../../services/compose/forms.ts";
 import { skipDateList } from "../../services/compose/send_options.ts";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, MODE_LABEL, MODES } from "../../services/model.ts";
@@ -243,9 +244,14 @@ export function SendOptionsStep(
             <h3 id="goes-out-h">
               {s.when === "now" || s.repeat === "none" ? "When it goes out" : "When the first delivery goes out"}
             </h3>
-            <ul class="goes-out" aria-labelledby="goes-out-h">
-              {goesOut.map(({ line, waits }) => <li key={line} class={waits ? "waits" : undefined}>{line}</li>)}
-            </ul>
+            <dl class="goes-out">
+              {goesOut.map(({ mode, when, waits }) => (
+                <Fragment key={mode}>
+                  <dt>{mode}</dt>
+                  <dd class={waits ? "waits" : undefined}>{when}</dd>
+                </Fragment>
+              ))}
+            </dl>
           </>
         )}
         {!upcoming?.length && !goesOut?.length && (

@@ -30,7 +30,7 @@ export interface StepExtras {
   upcoming?: Occurrence[];
   patternText?: string;
   /** When each mode of the next delivery actually goes out, quiet hours counted, in words; held for them or not. */
-  goesOut?: { line: string; waits: boolean }[];
+  goesOut?: { mode: string; when: string; waits: boolean }[];
   /** The district's quiet hours, as the sender is told them. */
   quietHours?: Record<"text" | "voice", DailyWindow>;
 }
@@ -133,7 +133,7 @@ function nextDeliveries(
     patternText: built.sendNow ? "Sends as soon as you press Send." : describeSchedule(built.schedule),
     goesOut: first
       ? whenModesGoOut(district, built, first).map((g) => ({
-        line: describeGoesOut(g, now, district.timeZone),
+        ...describeGoesOut(g, now, district.timeZone),
         waits: g.quiet === "waits",
       }))
       : undefined,

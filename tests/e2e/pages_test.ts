@@ -157,7 +157,7 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       }
       await page.getByRole("textbox", { name: "Time", exact: true }).fill("07:00");
       await page.getByRole("button", { name: "Update next deliveries" }).click();
-      await page.locator("ul.goes-out li", { hasText: "because of quiet hours" }).waitFor();
+      await page.locator("dl.goes-out dd", { hasText: "because of quiet hours" }).waitFor();
     });
     await visit("wizard-send-options-error", async () => {
       for (const mode of ["Inbox", "Email", "Text", "Voice"]) {
