@@ -1,6 +1,7 @@
 /** Quiet hours at dispatch: General and Priority texts and calls wait for their window; Emergency and a sender's choice do not. */
 import assert from "node:assert/strict";
 import { makeDue, type TestApp, testApp } from "../../tests/support/app.ts";
+import { outboxProviders } from "../providers/outbox.ts";
 import type { Message } from "../model.ts";
 import { runCounts } from "../store/deliveries.ts";
 import { listOutbox, type OutboxEntry } from "../store/outbox.ts";
@@ -85,5 +86,37 @@ Deno.test("quiet hours: a General message sent outside quiet hours goes at once,
   assert.equal((counts.text!.pending ?? 0) + (counts.voice!.pending ?? 0), 0, JSON.stringify(counts));
   assert.ok(sent.some((e) => e.kind === "text") && sent.some((e) => e.kind === "voice"));
   assert.deepEqual(wall(sent), ["22:00"]);
+  t.close();
+});
+
+Deno.test("quiet hours: a shard still sending when the window closes stops there; the rest goes at 8:00 AM", async () => {
+  // Each text takes the provider 10 seconds of the test's clock: a batch of 10 started at 8:59 PM ends after 9:00.
+  const t = await testApp({
+    batchSize: 10,
+    providers: (db, clock) => {
+      const outbox = outboxProviders(db, clock);
+      return {
+        ...outbox,
+        sendText: (text) => {
+          clock.at += 10_000;
+          return outbox.sendText(text);
+        },
+      };
+    },
+  });
+  const start = Date.parse("2026-11-27T02:59:00Z"); // 8:59 PM
+  t.clock.at = start;
+  await makeDue(t.db, "msg-early-release", { type: "general", modes: ["text"] }, start);
+  const run = (await t.dispatcher.startOccurrence("msg-early-release", start))!;
+  await t.dispatcher.drain();
+  const counts = await runCounts(t.db, run.id);
+  const total = (counts.text!.pending ?? 0) + (counts.text!.sent ?? 0) + (counts.text!.delivered ?? 0);
+  assert.ok(total > 10, `more texts than one batch: ${JSON.stringify(counts)}`);
+  assert.equal(counts.text!.pending, total - 10, "the first batch went; the next one waits");
+  t.clock.at = EIGHT_AM;
+  await t.dispatcher.drain();
+  const texts = (await textsAndCalls(t)).filter((e) => e.at >= EIGHT_AM);
+  assert.equal(texts.length, total - 10, "the rest at 8:00 AM");
+  assert.equal((await runCounts(t.db, run.id)).text!.pending ?? 0, 0);
   t.close();
 });

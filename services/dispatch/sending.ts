@@ -73,11 +73,15 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
   const message = (await getRunMessage(db, run.value.id))!;
   const district = (await getDistrict(db))!;
   const now = ctx.clock.now();
+  // Quiet hours: when the mode's window next opens, if it is closed now (never for Emergency or inbox and email).
   const quiet = quietHoursWindow(district, mode, message);
-  if (quiet) {
-    const opens = nextInWindow(now, quiet, district.timeZone);
-    if (opens > now) return reschedule(ctx, job, opens);
-  }
+  const closedUntil = () => {
+    const at = ctx.clock.now();
+    const opens = quiet ? nextInWindow(at, quiet, district.timeZone) : at;
+    return opens > at ? opens : 0;
+  };
+  const opensAt = closedUntil();
+  if (opensAt) return reschedule(ctx, job, opensAt);
   const calendar = await getCalendar(db, message.calendarId);
   const school = (await listSchools(db)).find((s) => s.id === calendar?.schoolId) ?? { id: "", name: "" };
   const send: SendContext = {
@@ -108,6 +112,9 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
       await done(ctx, current);
       return nudge(ctx, run.value.id, "cancel"); // The cancel need not wait for its next look.
     }
+    // A shard still sending when its window closes stops there; the rest waits for the next opening.
+    const opens = closedUntil();
+    if (opens) return reschedule(ctx, current, opens);
     const sent = await sendBatch(ctx, current, due.slice(i, i + batchSize), send);
     if (!sent) return; // Lost the job (its lease ran out): its new owner carries on.
     current = sent.job;
