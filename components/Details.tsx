@@ -7,8 +7,10 @@ import { fileSize } from "./file_size.ts";
 import { Fragment } from "preact";
 import type { RecipientPreview } from "../services/recipients.ts";
 import type { MessageDetails } from "../services/messages.ts";
+import { describeWindow, windowOf } from "../services/quiet_hours.ts";
 import {
   type District,
+  type Message,
   type Mode,
   MODE_LABEL,
   MODES,
@@ -77,6 +79,27 @@ export function RecipientSummary({ preview }: { preview: RecipientPreview }) {
   );
 }
 
+/** How the message's texts and calls treat quiet hours: the sender's choice, or the district's windows. */
+function QuietHours({ message, district }: { message: Message; district: District }) {
+  const windows = (["text", "voice"] as const).filter((mode) => message.modes.includes(mode));
+  if (!windows.length) return null;
+  return (
+    <p id="quiet-hours">
+      {message.outsideQuietHours
+        ? "Quiet hours: Send outside quiet hours was chosen, so texts and calls go at their time, even in quiet hours."
+        : message.type === "emergency"
+        ? "Quiet hours: an Emergency message does not wait for them."
+        : `Quiet hours: ${
+          windows.map((mode, i) =>
+            `${mode === "text" ? "texts" : "calls"}${i === 0 ? " go out only" : ""} ${
+              describeWindow(windowOf(district, mode)!)
+            }`
+          ).join(" and ")
+        }; at other times they wait.`}
+    </p>
+  );
+}
+
 export function MessageDetailsView(
   { d, district }: { d: MessageDetails; district: District },
 ) {
@@ -132,6 +155,7 @@ export function MessageDetailsView(
           {(Object.entries(s.times) as [Mode, string][]).map(([mode, t]) => `${MODE_LABEL[mode]} ${formatClock(t)}`)
             .join(", ")}
         </p>
+        <QuietHours message={m} district={district} />
         {d.upcoming.length === 0 ? <p>No deliveries left.</p> : (
           <ol class="occurrences" aria-label="Next deliveries">
             {d.upcoming.map((o) => (
@@ -247,6 +271,12 @@ export function RunDetailsView(
         <CreatedBy created={m.created} modified={m.modified} />
         <dt>Started</dt>
         <dd>{formatInstant(run.startedAt, district.timeZone)}</dd>
+        {m.outsideQuietHours && (
+          <>
+            <dt>Quiet hours</dt>
+            <dd>Send outside quiet hours was chosen: texts and calls go at their time</dd>
+          </>
+        )}
       </dl>
       <div id="run-progress">
         <RunProgress run={run} facts={facts} district={district} csrf={csrf} />

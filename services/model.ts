@@ -213,6 +213,8 @@ export const Message = z.object({
   modified: Stamp.optional(),
   /** Set by Cancel Message / Cancel Series; the record stays for its history. */
   canceled: Stamp.optional(),
+  /** The sender chose Send outside quiet hours: General and Priority texts and calls go at their time. */
+  outsideQuietHours: z.boolean().optional(),
   /** Instant (ms) of the next delivery; null once nothing is left to send. */
   nextAt: z.number().nullable(),
 });
@@ -228,6 +230,7 @@ export const MessageSummary = Message.pick({
   created: true,
   modified: true,
   nextAt: true,
+  outsideQuietHours: true,
 }).extend({
   recurring: z.boolean(),
   hasAttachment: z.boolean(),

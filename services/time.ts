@@ -50,7 +50,8 @@ export function toWall(instant: number, timeZone: string): WallTime {
   };
 }
 
-function offsetAt(instant: number, timeZone: string): number {
+/** The zone's offset from UTC at an instant, in ms (local − UTC), to the second. */
+export function offsetAt(instant: number, timeZone: string): number {
   const p: Record<string, number> = {};
   for (const { type, value } of partsFormat(timeZone).formatToParts(instant)) {
     p[type] = Number(value);

@@ -1,12 +1,16 @@
 /**
- * Step 3, Send Options: message type, delivery modes, when, the Recurrence
- * Pattern, and the next deliveries. Only what applies to the choices made is
- * shown: the CSS hides the rest from the radios' state (`:has`), so it holds
- * with JavaScript off and the hidden fields still keep their values.
+ * Step 3, Send Options: message type, delivery modes, when (quiet hours and,
+ * with the right, sending outside them), the Recurrence Pattern, the next
+ * deliveries and when each mode actually goes out. Only what applies to the
+ * choices made is shown: the CSS hides the rest from the radios' state
+ * (`:has`), so it holds with JavaScript off and the hidden fields still keep
+ * their values.
  */
+import { Fragment } from "preact";
 import { UNSKIP, WEEKDAY_LABEL, WEEKDAYS } from "../../services/compose/forms.ts";
 import { skipDateList } from "../../services/compose/send_options.ts";
 import { MESSAGE_TYPE_LABEL, MESSAGE_TYPES, MODE_LABEL, MODES } from "../../services/model.ts";
+import { describeWindow } from "../../services/quiet_hours.ts";
 import { formatDate, formatInstant, isCalendarDate } from "../../services/time.ts";
 import { Checkbox, FieldError, Fieldset, LabeledInput } from "./fields.tsx";
 import type { WizardProps } from "./props.ts";
@@ -16,7 +20,9 @@ function dayLabel(date: string): string {
   return isCalendarDate(date) ? formatDate(date) : date;
 }
 
-export function SendOptionsStep({ draft, user, errors, timeZone, upcoming, patternText }: WizardProps) {
+export function SendOptionsStep(
+  { draft, user, errors, timeZone, upcoming, patternText, goesOut, quietHours }: WizardProps,
+) {
   const s = draft.send;
   // Buttons that redraw the step bring the person back to where they pressed.
   const here = (anchor: string) => `/compose/${draft.id}/send#${anchor}`;
@@ -72,6 +78,30 @@ export function SendOptionsStep({ draft, user, errors, timeZone, upcoming, patte
             </div>
           </details>
         </div>
+        {quietHours && (
+          <p class="hint" id="quiet-hours">
+            {`Quiet hours: General and Priority texts go out only ${describeWindow(quietHours.text)} and calls ${
+              describeWindow(quietHours.voice)
+            }; at other times they wait. Emergency messages do not wait.`}
+          </p>
+        )}
+        {(user.rights.outsideQuietHours || draft.base?.outsideQuietHours) && (
+          // The right's choice; an editor without it sees it only to keep or untick what the message had.
+          <label class="check quiet-choice">
+            <input
+              type="checkbox"
+              name="outsideQuietHours"
+              checked={s.outsideQuietHours}
+              aria-describedby={quietHours ? "quiet-hours" : undefined}
+            />
+            <span>
+              {/* The comma inside: a hidden span's edge would otherwise put a space before it in the name. */}
+              Send texts and calls <span class="if-now">now,</span>
+              <span class="if-later">at their time,</span> even in quiet hours
+            </span>
+          </label>
+        )}
+        <FieldError errors={errors} name="outsideQuietHours" />
       </Fieldset>
       <Fieldset legend="Recurrence Pattern" errors={errors} name="repeat" class="recurrence">
         <div class="choices">
@@ -198,25 +228,39 @@ export function SendOptionsStep({ draft, user, errors, timeZone, upcoming, patte
       <section id="next-deliveries" class="next-deliveries" aria-labelledby="next-h">
         <h2 id="next-h">Next deliveries</h2>
         {patternText && <p>{patternText}</p>}
-        {upcoming && upcoming.length > 0
-          ? (
-            <ol class="occurrences">
-              {upcoming.map((o) => (
-                <li key={o.date} class={o.skipped ? "skipped" : undefined}>
-                  {formatInstant(o.at, timeZone)}
-                  {o.skipped === "skip date" && " (skipped)"}
-                  {o.skipped === "no school" && ` (skipped: no school, ${o.skipReason})`}
-                </li>
+        {upcoming && upcoming.length > 0 && (
+          <ol class="occurrences">
+            {upcoming.map((o) => (
+              <li key={o.date} class={o.skipped ? "skipped" : undefined}>
+                {formatInstant(o.at, timeZone)}
+                {o.skipped === "skip date" && " (skipped)"}
+                {o.skipped === "no school" && ` (skipped: no school, ${o.skipReason})`}
+              </li>
+            ))}
+          </ol>
+        )}
+        {goesOut && goesOut.length > 0 && (
+          <>
+            <h3 id="goes-out-h">
+              {s.when === "now" || s.repeat === "none" ? "When it goes out" : "When the first delivery goes out"}
+            </h3>
+            <dl class="goes-out">
+              {goesOut.map(({ mode, when, waits }) => (
+                <Fragment key={mode}>
+                  <dt>{mode}</dt>
+                  <dd class={waits ? "waits" : undefined}>{when}</dd>
+                </Fragment>
               ))}
-            </ol>
-          )
-          : (
-            <p class="hint">
-              {Object.keys(errors).length
-                ? "Fix what is marked above to see the next deliveries."
-                : "Press Update next deliveries to see when it goes out."}
-            </p>
-          )}
+            </dl>
+          </>
+        )}
+        {!upcoming?.length && !goesOut?.length && (
+          <p class="hint">
+            {Object.keys(errors).length
+              ? "Fix what is marked above to see the next deliveries."
+              : "Press Update next deliveries to see when it goes out."}
+          </p>
+        )}
         <button type="submit" name="go" value="preview" class="secondary" formAction={here("next-deliveries")}>
           Update next deliveries
         </button>

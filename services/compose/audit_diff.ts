@@ -39,6 +39,8 @@ export function diffMessages(before: Message, after: Message): AuditEntry["chang
       Object.entries(s.times).map(([m, t]) => `${MODE_LABEL[m as Mode]} ${t}`).join(", ")
     }${s.kind === "recurring" && s.skipDates.length ? `; skipping ${s.skipDates.join(", ")}` : ""}`;
   add("Schedule", when(before.schedule), when(after.schedule));
+  const quiet = (m: Message) => m.outsideQuietHours ? "sends outside quiet hours" : "waits for quiet hours";
+  add("Quiet hours", quiet(before), quiet(after));
   for (const f of CONTENT_FIELDS) {
     if (before.content[f] !== after.content[f]) {
       changes.push({ field: CONTENT_LABEL[f], before: before.content[f], after: after.content[f] });

@@ -13,13 +13,20 @@ import type { Errors } from "./errors.ts";
 import type { Step } from "./forms.ts";
 import { type LargeSend, largeSendUnconfirmed } from "./large_send.ts";
 import { checkRecipients } from "./recipients_step.ts";
-import { buildSendOptions } from "./send_options.ts";
+import { buildSendOptions, type SendOptions } from "./send_options.ts";
+import { keptOutsideQuietHours } from "./steps.ts";
 
 export class EditConflict extends Error {
   constructor(readonly by: string, readonly at: string) {
     super(`changed by ${by} at ${at}`);
     this.name = "EditConflict";
   }
+}
+
+/** A new message's history entry: how it was sent, and the sender's choice to send outside quiet hours. */
+function createdAs(s: SendOptions): string {
+  const how = [s.sendNow && "Send Now", s.outsideQuietHours && "sent outside quiet hours"].filter(Boolean);
+  return how.length ? `created (${how.join(", ")})` : "created";
 }
 
 /**
@@ -42,7 +49,7 @@ export async function commitDraft(
   if (Object.keys(r).length) return { errors: r, step: "recipients" };
   const c = checkContent(draft.content, draft.recipients);
   if (Object.keys(c).length) return { errors: c, step: "content" };
-  const s = buildSendOptions(draft.send, draft.content, user, district, calendar, now);
+  const s = buildSendOptions(draft.send, draft.content, user, district, calendar, now, keptOutsideQuietHours(draft));
   if ("errors" in s) return { errors: s.errors, step: "send" };
 
   const previous = draft.base ? await getMessage(db, draft.messageId) : null;
@@ -76,6 +83,7 @@ export async function commitDraft(
     modified: previous ? stamp : undefined,
     // Send Now is due at once: the scheduler picks it up on its next tick.
     nextAt: s.sendNow ? now : nextDelivery(s.schedule, now, district.timeZone, calendar ?? undefined),
+    ...(s.outsideQuietHours && { outsideQuietHours: true }),
   };
   const confirm = calendar &&
     await largeSendUnconfirmed(db, district, message.recipients, calendar, message.modes, typedCount);
@@ -88,7 +96,7 @@ export async function commitDraft(
       at: now,
       userId: user.id,
       name: user.name,
-      action: previous ? "edited" : s.sendNow ? "created (Send Now)" : "created",
+      action: previous ? "edited" : createdAs(s),
       changes: previous ? diffMessages(previous.value, message) : [],
     });
   } catch (e) {

@@ -17,7 +17,12 @@ export async function editDraft(db: Db, user: User, messageId: string, now: numb
     id: newId(),
     ownerId: user.id,
     messageId,
-    base: { versionstamp: current.versionstamp, modifiedBy: stamp.name, modifiedAt: stamp.at },
+    base: {
+      versionstamp: current.versionstamp,
+      modifiedBy: stamp.name,
+      modifiedAt: stamp.at,
+      ...(m.outsideQuietHours && { outsideQuietHours: true }),
+    },
     recurringAtStart: m.schedule.kind === "recurring",
     recipients: RecipientsForm.parse({
       calendarId: m.calendarId,
@@ -26,7 +31,7 @@ export async function editDraft(db: Db, user: User, messageId: string, now: numb
     }),
     content: ContentForm.parse({ subject: m.subject, ...m.content }),
     attachments: m.attachments,
-    send: sendFromSchedule(m.schedule, m.type, m.modes),
+    send: sendFromSchedule(m.schedule, m.type, m.modes, m.outsideQuietHours),
     createdAt: now,
   };
   await putDraft(db, draft);

@@ -113,5 +113,7 @@ export const SendForm = z.object({
   /** The date input of "Skip a date": added to the list by any post of the step, so a date typed is never lost. */
   skipDate: str(10),
   skipNoSchoolDays: bool,
+  /** Send outside quiet hours: a tool right's (or kept, on Edit Message, from a message that had it). */
+  outsideQuietHours: bool,
 });
 export type SendForm = z.infer<typeof SendForm>;

@@ -34,9 +34,20 @@ function dateProblem(s: string, today: string, what: string): string | undefined
 }
 const validTime = (s: string) => /^([01]\d|2[0-3]):[0-5]\d$/.test(s);
 
+/** What Send Options make of a message: its type, modes, schedule and how it treats quiet hours. */
+export interface SendOptions {
+  type: MessageType;
+  modes: Mode[];
+  schedule: Schedule;
+  sendNow: boolean;
+  outsideQuietHours: boolean;
+}
+
 /**
  * Step 3: the Send Options as a message type, modes and schedule, or the
  * errors by field. Rights are enforced here, not only hidden in the form.
+ * `keptOutsideQuietHours`: the message being edited was sent outside quiet
+ * hours, which its editor may keep without the right (never turn on).
  */
 export function buildSendOptions(
   form: SendForm,
@@ -45,7 +56,8 @@ export function buildSendOptions(
   district: District,
   calendar: Calendar | null,
   now: number,
-): { errors: Errors } | { type: MessageType; modes: Mode[]; schedule: Schedule; sendNow: boolean } {
+  keptOutsideQuietHours = false,
+): { errors: Errors } | SendOptions {
   const errors: Errors = {};
   const type = MessageType.safeParse(form.type);
   if (!type.success) errors.type = "Choose General, Priority or Emergency";
@@ -67,6 +79,11 @@ export function buildSendOptions(
     }
   }
   if (form.modes.length === 0) errors.modes = "Choose at least one delivery mode";
+  // A field the form shows only with the right: posted without it, it is refused by name, never ignored.
+  if (form.outsideQuietHours && !user.rights.outsideQuietHours && !keptOutsideQuietHours) {
+    errors.outsideQuietHours = `"Send outside quiet hours" (outsideQuietHours) is not one of your tool rights: ` +
+      "texts and calls wait for quiet hours";
+  }
 
   const today = toWall(now, district.timeZone);
   const sendNow = form.when === "now";
@@ -150,7 +167,7 @@ export function buildSendOptions(
     }
   }
   if (Object.keys(errors).length > 0) return { errors };
-  return { type: type.data!, modes, schedule, sendNow };
+  return { type: type.data!, modes, schedule, sendNow, outsideQuietHours: form.outsideQuietHours };
 }
 
 /** The skip dates as a list, in the order kept. */
@@ -180,10 +197,16 @@ export function editSkipDates(form: SendForm, go: string, today: string): Errors
 }
 
 /** The RRULE's parts back as Send Options fields, for Edit Message. */
-export function sendFromSchedule(schedule: Schedule, type: string, modes: Mode[]): SendForm {
+export function sendFromSchedule(schedule: Schedule, type: string, modes: Mode[], outsideQuietHours = false): SendForm {
   const times = schedule.times;
   const first = Object.values(times)[0] ?? "08:00";
-  const base: Record<string, unknown> = { type, modes, when: "later", time: first };
+  const base: Record<string, unknown> = {
+    type,
+    modes,
+    when: "later",
+    time: first,
+    outsideQuietHours: outsideQuietHours ? "on" : "",
+  };
   for (const [mode, t] of Object.entries(times)) if (t !== first) base[`time_${mode}`] = t;
   if (schedule.kind === "once") return SendForm.parse({ ...base, date: schedule.date });
   const parts = Object.fromEntries(schedule.rule.split(";").map((p) => p.split("=")));

@@ -139,3 +139,20 @@ Deno.test("Edit Message reads a schedule back as the Send Options that build it 
     assert.deepEqual(again, first);
   }
 });
+
+Deno.test("Send outside quiet hours: only with the right, or kept from the message edited; a 400, not a 403", () => {
+  const chosen = { modes: ["email", "text"], outsideQuietHours: "on" };
+  const refused = build(chosen);
+  assert.ok("errors" in refused);
+  assert.match(refused.errors.outsideQuietHours, /"Send outside quiet hours" \(outsideQuietHours\) is not one of your/);
+  assert.equal(refusedForRights(refused.errors), false, "a field the form never showed: bad input, named");
+  const form = SendForm.parse({ type: "general", modes: chosen.modes, when: "now", outsideQuietHours: "on" });
+  const kept = buildSendOptions(form, content, admin, district, null, NOW, true);
+  assert.ok(!("errors" in kept) && kept.outsideQuietHours);
+  const allowed = build(chosen, { ...admin, rights: { ...admin.rights, outsideQuietHours: true } });
+  assert.ok(!("errors" in allowed) && allowed.outsideQuietHours);
+  const again = sendFromSchedule(allowed.schedule, allowed.type, allowed.modes, allowed.outsideQuietHours);
+  assert.equal(again.outsideQuietHours, true, "Edit Message reads the choice back");
+  const unchosen = build({ modes: ["email", "text"] });
+  assert.ok(!("errors" in unchosen) && unchosen.outsideQuietHours === false);
+});

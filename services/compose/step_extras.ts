@@ -1,11 +1,12 @@
 /**
  * What each step shows beside its form: Recipients the preview, the chosen
  * and the found people; Content a merge sample; Send Options the next
- * deliveries.
+ * deliveries and when each mode of the first actually goes out.
  */
 import { MERGE_FIELDS, MergeFieldError, renderMerge } from "../merge.ts";
 import { type Calendar, type District, MessageType, type Person, type User } from "../model.ts";
 import { chosenIndividuals, previewRecipients, type RecipientPreview, sampleRecipient } from "../recipients.ts";
+import { type DailyWindow, describeGoesOut, whenModesGoOut } from "../quiet_hours.ts";
 import { describeSchedule, type Occurrence, occurrences } from "../recurrence.ts";
 import type { Draft } from "../store/drafts.ts";
 import type { Db } from "../store/kv.ts";
@@ -13,7 +14,7 @@ import { listPeopleInSchool } from "../store/people.ts";
 import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
 import { RecipientsForm, type Step } from "./forms.ts";
 import { buildSendOptions } from "./send_options.ts";
-import { usableCalendar, type WizardContext } from "./steps.ts";
+import { keptOutsideQuietHours, usableCalendar, type WizardContext } from "./steps.ts";
 
 export interface MergeSample {
   name: string;
@@ -28,6 +29,10 @@ export interface StepExtras {
   mergeSample?: MergeSample | null;
   upcoming?: Occurrence[];
   patternText?: string;
+  /** When each mode of the next delivery actually goes out, quiet hours counted, in words; held for them or not. */
+  goesOut?: { mode: string; when: string; waits: boolean }[];
+  /** The district's quiet hours, as the sender is told them. */
+  quietHours?: Record<"text" | "voice", DailyWindow>;
 }
 
 /** Everything a step needs besides the draft. */
@@ -108,16 +113,30 @@ function nextDeliveries(
   usable: Calendar | null,
   now: number,
 ): StepExtras {
-  const built = buildSendOptions(draft.send, draft.content, user, district, usable, now);
-  if ("errors" in built) return {};
+  const built = buildSendOptions(draft.send, draft.content, user, district, usable, now, keptOutsideQuietHours(draft));
+  // The quiet hours are shown whatever is typed: they are the district's rule, not this message's.
+  const quietHours = { text: district.textWindow, voice: district.dialingWindow };
+  if ("errors" in built) return { quietHours };
+  const upcoming = occurrences(built.schedule, {
+    from: now,
+    limit: 5,
+    timeZone: district.timeZone,
+    calendar: usable ?? undefined,
+    includeSkipped: true,
+  });
+  // Send Now goes at once; a scheduled message at its first delivery, each mode at its own time.
+  const first = built.sendNow
+    ? Object.fromEntries(built.modes.map((m) => [m, now]))
+    : upcoming.find((o) => !o.skipped)?.times;
   return {
-    upcoming: occurrences(built.schedule, {
-      from: now,
-      limit: 5,
-      timeZone: district.timeZone,
-      calendar: usable ?? undefined,
-      includeSkipped: true,
-    }),
+    upcoming,
     patternText: built.sendNow ? "Sends as soon as you press Send." : describeSchedule(built.schedule),
+    goesOut: first
+      ? whenModesGoOut(district, built, first).map((g) => ({
+        ...describeGoesOut(g, now, district.timeZone),
+        waits: g.quiet === "waits",
+      }))
+      : undefined,
+    quietHours,
   };
 }

@@ -78,6 +78,11 @@ export async function absorbStep(
   return {};
 }
 
+/** The message this draft edits was sent outside quiet hours: its editor may keep that without the right. */
+export function keptOutsideQuietHours(draft: Draft): boolean {
+  return draft.base?.outsideQuietHours === true;
+}
+
 /** A step's rules, before the wizard moves forward from it. */
 export async function checkStep(
   { db, user, district, now }: WizardContext,
@@ -87,6 +92,14 @@ export async function checkStep(
   const calendar = draft.recipients.calendarId ? await getCalendar(db, draft.recipients.calendarId) : null;
   if (step === "recipients") return checkRecipients(db, draft.recipients, user, calendar);
   if (step === "content") return checkContent(draft.content, draft.recipients);
-  const built = buildSendOptions(draft.send, draft.content, user, district, calendar, now);
+  const built = buildSendOptions(
+    draft.send,
+    draft.content,
+    user,
+    district,
+    calendar,
+    now,
+    keptOutsideQuietHours(draft),
+  );
   return "errors" in built ? built.errors : {};
 }

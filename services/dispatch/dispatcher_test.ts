@@ -4,9 +4,7 @@ import { getMessage } from "../store/messages.ts";
 import { getRun, runMessageKey, runsOfMessage } from "../store/runs.ts";
 import { deliveriesOf, runCounts } from "../store/deliveries.ts";
 import { listOutbox, type OutboxEntry } from "../store/outbox.ts";
-import { getDistrict } from "../store/district.ts";
 import { getPerson, savePerson } from "../store/people.ts";
-import { nextDialingWindow } from "./sending.ts";
 import { PROCESS_ATTEMPTS } from "./processing.ts";
 import { jobsOfRun } from "../store/jobs.ts";
 import { LEASE_MS } from "./jobs.ts";
@@ -120,23 +118,6 @@ Deno.test("Cancel during Processing deletes the record; during Sending records w
   assert.equal(canceled.counts.email!.delivered, before.email!.delivered, "who already got it stays recorded");
   t.close();
   t2.close();
-});
-
-Deno.test("the dialing window: inside now, after hours the next morning, in the district's zone", async () => {
-  const t = await testApp();
-  const district = (await getDistrict(t.db))!;
-  assert.equal(nextDialingWindow(NOW, district), NOW);
-  const night = Date.parse("2026-11-27T04:00:00Z");
-  assert.deepEqual(toWall(nextDialingWindow(night, district), district.timeZone), {
-    date: "2026-11-27",
-    time: "07:00",
-  });
-  const early = Date.parse("2026-11-27T11:00:00Z"); // 5 AM
-  assert.deepEqual(toWall(nextDialingWindow(early, district), district.timeZone), {
-    date: "2026-11-27",
-    time: "07:00",
-  });
-  t.close();
 });
 
 Deno.test("a number or address shared by two guardians gets one copy", async () => {

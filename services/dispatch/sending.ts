@@ -2,7 +2,8 @@
  * Sending: Processing cuts each mode's deliveries into shards, each a send
  * job that any instance may take (the queue listener and the sweep alike).
  * A shard job hands its deliveries to the provider once they are due (the
- * mode's delivery time; for General and Priority calls, the dialing window),
+ * mode's delivery time; for General and Priority texts and calls, quiet
+ * hours: services/quiet_hours.ts),
  * retries passing failures with backoff, and leaves the rest to the finish
  * job.
  *
@@ -45,7 +46,7 @@ import { addToInbox } from "../store/inbox.ts";
 import type { Versioned } from "../store/kv.ts";
 import { getPeople, setTextOptOut } from "../store/people.ts";
 import { getRun, getRunMessage } from "../store/runs.ts";
-import { fromWall, toWall } from "../time.ts";
+import { nextInWindow, quietHoursWindow } from "../quiet_hours.ts";
 import { type DispatchContext, done, nudge, reschedule } from "./context.ts";
 import { type Job, stageJobUpdate } from "../store/jobs.ts";
 import { applyEarlyStatuses } from "./status_callbacks.ts";
@@ -75,10 +76,15 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
   const message = (await getRunMessage(db, run.value.id))!;
   const district = (await getDistrict(db))!;
   const now = ctx.clock.now();
-  if (mode === "voice" && message.type !== "emergency") {
-    const opens = nextDialingWindow(now, district);
-    if (opens > now) return reschedule(ctx, job, opens);
-  }
+  // Quiet hours: when the mode's window next opens, if it is closed now (never for Emergency or inbox and email).
+  const quiet = quietHoursWindow(district, mode, message);
+  const closedUntil = () => {
+    const at = ctx.clock.now();
+    const opens = quiet ? nextInWindow(at, quiet, district.timeZone) : at;
+    return opens > at ? opens : 0;
+  };
+  const opensAt = closedUntil();
+  if (opensAt) return reschedule(ctx, job, opensAt);
   const calendar = await getCalendar(db, message.calendarId);
   const school = (await listSchools(db)).find((s) => s.id === calendar?.schoolId) ?? { id: "", name: "" };
   const send: SendContext = {
@@ -110,6 +116,9 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
       await done(ctx, current);
       return nudge(ctx, run.value.id, "cancel"); // The cancel need not wait for its next look.
     }
+    // A shard still sending when its window closes stops there; the rest waits for the next opening.
+    const opens = closedUntil();
+    if (opens) return reschedule(ctx, current, opens);
     const sent = await sendBatch(ctx, current, due.slice(i, i + batchSize), send);
     if (!sent) return; // Lost the job (its lease ran out): its new owner carries on.
     current = sent.job;
@@ -378,15 +387,6 @@ async function deliverInbox(ctx: DispatchContext, v: Delivery, send: SendContext
     attachments: message.attachments.map(({ id, name, contentType, size }) => ({ id, name, contentType, size })),
   });
   return { providerId: `inbox-${v.personId}`, status: "in the portal inbox", final: "delivered" as const };
-}
-
-/** The next instant voice may dial for General/Priority: now if inside the window. */
-export function nextDialingWindow(now: number, district: District): number {
-  const { date, time } = toWall(now, district.timeZone);
-  const { start, end } = district.dialingWindow;
-  if (time >= start && time < end) return now;
-  const day = time < start ? date : toWall(now + 86_400_000, district.timeZone).date;
-  return fromWall(day, start, district.timeZone);
 }
 
 function backoff(attempts: number, retryAfter?: number): number {

@@ -11,8 +11,16 @@ export const Draft = z.object({
   id: z.string(),
   ownerId: z.string(),
   messageId: z.string(),
-  /** Set when editing: the version the edit started from. */
-  base: z.object({ versionstamp: z.string(), modifiedBy: z.string(), modifiedAt: z.string() }).optional(),
+  /**
+   * Set when editing: the version the edit started from, and whether it was
+   * sent outside quiet hours (which an editor without that right may keep).
+   */
+  base: z.object({
+    versionstamp: z.string(),
+    modifiedBy: z.string(),
+    modifiedAt: z.string(),
+    outsideQuietHours: z.boolean().optional(),
+  }).optional(),
   recurringAtStart: z.boolean().default(false),
   recipients: RecipientsForm,
   content: ContentForm,

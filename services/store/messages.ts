@@ -17,6 +17,7 @@ export function summarize(m: Message): MessageSummary {
     hasAttachment: m.attachments.length > 0,
     times: m.schedule.times,
     pattern: m.schedule.kind === "recurring" ? describeSchedule(m.schedule) : undefined,
+    ...(m.outsideQuietHours && { outsideQuietHours: true }),
   };
 }
 

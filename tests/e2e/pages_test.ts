@@ -147,11 +147,18 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       await page.getByRole("button", { name: "Preview", exact: true }).click();
       await page.getByRole("region", { name: /^Preview for / }).waitFor();
     });
+    const modes = page.getByRole("group", { name: "Delivery modes" });
     await visit("wizard-send-options", async () => {
       await page.getByRole("button", { name: "Next", exact: true }).click();
       await currentStep(page, "3 Send Options");
+      // Tomorrow at 7:00 AM by text and inbox: the text waits for the end of quiet hours, and the step says so.
+      for (const mode of ["Inbox", "Email", "Text", "Voice"]) {
+        await modes.getByRole("checkbox", { name: mode, exact: true }).setChecked(mode === "Text" || mode === "Inbox");
+      }
+      await page.getByRole("textbox", { name: "Time", exact: true }).fill("07:00");
+      await page.getByRole("button", { name: "Update next deliveries" }).click();
+      await page.locator("dl.goes-out dd", { hasText: "because of quiet hours" }).waitFor();
     });
-    const modes = page.getByRole("group", { name: "Delivery modes" });
     await visit("wizard-send-options-error", async () => {
       for (const mode of ["Inbox", "Email", "Text", "Voice"]) {
         await modes.getByRole("checkbox", { name: mode, exact: true }).setChecked(false);
@@ -167,6 +174,8 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       await modes.getByRole("checkbox", { name: mode, exact: true }).setChecked(mode === "Text" || mode === "Inbox");
     }
     await page.getByRole("radio", { name: "Send Now", exact: true }).check();
+    // The text goes now at whatever hour the test runs, not at the end of quiet hours.
+    await page.getByRole("checkbox", { name: "Send texts and calls now, even in quiet hours" }).check();
     await page.getByRole("button", { name: "Send", exact: true }).click();
     await page.waitForURL((url) => url.pathname === "/messages");
 

@@ -45,9 +45,10 @@ export async function testApp(
     redial?: { attempts: number; intervalMs: number };
     /** A KV that already holds a district (seed is then skipped). */
     kv?: Deno.Kv;
-    /** Dispatch's jobs at once and deliveries per send shard. */
+    /** Dispatch's jobs at once, deliveries per send shard and per send batch. */
     slots?: number;
     shardSize?: number;
+    batchSize?: number;
   } = {},
 ): Promise<TestApp> {
   const kv = opts.kv ?? await Deno.openKv(":memory:");
@@ -66,6 +67,7 @@ export async function testApp(
     redial: opts.redial,
     slots: opts.slots,
     shardSize: opts.shardSize,
+    batchSize: opts.batchSize,
   });
   const background = new Background();
   const app = createApp({
