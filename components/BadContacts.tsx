@@ -32,21 +32,33 @@ function Clip({ text, wide = false }: { text: string; wide?: boolean }) {
   return <span class={wide ? "clip wide" : "clip"} title={text}>{text}</span>;
 }
 
-const STATUS_TEXT: Record<ContactRow["status"], string> = {
-  open: "Needs fixing",
+/** Beside a device fixed since (shown under "Fixed" and "Any"). */
+const STATUS_TEXT: Record<Exclude<ContactRow["status"], "open">, string> = {
   fixed: "Fixed",
   removed: "Left the roster",
 };
 
+/** A guardian's students; a student or a staff member is named as such. */
+function studentsOf(r: ContactRow): string {
+  if (r.students.length) return r.students.join(", ");
+  return r.person?.kind === "student" ? "(the student)" : r.person?.kind === "staff" ? "(staff)" : "";
+}
+
+/** The newest error in words, with any other problem that keeps the device on the report. */
+function lastError(r: ContactRow): string {
+  const also = r.problems.filter((p) => p !== r.contact.last.problem).map((p) => PROBLEM_LABEL[p].toLowerCase());
+  return also.length ? `${r.words}; also ${also.join(", ")}` : r.words;
+}
+
 function ContactLine(
-  { r, timeZone, linkPeople, showStatus }: {
+  { r, timeZone, linkPeople, showSchool }: {
     r: ContactRow;
     timeZone: string;
     linkPeople: boolean;
-    showStatus: boolean;
+    showSchool: boolean;
   },
 ) {
-  const error = r.code ? `${r.code}: ${r.words}` : r.words;
+  const error = lastError(r);
   return (
     <tr>
       <th scope="row">
@@ -59,18 +71,22 @@ function ContactLine(
           : <Clip text={r.name} />}
       </th>
       <td>
-        <Clip text={r.relationship} />
+        <Clip text={studentsOf(r)} />
+      </td>
+      {showSchool && (
+        <td>
+          <Clip text={r.schools} />
+        </td>
+      )}
+      <td>
+        {r.device}
+        {r.contact.device === "phone" && (
+          <span class="device-modes">{` · ${r.modes.map((m) => MODE_LABEL[m]).join(", ")}`}</span>
+        )}
+        {r.status !== "open" && <span class="contact-fixed">{STATUS_TEXT[r.status]}</span>}
       </td>
       <td>
-        <Clip text={r.schools} />
-      </td>
-      <td>{r.device}</td>
-      <td>{r.modes.map((m) => MODE_LABEL[m]).join(", ")}</td>
-      <td>
-        <Clip text={r.problems.map((p) => PROBLEM_LABEL[p]).join("; ")} />
-      </td>
-      <td>
-        <span class="clip wide" title={error}>{r.words}</span>
+        <span class="clip wide" title={r.code ? `${r.code}: ${error}` : error}>{error}</span>
       </td>
       <td class="num">{r.count}</td>
       <td>
@@ -79,7 +95,6 @@ function ContactLine(
       <td>
         <ShortDate at={r.last} timeZone={timeZone} />
       </td>
-      {showStatus && <td>{STATUS_TEXT[r.status]}</td>}
     </tr>
   );
 }
@@ -95,7 +110,8 @@ export function BadContacts(
     linkPeople: boolean;
   },
 ) {
-  const showStatus = query.status !== "open";
+  // An office of one school: the column would say the same on every row.
+  const showSchool = scope.schools.length > 1;
   const where = scope.all ? "" : ` at ${scope.schools.map((s) => s.name).join(", ")}`;
   return (
     <section class="report contacts">
@@ -152,16 +168,13 @@ export function BadContacts(
               <ColumnHeads
                 labels={[
                   "Person",
-                  "Relationship",
-                  "School",
+                  "Students",
+                  ...(showSchool ? ["School"] : []),
                   "Device",
-                  "Mode",
-                  "Problem",
                   "Last error",
                   "Failures",
                   "First",
                   "Last",
-                  ...(showStatus ? ["Status"] : []),
                 ]}
                 numeric={["Failures"]}
               />
@@ -172,7 +185,7 @@ export function BadContacts(
                     r={r}
                     timeZone={timeZone}
                     linkPeople={linkPeople}
-                    showStatus={showStatus}
+                    showSchool={showSchool}
                   />
                 ))}
               </tbody>

@@ -218,6 +218,8 @@ export interface ContactRow {
   name: string;
   /** "guardian of Ada Okafor, Obi Okafor", "student", "staff". */
   relationship: string;
+  /** A guardian's students by name. */
+  students: string[];
   schools: string;
   /** Masked as in the Recipient Report. */
   device: string;
@@ -289,6 +291,7 @@ async function rowsOf(db: Db, scope: ContactsScope, contacts: BadContact[]): Pro
       person,
       name: person ? fullName(person) : c.name,
       relationship,
+      students: kind === "guardian" ? studentNames : [],
       schools: schoolIds.map((s) => scope.names.get(s) ?? s).join(", "),
       device: maskAddress(c.device === "email" ? "email" : "text", c.address),
       modes: modesOf(c, problems),
