@@ -24,7 +24,7 @@
 import { z } from "zod";
 import { errorMeaning, lookUp } from "./providers/error_meanings.ts";
 import { type Mode, type Person, type School, type User } from "./model.ts";
-import { maskAddress } from "./report.ts";
+import { csvCell, maskAddress } from "./report.ts";
 import type { Delivery } from "./store/deliveries.ts";
 import { listCalendars, listSchools } from "./store/district.ts";
 import { type Db, MAX_SCAN, type Page, PageCursor } from "./store/kv.ts";
@@ -37,7 +37,6 @@ import {
   PROBLEMS,
   recordBadContactFailures,
 } from "./store/bad_contacts.ts";
-import { csvCell } from "./report.ts";
 
 export { Problem, PROBLEMS };
 
@@ -142,7 +141,7 @@ export function noteBadContacts(db: Db, deliveries: Delivery[], now: number): Pr
   );
 }
 
-/** A STOP texted to us at `at`: every person with that number. */
+/** A STOP texted to us at `at`: every person with that number (`now`: the clock, later for the demo's past STOPs). */
 export async function noteStopReply(db: Db, phone: string, at: number, now = at): Promise<void> {
   const ids = await personIdsByAddress(db, "phone", phone).catch(() => []);
   await record(
