@@ -24,6 +24,7 @@ import { composeRoutes } from "./routes/compose.tsx";
 import { sentRoutes } from "./routes/sent.tsx";
 import { recipientReportRoutes } from "./routes/recipient_report.tsx";
 import { adminRoutes } from "./routes/admin.tsx";
+import { contactsRoutes } from "./routes/contacts.tsx";
 import { districtSettingsRoutes } from "./routes/district_settings.tsx";
 import { peopleRoutes } from "./routes/people.tsx";
 import { rosterRoutes } from "./routes/roster.tsx";
@@ -84,6 +85,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/", messageRoutes);
   app.route("/", sentRoutes);
   app.route("/", recipientReportRoutes);
+  // Before adminRoutes, whose /admin/* guard admits administrators only: the office may see its schools' bad contacts.
+  app.route("/", contactsRoutes);
   app.route("/", adminRoutes);
   app.route("/", peopleRoutes);
   app.route("/", rosterRoutes);

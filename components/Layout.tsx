@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import type { District, User } from "../services/model.ts";
 import { staticHref } from "../routes/static.ts";
+import { maySeeContacts } from "../services/bad_contacts.ts";
 
 export interface PageProps {
   title: string;
@@ -54,6 +55,7 @@ export function Layout({ title, user, district, csrf, children }: PageProps) {
               {user.rights.admin && <a href="/outbox">Outbox</a>}
               {user.rights.admin && <a href="/admin/users">Users</a>}
               {user.rights.admin && <a href="/admin/people">People</a>}
+              {maySeeContacts(user) && <a href="/admin/contacts">Contacts</a>}
               {user.rights.admin && <a href="/admin/roster">Roster</a>}
               {user.rights.admin && <a href="/admin/settings">Settings</a>}
             </nav>

@@ -10,6 +10,7 @@ import { Mode } from "../services/model.ts";
 import { validTwilioSignature } from "../services/providers/twilio_signature.ts";
 import { MAX_PLAYS } from "../services/providers/twilio_voice.ts";
 import { setTextOptOut } from "../services/store/people.ts";
+import { noteStopReply } from "../services/bad_contacts.ts";
 import type { AppEnv, Ctx } from "./env.ts";
 import { MailgunWebhook, readMailgunEvent } from "../services/providers/mailgun_event.ts";
 import { verifyMailgunSignature } from "../services/providers/mailgun_signature.ts";
@@ -89,6 +90,7 @@ export const webhookRoutes = new Hono<AppEnv>()
     const from = params.From ?? "";
     if (from && STOP_WORDS.has(word)) {
       await setTextOptOut(c.var.deps.db, from, new Date(c.var.deps.clock.now()).toISOString());
+      await noteStopReply(c.var.deps.db, from, c.var.deps.clock.now());
     } else if (from && START_WORDS.has(word)) {
       await setTextOptOut(c.var.deps.db, from, null);
     }

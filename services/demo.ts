@@ -5,6 +5,7 @@
  * scheduled messages are always current.
  */
 import { hashPassword } from "./auth.ts";
+import { seedDemoBadContacts } from "./demo/bad_contacts.ts";
 import { ADMIN_RIGHTS } from "./rights.ts";
 import {
   type Attachment,
@@ -207,6 +208,7 @@ export async function seedDemo(db: Db, clock: Clock): Promise<boolean> {
   await importDemoRoster(db, startYear, now);
   // The roster import gives each calendar its school year; the demo's own term dates and no-school days go on top.
   for (const c of calendars) await saveCalendar(db, c);
+  await seedDemoBadContacts(db, now);
 
   const users: User[] = [];
   const lincoln = calendars[0].id;

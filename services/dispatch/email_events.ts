@@ -22,6 +22,7 @@ import {
 import { keepEarlyStatus } from "../store/early_statuses.ts";
 import { turnOffGeneralEmail } from "../store/people.ts";
 import type { DispatchContext } from "./context.ts";
+import { noteBadContacts } from "../bad_contacts.ts";
 
 export type EmailEventKind =
   | "accepted"
@@ -126,5 +127,7 @@ async function applyOnce(
     return (await advanceDelivery(db, current, moved(d, "sent", now, detail, extra))) ? "applied" : "raced";
   }
   const op = stageBounceCount(db.kv.atomic(), db, d.runId);
-  return (await advanceDelivery(db, current, moved(d, "failed", now, detail, extra), op)) ? "applied" : "raced";
+  const recorded = await advanceDelivery(db, current, moved(d, "failed", now, detail, extra), op);
+  if (recorded) await noteBadContacts(db, [recorded.value], now);
+  return recorded ? "applied" : "raced";
 }

@@ -51,6 +51,7 @@ import { type DispatchContext, done, nudge, reschedule } from "./context.ts";
 import { type Job, stageJobUpdate } from "../store/jobs.ts";
 import { applyEarlyStatuses } from "./status_callbacks.ts";
 import { unsubscribePath, unsubscribeSecret, withUnsubscribeLink } from "../unsubscribe.ts";
+import { noteBadContacts } from "../bad_contacts.ts";
 
 export const MAX_ATTEMPTS = 5;
 
@@ -161,16 +162,22 @@ async function sendBatch(
     ? await attemptEmailBatch(ctx, claimed, send, people)
     : await Promise.all(claimed.map((d) => attempt(ctx, d, send, people)));
   let later = Math.min(Infinity, ...results.filter((r) => r.state === "pending").map((r) => r.notBefore ?? now));
+  const recordedAll: Delivery[] = [];
   for (let i = 0; i < claimed.length; i += MAX_BATCH) {
     const moves = claimed.slice(i, i + MAX_BATCH).map((d, j) => ({ current: d, next: results[i + j] }));
     // If a record loses a race, each result is written alone; one that still fails leaves its delivery
     // "sending", resent only after the send timeout, exactly as after a crash.
-    if (await withKvRetry(() => advanceDeliveries(db, moves))) continue;
+    if (await withKvRetry(() => advanceDeliveries(db, moves))) {
+      recordedAll.push(...moves.map((m) => m.next));
+      continue;
+    }
     const recorded = await Promise.all(
       moves.map((m) => withKvRetry(() => advanceDelivery(db, m.current, m.next)).catch(() => null)),
     );
+    recordedAll.push(...recorded.flatMap((r) => r ? [r.value] : []));
     if (recorded.includes(null)) later = Math.min(later, now + ctx.sendTimeoutMs + 1);
   }
+  await noteBadContacts(db, recordedAll, now);
   // Deliveries whose provider reports back may have been reported on before this record.
   const reported = claimed.filter((d) => d.value.mode === "text" || d.value.mode === "voice" || send.batched);
   await applyEarlyStatuses(ctx, reported.map((d) => ({ runId: d.value.runId, mode: d.value.mode, id: d.value.id })));

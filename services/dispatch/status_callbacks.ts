@@ -14,6 +14,7 @@ import { newJob, priorityOf } from "./jobs.ts";
 import { getRun } from "../store/runs.ts";
 import { applyEmailEvent, type EmailEventKind } from "./email_events.ts";
 import { answeredAs } from "../providers/twilio_voice.ts";
+import { noteBadContacts } from "../bad_contacts.ts";
 
 const DEFAULT_REDIAL = { attempts: 3, intervalMs: 10 * 60 * 1000 };
 
@@ -89,7 +90,9 @@ async function applyOnce(
   if (ref.mode === "text") {
     const next = lookUp(TEXT_STATUS, status);
     if (!next || (next === "sent" && d.state === "sent")) return "ignored";
-    return (await advanceDelivery(db, current, moved(d, next, now, detail, extra))) ? "applied" : "raced";
+    const recorded = await advanceDelivery(db, current, moved(d, next, now, detail, extra));
+    if (recorded) await noteBadContacts(db, [recorded.value], now);
+    return recorded ? "applied" : "raced";
   }
   if (status === "completed") {
     // Answered: by whom as this call's TwiML request (or this callback) said; an earlier call's busy is history.
@@ -115,8 +118,9 @@ async function applyOnce(
     return (await advanceDelivery(db, current, next, op)) ? "applied" : "raced";
   }
   if (status === "failed" || status === "canceled") {
-    const next = moved(d, status, now, detail, extra);
-    return (await advanceDelivery(db, current, next)) ? "applied" : "raced";
+    const recorded = await advanceDelivery(db, current, moved(d, status, now, detail, extra));
+    if (recorded) await noteBadContacts(db, [recorded.value], now);
+    return recorded ? "applied" : "raced";
   }
   if (answered && d.callResult !== answered) {
     // In progress: someone or something answered and Twilio asked for the TwiML.

@@ -205,6 +205,12 @@ Deno.test("every page: no axe violations, no sideways scroll at 390 px, screensh
       await open(page, `${base}/admin/people/gdn1`);
       familyLink = await page.locator("#family-link").inputValue();
     });
+    await visit("admin-contacts", () => open(page, `${base}/admin/contacts`));
+    await visit("admin-contacts-fixed", async () => {
+      await page.getByLabel("Status").selectOption("any");
+      await page.getByRole("button", { name: "Filter", exact: true }).click();
+      await page.locator(".contact-fixed").first().waitFor();
+    });
     await visit("admin-roster", () => open(page, `${base}/admin/roster`));
     await visit("admin-settings", () => open(page, `${base}/admin/settings`));
     await visit("outbox", () => open(page, `${base}/outbox`));
