@@ -312,10 +312,6 @@ function indexSchool(scope: ContactsScope, query: ContactsQuery): string | undef
 
 export const CONTACTS_PAGE = 50;
 
-/** KV's cursors may end in base64 padding, which a page link (PageCursor) leaves off and the next read puts back. */
-const linkCursor = (cursor: string) => cursor.replace(/=+$/, "");
-const kvCursor = (cursor: string) => cursor && cursor + "=".repeat((4 - cursor.length % 4) % 4);
-
 /**
  * One page of the report, newest failure first. A rare filter reads at most
  * MAX_SCAN records for a page and answers a partial page with a cursor.
@@ -338,10 +334,10 @@ export async function contactsPage(
     pending = [];
     for (const [i, row] of rows.entries()) {
       if (!shown(row, scope, query)) {
-        if (++scanned >= MAX_SCAN) return { items, next: linkCursor(cursors[i]), partial: true };
+        if (++scanned >= MAX_SCAN) return { items, next: cursors[i], partial: true };
         continue;
       }
-      if (items.length === limit) return { items, next: linkCursor(lastCursor) };
+      if (items.length === limit) return { items, next: lastCursor };
       items.push(row);
       lastCursor = cursors[i];
       scanned++;
@@ -350,12 +346,12 @@ export async function contactsPage(
   };
   const entries = listBadContacts(db, now, {
     schoolId: indexSchool(scope, query),
-    cursor: kvCursor(query.cursor),
+    cursor: query.cursor,
     batchSize: 100,
   });
   for await (const entry of entries) {
     if (!listed(entry.contact, query)) {
-      if (++scanned >= MAX_SCAN) return { items, next: linkCursor(entry.cursor), partial: true };
+      if (++scanned >= MAX_SCAN) return { items, next: entry.cursor, partial: true };
       continue;
     }
     pending.push(entry);

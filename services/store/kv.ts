@@ -124,9 +124,9 @@ export class StaleCursor extends Error {
   }
 }
 
-/** A page link's `cursor` as a query parameter: KV's own cursors are base64url and short. */
+/** A page link's `cursor` as a query parameter: KV's own cursors are base64url, short, and may end in "=" padding. */
 export const PageCursor = z.string().max(500, "That page link is not one of ours: start again from the first page.")
-  .regex(/^[0-9A-Za-z_-]*$/, "That page link is not one of ours: start again from the first page.").default("");
+  .regex(/^[0-9A-Za-z_-]*={0,2}$/, "That page link is not one of ours: start again from the first page.").default("");
 
 /** At most this many index entries are read for one filtered page. */
 export const MAX_SCAN = 2000;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { audit, messageFixture, runFixture, withDb } from "../../tests/support/fixtures.ts";
-import { ConflictError, type Db } from "./kv.ts";
+import { ConflictError, type Db, listPage, PageCursor } from "./kv.ts";
+import { z } from "zod";
 import { getMessage, listAudit, saveMessage, scheduledIndex } from "./messages.ts";
 import { activeIndex, getRun, saveRun } from "./runs.ts";
 
@@ -84,4 +85,21 @@ Deno.test("keys are scoped by district", () =>
     await saveMessage(db, null, messageFixture("m1"), audit());
     assert.equal(await getMessage(other, "m1"), null);
     assert.deepEqual(await keys(other, scheduledIndex.all(other)), []);
+  }));
+
+Deno.test("listPage: every next-page cursor is a valid page link, KV's base64 padding included, and pages on", () =>
+  withDb(async (db) => {
+    // Keys of every length mod 3, so KV's cursors end in "", "=" and "==".
+    for (let i = 1; i <= 9; i++) await db.kv.set([db.districtId, "paging", "k".repeat(i)], i);
+    const seen: number[] = [];
+    let cursor = "";
+    for (let page = 0; page < 20; page++) {
+      const { items, next } = await listPage(db, [db.districtId, "paging"], z.number(), { limit: 1, cursor });
+      seen.push(...items);
+      if (!next) break;
+      const link = PageCursor.safeParse(next);
+      assert.ok(link.success, `a page link for cursor ${next}`);
+      cursor = link.data;
+    }
+    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   }));
