@@ -47,8 +47,15 @@ const hhmm = z.string().regex(
   "expected HH:MM (24-hour)",
 );
 
+/** An IETF language tag as preferences and the roster give it: "es", "es-MX", "hmn", "zh-Hant". */
+export const LanguageTag = z.string().max(35).regex(
+  /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/,
+  "is not a language tag (like es, so or zh-Hant)",
+);
+
 /** A new district's sending rules, until an administrator changes them in District settings. */
 export const DISTRICT_DEFAULTS = {
+  language: "en",
   dialingWindow: { start: "07:00", end: "21:00" },
   textWindow: { start: "08:00", end: "21:00" },
   largeSendThreshold: 1000,
@@ -62,6 +69,8 @@ export const District = z.object({
   dialingWindow: z.object({ start: hhmm, end: hhmm }),
   /** Quiet hours for texts: General and Priority texts only within this window (the usual TCPA guidance). */
   textWindow: z.object({ start: hhmm, end: hhmm }).default(DISTRICT_DEFAULTS.textWindow),
+  /** The language messages are written in, and sent in to anyone whose language a message does not have. */
+  language: LanguageTag.default("en"),
   /** A send to more recipients than this asks the sender to type the count before it goes. */
   largeSendThreshold: z.number().int().min(1).default(DISTRICT_DEFAULTS.largeSendThreshold),
 });
@@ -196,6 +205,19 @@ export const Content = z.object({
 });
 export type Content = z.infer<typeof Content>;
 
+/**
+ * A message's content in one more language: its subject and every mode's
+ * text. `sourceHash` is the default-language content's hash when it was
+ * made: a later edit of that content marks it stale. `machine`: made by the
+ * translation provider (then perhaps edited), not typed by staff.
+ */
+export const Translation = Content.extend({
+  subject: z.string().default(""),
+  sourceHash: z.string(),
+  machine: z.boolean().default(false),
+});
+export type Translation = z.infer<typeof Translation>;
+
 const Stamp = z.object({ userId: id, name: z.string(), at: z.string() });
 export type Stamp = z.infer<typeof Stamp>;
 
@@ -215,6 +237,13 @@ export const Message = z.object({
   canceled: Stamp.optional(),
   /** The sender chose Send outside quiet hours: General and Priority texts and calls go at their time. */
   outsideQuietHours: z.boolean().optional(),
+  /**
+   * Languages besides the district's default that this message is sent in,
+   * each with its content in `translations`: a recipient whose preferred
+   * language is one of them gets it in that language, anyone else the default.
+   */
+  languages: z.array(LanguageTag).optional(),
+  translations: z.record(z.string(), Translation).optional(),
   /** Instant (ms) of the next delivery; null once nothing is left to send. */
   nextAt: z.number().nullable(),
 });

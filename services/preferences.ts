@@ -5,6 +5,7 @@
  * nobody can forge one for another person, and it never expires (deleting
  * the secret from KV revokes every link at once).
  */
+import { LANGUAGES } from "./languages.ts";
 import { Buffer } from "node:buffer";
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
@@ -13,24 +14,6 @@ import { maskAddress } from "./report.ts";
 import { ConflictError, type Db, type Versioned } from "./store/kv.ts";
 import { getPerson, savePerson } from "./store/people.ts";
 import { districtSecret } from "./store/secrets.ts";
-
-/** The languages a family can pick, each named in itself; "" is no preference. */
-export const LANGUAGES: readonly { code: string; name: string }[] = [
-  { code: "", name: "No preference (English)" },
-  { code: "en", name: "English" },
-  { code: "es", name: "Español (Spanish)" },
-  { code: "so", name: "Soomaali (Somali)" },
-  { code: "hmn", name: "Hmoob (Hmong)" },
-  { code: "vi", name: "Tiếng Việt (Vietnamese)" },
-  { code: "ar", name: "العربية (Arabic)" },
-  { code: "zh", name: "中文 (Chinese)" },
-  { code: "fr", name: "Français (French)" },
-  { code: "ht", name: "Kreyòl ayisyen (Haitian Creole)" },
-  { code: "pt", name: "Português (Portuguese)" },
-  { code: "ru", name: "Русский (Russian)" },
-  { code: "ko", name: "한국어 (Korean)" },
-  { code: "tl", name: "Tagalog" },
-];
 
 /** The languages offered to this person: the list, plus whatever the office recorded for them. */
 export function languagesFor(person: Person): { code: string; name: string }[] {
