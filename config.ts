@@ -67,6 +67,15 @@ export const Config = z.object({
   TWILIO_MPS: z.coerce.number().min(0.1).max(10_000).optional(),
   /** Calls per second, all instances together: Twilio's default for an account is 1. */
   TWILIO_CPS: z.coerce.number().min(0.1).max(1000).default(1),
+  /** Machine translation: "deepl", or unset / "none" for none (staff type each language). */
+  TRANSLATE_PROVIDER: z.enum(["deepl", "none"]).optional(),
+  DEEPL_API_KEY: z.string().regex(/^\S{8,}$/, "DeepL's authentication key: at least 8 characters, no spaces")
+    .optional(),
+  /** Unset: DeepL's own (deepl-node picks api-free.deepl.com for a free key ending ":fx"); tests: a mock. */
+  DEEPL_SERVER_URL: z.url().refine(
+    isApiOrigin,
+    "an https:// address with no path, such as https://api.deepl.com or https://api-free.deepl.com",
+  ).optional(),
   /** Would-be sends in flight per instance in the dev outbox. */
   OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   REDIAL_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
@@ -132,6 +141,29 @@ export function loadConfig(env: Record<string, string>): { config: Config } | { 
         code: "custom",
         path: ["MAILGUN_WEBHOOK_SIGNING_KEY"],
         message: "Mailgun's signing key without Mailgun: set MAILGUN_API_KEY and MAILGUN_DOMAIN too",
+      });
+    }
+    if (c.TRANSLATE_PROVIDER === "deepl" && !c.DEEPL_API_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DEEPL_API_KEY"],
+        message: "TRANSLATE_PROVIDER=deepl needs DeepL's key: set DEEPL_API_KEY",
+      });
+    }
+    if (!c.TRANSLATE_PROVIDER && (c.DEEPL_API_KEY || c.DEEPL_SERVER_URL)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TRANSLATE_PROVIDER"],
+        message: "DeepL is set up but not chosen: set TRANSLATE_PROVIDER=deepl (or none to leave it off)",
+      });
+    }
+    if (
+      c.DEEPL_API_KEY?.endsWith(":fx") && c.DEEPL_SERVER_URL && new URL(c.DEEPL_SERVER_URL).hostname === "api.deepl.com"
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DEEPL_SERVER_URL"],
+        message: "a DeepL API Free key (ending :fx) works at https://api-free.deepl.com: leave DEEPL_SERVER_URL unset",
       });
     }
     // The demo prints its accounts' passwords on the sign-in page: it must never be the public site.

@@ -72,3 +72,34 @@ Deno.test("Mailgun: key and domain together; the US API unless told; a bad base 
   );
   assert.match(problems({ ...mailgun, MAILGUN_CONCURRENCY: "0" }), /MAILGUN_CONCURRENCY:/);
 });
+
+Deno.test("DeepL: TRANSLATE_PROVIDER=deepl needs its key; a key without the provider, or a free key sent to Pro, stops start-up", () => {
+  assert.equal(configOf({}).TRANSLATE_PROVIDER, undefined);
+  const deepl = configOf({ TRANSLATE_PROVIDER: "deepl", DEEPL_API_KEY: "0123abcd-4567-89ef-0123-456789abcdef:fx" });
+  assert.equal(deepl.DEEPL_SERVER_URL, undefined, "deepl-node picks DeepL's server from the key");
+  assert.equal(configOf({ TRANSLATE_PROVIDER: "none", DEEPL_API_KEY: "0123abcd-4567" }).TRANSLATE_PROVIDER, "none");
+  assert.equal(
+    configOf({ TRANSLATE_PROVIDER: "deepl", DEEPL_API_KEY: "0123abcd-4567", DEEPL_SERVER_URL: "http://127.0.0.1:8123" })
+      .DEEPL_SERVER_URL,
+    "http://127.0.0.1:8123",
+  );
+  const problems = (env: Record<string, string>) => {
+    const loaded = loadConfig(env);
+    return "problems" in loaded ? loaded.problems.join("\n") : "";
+  };
+  assert.match(problems({ TRANSLATE_PROVIDER: "deepl" }), /DEEPL_API_KEY: TRANSLATE_PROVIDER=deepl needs DeepL's key/);
+  assert.match(problems({ DEEPL_API_KEY: "0123abcd-4567" }), /TRANSLATE_PROVIDER: DeepL is set up but not chosen/);
+  assert.match(problems({ TRANSLATE_PROVIDER: "google" }), /TRANSLATE_PROVIDER:/);
+  assert.match(
+    problems({
+      TRANSLATE_PROVIDER: "deepl",
+      DEEPL_API_KEY: "0123abcd-4567:fx",
+      DEEPL_SERVER_URL: "https://api.deepl.com",
+    }),
+    /DEEPL_SERVER_URL: a DeepL API Free key/,
+  );
+  assert.match(
+    problems({ TRANSLATE_PROVIDER: "deepl", DEEPL_API_KEY: "0123abcd-4567", DEEPL_SERVER_URL: "http://deepl.example" }),
+    /DEEPL_SERVER_URL: an https:\/\/ address/,
+  );
+});

@@ -11,6 +11,7 @@ import { randomToken } from "./services/auth.ts";
 import { Dispatcher } from "./services/dispatch/dispatcher.ts";
 import { Background } from "./services/background.ts";
 import { buildProviders } from "./services/providers/index.ts";
+import { buildTranslator } from "./services/translate/index.ts";
 import { enforceRetention } from "./services/retention.ts";
 import { KEEP_IMPORTS_DAYS, pruneImports } from "./services/roster/prune.ts";
 import { createFirstAdmin, ensureDistrict, needsFirstAdmin } from "./services/setup.ts";
@@ -151,6 +152,11 @@ const app = createApp({
   publicUrlConfigured: config.PUBLIC_URL !== undefined,
   twilioAuthToken: config.TWILIO_AUTH_TOKEN,
   mailgunSigningKey: config.MAILGUN_WEBHOOK_SIGNING_KEY,
+  translator: buildTranslator({
+    provider: config.TRANSLATE_PROVIDER,
+    deeplApiKey: config.DEEPL_API_KEY,
+    deeplServerUrl: config.DEEPL_SERVER_URL,
+  }),
 });
 
 Deno.serve({
