@@ -38,8 +38,8 @@ const CALL_RESULT_LABEL: Record<CallResult, string> = {
 };
 
 /** Text that keeps its row to one line: cut short on screen, whole in its tooltip and to screen readers. */
-function Clip({ text, wide = false }: { text: string; wide?: boolean }) {
-  return <span class={wide ? "clip wide" : "clip"} title={text}>{text}</span>;
+function Clip({ text, wide = false, narrow = false }: { text: string; wide?: boolean; narrow?: boolean }) {
+  return <span class={wide ? "clip wide" : narrow ? "clip narrow" : "clip"} title={text}>{text}</span>;
 }
 
 /**
@@ -73,6 +73,10 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
       </td>
       <td>{MODE_LABEL[d.mode]}</td>
       <td>
+        {/* A copy that is not in the recipient's language says why, whole in its tooltip and under Details. */}
+        <Clip text={d.languageNote ? `${r.language} · ${d.languageNote}` : r.language} narrow />
+      </td>
+      <td>
         <Clip text={why ? `${d.state}: ${why}${call}` : `${d.state}${read}${call}`} wide />
       </td>
       <td class="num">{d.attempts}</td>
@@ -88,6 +92,18 @@ function ReportLine({ r, timeZone }: { r: ReportRow; timeZone: string }) {
               <>
                 <dt>Call result</dt>
                 <dd>{CALL_RESULT_LABEL[d.callResult]}</dd>
+              </>
+            )}
+            {r.language && (
+              <>
+                <dt>Language</dt>
+                <dd>{d.languageNote ? `${r.language} (${d.languageNote})` : r.language}</dd>
+              </>
+            )}
+            {d.segments !== undefined && (
+              <>
+                <dt>Sent as</dt>
+                <dd>{d.segments === 1 ? "1 text" : `${d.segments} texts`}</dd>
               </>
             )}
             {reason && (
@@ -172,7 +188,7 @@ export function RecipientReport(
           <div class="table-scroll" role="region" aria-label="Recipients" tabindex={0}>
             <table class="counts text report-table">
               <ColumnHeads
-                labels={["Person", "Relationship", "Device", "Mode", "State", "Attempts", "Details"]}
+                labels={["Person", "Relationship", "Device", "Mode", "Language", "State", "Attempts", "Details"]}
                 numeric={["Attempts"]}
               />
               <tbody>

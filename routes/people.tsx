@@ -10,7 +10,7 @@ import { FindPeople, PersonPage } from "../components/People.tsx";
 import { adminOnly } from "../middleware/admin_only.ts";
 import type { Person } from "../services/model.ts";
 import { findPeople } from "../services/people.ts";
-import { preferencesPath } from "../services/preferences.ts";
+import { preferencesPath, stampLanguageChoice } from "../services/preferences.ts";
 import { ConflictError } from "../services/store/kv.ts";
 import { getPerson, savePerson } from "../services/store/people.ts";
 import type { AppEnv, Ctx } from "./env.ts";
@@ -74,7 +74,8 @@ export const peopleRoutes = new Hono<AppEnv>()
     const refused = (error: string, status: 400 | 409) => personPage(c, current.value, error, status);
     if (!language.success) return refused(`Preferred language: ${language.error.issues[0].message}`, 400);
     const on = (key: string) => body[key] === "on";
-    const next: Person = {
+    // The office sets a language for the family, as they asked: like theirs, an import never changes it.
+    const next: Person = stampLanguageChoice(current.value, {
       ...current.value,
       language: language.data || undefined,
       devices: current.value.devices.map((d) => ({
@@ -84,7 +85,7 @@ export const peopleRoutes = new Hono<AppEnv>()
         emergency: on(`${d.id}:emergency`),
         text: d.kind === "phone" ? on(`${d.id}:text`) : d.text,
       })),
-    };
+    }, new Date(c.var.deps.clock.now()).toISOString());
     try {
       await savePerson(db, current, next);
     } catch (e) {

@@ -82,7 +82,7 @@ export const preferenceRoutes = new Hono<AppEnv>()
         400,
       );
     }
-    const saved = await saveFamilyChoices(db, current, choices.data);
+    const saved = await saveFamilyChoices(db, current, choices.data, new Date(c.var.deps.clock.now()).toISOString());
     if (saved === "gone") return notFound(c);
     if (saved === "conflict") {
       const error = "The school updated your record at the same moment. Nothing was changed: please save again.";

@@ -146,8 +146,16 @@ export const Person = z.object({
   grade: z.string().optional(),
   /** For guardians: the students they are a contact for. */
   studentIds: z.array(id).default([]),
-  /** Preferred language (BCP 47, e.g. "es"), as the family chose it. */
+  /** Preferred language (BCP 47, e.g. "es"), as the family chose it or, until they do, as the roster gives it. */
   language: z.string().max(20).optional(),
+  /**
+   * When the family (on their preferences page, or the office for them on
+   * /admin/people) last changed the language: from then on a roster import
+   * never changes it.
+   */
+  languageChosenAt: z.string().optional(),
+  /** The language came from the roster (OneRoster `metadata.language`): the next import may change it. */
+  languageFromRoster: z.boolean().optional(),
   devices: z.array(Device),
   /**
    * Set when the roster import no longer lists the person: they receive

@@ -109,19 +109,33 @@ export function withFamilyChoices(person: Person, choices: FamilyChoices): Perso
 }
 
 /**
+ * `next`, stamped as the family's choice of language when it changed the
+ * one `before` had: a roster import never changes it after
+ * (services/roster/roster_person.ts). Choosing is changing: saving the page
+ * with the roster's language as it was leaves it the roster's.
+ */
+export function stampLanguageChoice(before: Person, next: Person, at: string): Person {
+  if ((before.language ?? "") === (next.language ?? "")) return next;
+  const { languageFromRoster: _, ...rest } = next;
+  return { ...rest, languageChosenAt: at };
+}
+
+/**
  * Saves the family's choices on the person as last read; if the record
  * moved meanwhile (a STOP reply, an office edit), it is read again and the
  * choices applied once more. "gone" when the person is no longer a
- * guardian on the roster, "conflict" when it moved again.
+ * guardian on the roster, "conflict" when it moved again. `at`: now, which
+ * a changed language is stamped with.
  */
 export async function saveFamilyChoices(
   db: Db,
   current: Versioned<Person>,
   choices: FamilyChoices,
+  at: string,
 ): Promise<Person | "gone" | "conflict"> {
   let person = current;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const next = withFamilyChoices(person.value, choices);
+    const next = stampLanguageChoice(person.value, withFamilyChoices(person.value, choices), at);
     try {
       await savePerson(db, person, next);
       return next;

@@ -4,6 +4,7 @@
  * a CSV stream, never the whole run in memory.
  */
 import { z } from "zod";
+import { languageName } from "./languages.ts";
 import { errorMeaning } from "./providers/error_meanings.ts";
 import { Mode } from "./model.ts";
 import { deliveriesOf, type Delivery, deliveryPage, DeliveryState } from "./store/deliveries.ts";
@@ -24,6 +25,8 @@ export interface ReportRow {
   relationship: string;
   device: string;
   meaning: string;
+  /** The copy's language by name ("Español (Spanish)"); empty for a delivery from before messages had languages. */
+  language: string;
 }
 
 /** Phones show their last four digits only; emails their first letter and domain. */
@@ -60,6 +63,7 @@ async function rows(db: Db, deliveries: Delivery[]): Promise<ReportRow[]> {
       : "individual",
     device: maskAddress(d.mode, d.address),
     meaning: d.errorCode ? errorMeaning(d.errorCode) ?? "" : "",
+    language: d.language ? languageName(d.language) : "",
   }));
 }
 
@@ -91,6 +95,7 @@ export const CSV_COLUMNS = [
   "opened_at_utc",
   "clicked_at_utc",
   "call_result",
+  "language",
 ] as const;
 
 /** A CSV cell: quoted when needed, and never a formula a spreadsheet would run. */
@@ -139,6 +144,7 @@ export function reportCsv(db: Db, runId: string, query: Pick<ReportQuery, "state
           new Date(d.updatedAt).toISOString(),
           ...[d.readAt, d.openedAt, d.clickedAt].map((at) => at === undefined ? "" : new Date(at).toISOString()),
           d.callResult ?? "",
+          d.language ?? "",
         ].map(csvCell).join(",");
       });
       controller.enqueue(encoder.encode(`${lines.join("\r\n")}\r\n`));

@@ -120,8 +120,8 @@ Deno.test("who answered (a person, a machine after its beep, busy, no answer) is
   assert.match(rowOf(page, noAnswer), /failed · No answer/);
 
   const csv = (await (await admin.get(`/runs/${run.id}/recipients.csv?mode=voice`)).text()).trim().split("\r\n");
-  assert.match(csv[0], /,clicked_at_utc,call_result$/, "appended last: the other columns keep their places");
-  const cell = (d: Delivery) => csv.find((l) => l.includes(after.get(d.id)!.providerId!))!.split(",").at(-1);
+  assert.match(csv[0], /,clicked_at_utc,call_result,language$/, "appended: the other columns keep their places");
+  const cell = (d: Delivery) => csv.find((l) => l.includes(after.get(d.id)!.providerId!))!.split(",").at(-2);
   assert.equal(cell(machine), "machine");
   assert.equal(cell(human), "human");
   assert.equal(cell(busy), "busy");

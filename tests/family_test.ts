@@ -106,9 +106,9 @@ Deno.test("family: the staff side shows Read on the Recipient Report, its CSV, V
   assert.match(report, /delivered · Not read/);
   const csv = await (await office.get(`/runs/${run.id}/recipients.csv`)).text();
   const [header, ...rows] = csv.trim().split("\r\n");
-  assert.ok(header.endsWith(",last_update_utc,read_at_utc,opened_at_utc,clicked_at_utc,call_result"));
-  assert.equal(rows.filter((r) => r.endsWith(",2026-11-26T16:00:00.000Z,,,")).length >= 1, true);
-  assert.equal(rows.filter((r) => r.endsWith(",,,,")).length, deliveries.length - 1);
+  assert.ok(header.endsWith(",last_update_utc,read_at_utc,opened_at_utc,clicked_at_utc,call_result,language"));
+  assert.equal(rows.filter((r) => r.endsWith(",2026-11-26T16:00:00.000Z,,,,en")).length >= 1, true);
+  assert.equal(rows.filter((r) => r.endsWith(",,,,,en")).length, deliveries.length - 1);
   const details = words(await (await office.get(`/runs/${run.id}`)).text());
   assert.match(details, new RegExp(`Inbox: ${deliveries.length} delivered, 1 read`));
   const sent = words(await (await office.get("/sent?scope=all")).text());

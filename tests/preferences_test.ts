@@ -159,7 +159,7 @@ Deno.test("preferences link: a save that races another change reads the person a
   const saved = await saveFamilyChoices(t.db, stale, {
     language: "so",
     devices: { [dev1]: { general: false, priority: true, emergency: true } },
-  });
+  }, "2026-11-26T16:00:00.000Z");
   assert.notEqual(typeof saved, "string");
   const after = (await getPerson(t.db, "gdn1"))!.value;
   assert.equal(after.language, "so");

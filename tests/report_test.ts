@@ -64,7 +64,7 @@ Deno.test("Recipient Report: rows per device, filters, rights; CSV streams with 
   assert.equal(
     first,
     "run_id,person_id,person,relationship,mode,device,state,attempts,provider_id,provider_status," +
-      "error_code,error_meaning,last_update_utc,read_at_utc,opened_at_utc,clicked_at_utc,call_result\r\n",
+      "error_code,error_meaning,last_update_utc,read_at_utc,opened_at_utc,clicked_at_utc,call_result,language\r\n",
     "the header arrives before any row is read",
   );
   let rest = "";

@@ -4,11 +4,21 @@
  * message again", each repeat asked for by the key press posted to the
  * Gather's action. Nothing is stored for it: the URL names the delivery and
  * the play, and the script is rendered again from the run's message, as the
- * send rendered it. The first request also says who answered (AnsweredBy),
- * which is recorded on the delivery.
+ * send rendered it, in the language Processing chose for the delivery (read
+ * by that language's voice). The first request also says who answered
+ * (AnsweredBy), which is recorded on the delivery.
  */
 import { renderMerge } from "../merge.ts";
-import { answeredAs, goodbyeTwiml, hangupTwiml, MAX_PLAYS, messageTwiml } from "../providers/twilio_voice.ts";
+import { versionFor } from "../message_language.ts";
+import {
+  answeredAs,
+  goodbyeTwiml,
+  hangupTwiml,
+  MAX_PLAYS,
+  messageTwiml,
+  type SayVoice,
+  sayVoiceFor,
+} from "../providers/twilio_voice.ts";
 import { type DeliveryRef, getDelivery } from "../store/deliveries.ts";
 import { getCalendar, getDistrict, listSchools } from "../store/district.ts";
 import { getPeople } from "../store/people.ts";
@@ -37,16 +47,19 @@ export async function callTwiml(
   if (req.play === 1 && req.answeredBy) {
     await applyStatus(ctx, voice, req.sid, "in-progress", undefined, req.answeredBy);
   }
-  if (req.play > 1 && req.digits !== "1") return goodbyeTwiml();
   const script = await voiceScript(ctx, voice);
   if (script === null) return hangupTwiml();
+  if (req.play > 1 && req.digits !== "1") return goodbyeTwiml(script.voice);
   // A machine records the message once after its beep; a person may hear it MAX_PLAYS times in all.
   const last = answeredAs(req.answeredBy) === "machine" || req.play >= MAX_PLAYS;
-  return messageTwiml(script, last ? undefined : voiceUrl(ctx, ref, req.play + 1));
+  return messageTwiml(script.text, last ? undefined : voiceUrl(ctx, ref, req.play + 1), script.voice);
 }
 
-/** The delivery's voice script as its send rendered it; null when the delivery, run or person is gone. */
-async function voiceScript(ctx: DispatchContext, ref: DeliveryRef): Promise<string | null> {
+/**
+ * The delivery's voice script as its send rendered it, and the voice that
+ * reads it; null when the delivery, run or person is gone.
+ */
+async function voiceScript(ctx: DispatchContext, ref: DeliveryRef): Promise<{ text: string; voice?: SayVoice } | null> {
   const { db } = ctx;
   const [delivery, message, district] = await Promise.all([
     getDelivery(db, ref.runId, "voice", ref.id),
@@ -58,5 +71,8 @@ async function voiceScript(ctx: DispatchContext, ref: DeliveryRef): Promise<stri
   const school = (await listSchools(db)).find((s) => s.id === calendar?.schoolId) ?? { id: "", name: "" };
   const people = await getPeople(db, [delivery.value.personId, ...delivery.value.studentIds]);
   const merge = mergeOf(delivery.value, { school, district }, people);
-  return merge && renderMerge(message.content.voice, merge);
+  if (!merge) return null;
+  const { language } = delivery.value;
+  const { content } = versionFor(message, language, district.language);
+  return { text: renderMerge(content.voice, merge), voice: sayVoiceFor(language) };
 }

@@ -6,6 +6,7 @@
  * filled marks the run Failed before a single delivery goes out.
  */
 import { fillable, MergeFieldError, mergeFieldsIn } from "../merge.ts";
+import { allTexts } from "../message_language.ts";
 import { type Mode, MODES, type Run } from "../model.ts";
 import { devicesFor, eachRecipient } from "../recipients.ts";
 import { deleteRunDeliveries, type Delivery, shardsOf, stageNewDelivery } from "../store/deliveries.ts";
@@ -17,6 +18,7 @@ import { finishCancel } from "./cancel.ts";
 import { type DispatchContext, done } from "./context.ts";
 import { type Job, stageJobUpdate, stageNewJob } from "../store/jobs.ts";
 import { newJob, priorityOf } from "./jobs.ts";
+import { copyLanguages } from "./language.ts";
 import { transition } from "./run_status.ts";
 
 /**
@@ -174,7 +176,8 @@ async function plan(
   }
   // Whether a recipient's fields can be filled depends only on whether the copy is about a student: the
   // values themselves are filled at sending, so Processing reads no student's record.
-  const fields = mergeFieldsIn([message.subject, ...Object.values(message.content)].join("\n"));
+  const fields = mergeFieldsIn(allTexts(message).join("\n"));
+  const languageOf = copyLanguages(message, district.language);
   const now = ctx.clock.now();
   const planned: Planned = { idsByMode: {}, times, excluded: {} };
   const seen = new Set<string>();
@@ -207,6 +210,7 @@ async function plan(
         seen.add(copy);
         const id = `${r.person.id}~${r.studentIds.join("+")}~${device.id}`;
         (planned.idsByMode[mode] ??= []).push(id);
+        const { language, note } = languageOf(mode, r.person.language);
         pending.push({
           id,
           runId: run.id,
@@ -220,8 +224,10 @@ async function plan(
           state: "pending",
           attempts: 0,
           notBefore: times[mode],
+          language,
+          ...(note ? { languageNote: note } : {}),
           updatedAt: now,
-          history: [{ at: now, state: "pending" }],
+          history: [note ? { at: now, state: "pending", detail: note } : { at: now, state: "pending" }],
         });
         if (pending.length === BATCH) {
           if (!(await write(pending))) return null;

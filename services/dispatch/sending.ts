@@ -23,6 +23,8 @@
  * claimed-but-unrecorded delivery is retried.
  */
 import { escapeHtml, type MergeContext, renderMerge } from "../merge.ts";
+import { type Version, versionFor } from "../message_language.ts";
+import { countSegments } from "../segments.ts";
 import { type District, type Message, type Mode, type Person, type School } from "../model.ts";
 import {
   type Accepted,
@@ -64,6 +66,16 @@ interface SendContext {
   batched?: Providers["emailBatch"];
   /** General email only: the secret its unsubscribe links are signed with (Priority and Emergency have none). */
   unsubscribe?: Uint8Array;
+  /** The message in each language this shard sends it in, made once. */
+  versions: Map<string, Version>;
+}
+
+/** The message in the language Processing chose for this delivery's copy. */
+function versionOf(send: SendContext, v: Delivery): Version {
+  const key = v.language ?? "";
+  let version = send.versions.get(key);
+  if (!version) send.versions.set(key, version = versionFor(send.message, v.language, send.district.language));
+  return version;
 }
 
 /** A send job: one shard of one mode of a run (or, for redials, the whole mode). */
@@ -95,6 +107,7 @@ export async function sendShard(ctx: DispatchContext, job: Versioned<Job>): Prom
     attachments: await attachments(ctx, message, mode),
     batched: mode === "email" ? ctx.providers.emailBatch : undefined,
     unsubscribe: mode === "email" && message.type === "general" ? await unsubscribeSecret(db) : undefined,
+    versions: new Map(),
   };
   // A batch is what one record commit holds, or what one provider call takes (Mailgun: 1,000 emails).
   const batchSize = send.batched?.max ?? ctx.batchSize;
@@ -244,7 +257,7 @@ function emailOf(
   send: SendContext,
   merge: MergeContext,
 ): Omit<EmailOut, "attachments"> {
-  const { content, subject } = send.message;
+  const { content, subject } = versionOf(send, v);
   const email = {
     to: v.address!,
     subject: renderMerge(subject, merge),
@@ -293,10 +306,11 @@ async function attempt(
 ): Promise<Delivery> {
   const { db } = ctx;
   const v = claimed.value;
-  const { message } = send;
+  const { subject, content } = versionOf(send, v);
   const merge = mergeOf(v, send, people);
   if (!merge) return moved(v, "failed", ctx.clock.now(), GONE);
   const fill = (s: string) => renderMerge(s, merge);
+  const text = v.mode === "text" ? fill(content.text) : "";
   const callback = `${ctx.options.publicUrl}/webhooks/twilio/status?d=${encodeURIComponent(db.districtId)}&r=${
     encodeURIComponent(v.runId)
   }&m=${v.mode}&id=${encodeURIComponent(v.id)}`;
@@ -306,22 +320,24 @@ async function attempt(
   try {
     const p = ctx.providers;
     accepted = v.mode === "inbox"
-      ? await deliverInbox(ctx, v, send, fill(message.subject), fill(message.content.inbox))
+      ? await deliverInbox(ctx, v, send, fill(subject), fill(content.inbox))
       : v.mode === "email"
       ? await p.sendEmail({ ...emailOf(ctx, v, send, merge), attachments: send.attachments })
       : v.mode === "text"
-      ? await p.sendText({ to: v.address!, body: fill(message.content.text), statusCallback: callback })
+      ? await p.sendText({ to: v.address!, body: text, statusCallback: callback })
       : await p.call({
         to: v.address!,
-        say: fill(message.content.voice),
+        say: fill(content.voice),
         statusCallback: callback,
         from: send.school.callerId,
         twimlUrl: voiceUrl(ctx, v),
+        language: v.language,
       });
   } catch (e) {
     return await refusedAs(ctx, v, e);
   }
-  return acceptedAs(ctx, v, accepted);
+  // A text is billed per segment, and a language outside GSM-7 (Vietnamese, Arabic, Chinese…) fits 70 a segment.
+  return acceptedAs(ctx, v.mode === "text" ? { ...v, segments: countSegments(text).segments } : v, accepted);
 }
 
 /**

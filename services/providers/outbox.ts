@@ -7,7 +7,7 @@ import type { Db } from "../store/kv.ts";
 import { addToOutbox, type OutboxEntry } from "../store/outbox.ts";
 import type { Clock } from "../time.ts";
 import type { Accepted, Providers } from "./types.ts";
-import { REPEAT_PROMPT } from "./twilio_voice.ts";
+import { repeatPrompt, sayVoiceFor } from "./twilio_voice.ts";
 
 /**
  * `delayMs` makes each would-be send take that long, as a real provider's
@@ -33,7 +33,12 @@ export function outboxProviders(db: Db, clock: Clock, delayMs = 0): Providers {
     sendText: (t) => record({ kind: "text", to: t.to, body: t.body, attachments: [] }),
     // What Twilio would read: with its TwiML served by Messenger, the message ends with the prompt to repeat it.
     call: (c) =>
-      record({ kind: "voice", to: c.to, body: c.twimlUrl ? `${c.say} ${REPEAT_PROMPT}` : c.say, attachments: [] }),
+      record({
+        kind: "voice",
+        to: c.to,
+        body: c.twimlUrl ? `${c.say} ${repeatPrompt(sayVoiceFor(c.language))}` : c.say,
+        attachments: [],
+      }),
     cancel: () => Promise.resolve(true),
     close: () => Promise.resolve(),
   };

@@ -4,7 +4,7 @@
  * lets tests point it at a local Twilio-compatible mock (`apiBase`).
  */
 import { type Accepted, type CallOut, ProviderError, type TextOut } from "./types.ts";
-import { inlineTwiml } from "./twilio_voice.ts";
+import { inlineTwiml, sayVoiceFor } from "./twilio_voice.ts";
 
 export interface TwilioOptions {
   accountSid: string;
@@ -108,7 +108,9 @@ export function twilioTelephony(options: TwilioOptions) {
         const call = await (await client).calls.create({
           to: c.to,
           from: c.from ?? options.from,
-          ...(c.twimlUrl ? { url: c.twimlUrl, method: "POST" } : { twiml: inlineTwiml(c.say) }),
+          ...(c.twimlUrl
+            ? { url: c.twimlUrl, method: "POST" }
+            : { twiml: inlineTwiml(c.say, sayVoiceFor(c.language)) }),
           // Twilio fetches the TwiML once it knows who answered; a machine only after its greeting's beep.
           machineDetection: "DetectMessageEnd",
           statusCallback: c.statusCallback,

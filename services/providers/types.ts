@@ -47,6 +47,8 @@ export interface CallOut {
   from?: string;
   /** Where the provider fetches the call's TwiML (the message, and 1 to repeat it); else `say` is read once. */
   twimlUrl?: string;
+  /** The language `say` is in (an IETF tag), read by its voice; none: English, Twilio's default voice. */
+  language?: string;
 }
 
 /** What a provider said when it accepted a message or call. */

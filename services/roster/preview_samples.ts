@@ -29,6 +29,9 @@ function describeUpdate(before: Person, after: RosterPerson): string {
     const b = merged.devices.find((x) => x.id === d)?.address;
     if (a !== b) changed.push(d === "mobile" ? "text phone" : d);
   }
+  if ((before.language ?? "") !== (merged.language ?? "")) changed.push("language");
+  else if (after.language === null) changed.push("language not read (see the problem rows)");
+  else if (after.language && after.language !== before.language) changed.push("language kept: the family chose it");
   return changed.join(", ") || "record format";
 }
 

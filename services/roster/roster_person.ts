@@ -2,7 +2,8 @@
  * The part of a person the roster decides, and how it meets what is stored:
  * its size in KV, its hash (equal hashes: nothing to change), and the merge
  * that keeps the family's preferences (which message types reach which
- * device, STOP, language), which belong to the family, never to the roster.
+ * device, STOP, language), which belong to the family, never to the roster:
+ * the roster's language is only a default until the family chooses one.
  */
 import type { Device, Person } from "../model.ts";
 
@@ -19,6 +20,12 @@ export interface RosterPerson {
   mobile?: string;
   /** Voice phone (OneRoster `phone`) when it differs from `mobile`, E.164. */
   phone?: string;
+  /**
+   * Preferred language (OneRoster `metadata.language`, or `preferredLanguage`),
+   * an IETF tag; null when the cell is not one (a problem row): the stored
+   * language then stays as it is.
+   */
+  language?: string | null;
 }
 
 /**
@@ -51,6 +58,8 @@ export function rosterHash(p: RosterPerson): string {
     p.email ?? "",
     p.mobile ?? "",
     p.phone ?? "",
+    // Only when the roster gives one, so a roster without languages hashes as it did before them.
+    ...(p.language === undefined ? [] : [p.language]),
   ]);
   // cyrb53: 53 bits, compared only with the same person's previous hash.
   let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
@@ -68,7 +77,8 @@ export function rosterHash(p: RosterPerson): string {
  * The person after an import: the roster's fields from `r`; each device's
  * message-type choices carried over from the device in the same place
  * (email, mobile, phone), or failing that the same address; a STOP only
- * while the number is the same; the preferred language kept.
+ * while the number is the same; the preferred language the roster's only
+ * where the family has not chosen one (`rosterMaySetLanguage`).
  */
 export function mergePerson(current: Person | null, r: RosterPerson): Person {
   const devices: Device[] = [];
@@ -90,6 +100,7 @@ export function mergePerson(current: Person | null, r: RosterPerson): Person {
   place("email", "email", r.email, false);
   place("mobile", "phone", r.mobile, true);
   place("phone", "phone", r.phone, false);
+  const roster = r.language !== null && rosterMaySetLanguage(current);
   return {
     id: r.id,
     kind: r.kind,
@@ -98,7 +109,20 @@ export function mergePerson(current: Person | null, r: RosterPerson): Person {
     schoolIds: r.schoolIds,
     grade: r.grade,
     studentIds: r.studentIds,
-    language: current?.language,
+    language: roster ? r.language ?? undefined : current?.language,
+    ...(current?.languageChosenAt ? { languageChosenAt: current.languageChosenAt } : {}),
+    ...((roster ? r.language : current?.languageFromRoster) ? { languageFromRoster: true } : {}),
     devices,
   };
+}
+
+/**
+ * Whether an import may set this person's language: never once the family
+ * chose one, nor over a language stored before rosters gave languages (the
+ * family's or the office's, unmarked); only a language the roster itself
+ * gave, or none.
+ */
+export function rosterMaySetLanguage(current: Person | null): boolean {
+  if (!current) return true;
+  return !current.languageChosenAt && (current.language === undefined || current.languageFromRoster === true);
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mergePerson, recordBytes, rosterHash } from "./roster_person.ts";
+import type { Person } from "../model.ts";
+import { mergePerson, recordBytes, rosterHash, rosterMaySetLanguage } from "./roster_person.ts";
 
 Deno.test("mergePerson keeps STOP only for the same number and takes preferences by device place", () => {
   const roster = {
@@ -67,4 +68,50 @@ Deno.test("recordBytes counts two bytes a character once any character is past U
   const wide = recordBytes({ ...student, firstName: "ā".repeat(1000) });
   assert.equal(latin, plain);
   assert.equal(wide - 400, 2 * (plain - 400));
+});
+
+Deno.test("rosterHash: a roster without languages hashes as before languages were read; a language changes it", () => {
+  assert.equal(rosterHash(student), "3qrn4nnvjx", "the hash every import before languages stored");
+  assert.notEqual(rosterHash({ ...student, language: "es" }), rosterHash(student));
+  assert.notEqual(rosterHash({ ...student, language: "es" }), rosterHash({ ...student, language: "vi" }));
+  assert.notEqual(rosterHash({ ...student, language: null }), rosterHash(student), "a bad cell is looked at again");
+});
+
+Deno.test("mergePerson: the roster's language only where the family has not chosen one", () => {
+  const stored = (fields: Partial<Person>): Person => ({ ...student, devices: [], ...fields });
+  // New, or a language the roster gave: the roster's, marked as the roster's.
+  assert.deepEqual(
+    [mergePerson(null, { ...student, language: "es" })].map((p) => [p.language, p.languageFromRoster]),
+    [["es", true]],
+  );
+  const fromRoster = stored({ language: "es", languageFromRoster: true });
+  assert.equal(mergePerson(fromRoster, { ...student, language: "vi" }).language, "vi");
+  const dropped = mergePerson(fromRoster, student);
+  assert.deepEqual(
+    [dropped.language, dropped.languageFromRoster],
+    [undefined, undefined],
+    "the roster no longer gives one",
+  );
+  // A cell that is no tag: the stored language stays, still the roster's.
+  const bad = mergePerson(fromRoster, { ...student, language: null });
+  assert.deepEqual([bad.language, bad.languageFromRoster], ["es", true]);
+  // The family chose (even "no preference"): never changed, the stamp kept.
+  const chosen = stored({ language: "so", languageChosenAt: "2026-11-20T10:00:00.000Z" });
+  const kept = mergePerson(chosen, { ...student, language: "es" });
+  assert.deepEqual([kept.language, kept.languageChosenAt, kept.languageFromRoster], [
+    "so",
+    "2026-11-20T10:00:00.000Z",
+    undefined,
+  ]);
+  assert.equal(
+    mergePerson(stored({ languageChosenAt: "2026-11-20T10:00:00.000Z" }), { ...student, language: "es" })
+      .language,
+    undefined,
+  );
+  // A language stored before rosters gave languages (the family's or the office's, unmarked) stays too.
+  assert.equal(mergePerson(stored({ language: "ht" }), { ...student, language: "es" }).language, "ht");
+  assert.deepEqual(
+    [null, fromRoster, stored({}), chosen, stored({ language: "ht" })].map(rosterMaySetLanguage),
+    [true, true, true, false, false],
+  );
 });

@@ -41,6 +41,16 @@ export const Delivery = z.object({
   clickedAt: z.number().optional(),
   /** Voice only: the latest call's result (a redial replaces it). */
   callResult: CallResult.optional(),
+  /**
+   * The language this copy is in (an IETF tag: one of the message's
+   * languages, or the district's), chosen at Processing; none on deliveries
+   * written before messages had languages, which all went in the default.
+   */
+  language: z.string().optional(),
+  /** Why the copy is not in the recipient's language after all: "read in English: Twilio has no Somali voice". */
+  languageNote: z.string().optional(),
+  /** Text only: the segments the text was sent in (the carrier bills each), counted on its language's text. */
+  segments: z.number().int().nonnegative().optional(),
   updatedAt: z.number(),
   history: z.array(z.object({ at: z.number(), state: DeliveryState, detail: z.string().optional() })),
 });

@@ -2,11 +2,14 @@
  * users.csv: the people, then what only the whole file can settle: the
  * links between students and guardians (named on either side), a
  * guardian's schools (their students'), and whether a person, now whole,
- * is too large to store.
+ * is too large to store. A person's preferred language comes from the
+ * `metadata.language` extension column OneRoster 1.1 allows (or a
+ * `preferredLanguage` column where an export has one).
  */
 import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
-import type { Person } from "../../model.ts";
+import { LanguageTag, type Person } from "../../model.ts";
+import type { Row } from "../csv.ts";
 import type { ParsedRoster, ParseOptions } from "../oneroster.ts";
 import { MAX_PERSON_BYTES, MAX_PERSON_WRITE_BYTES, recordBytes } from "../roster_person.ts";
 import { gradeLabel, list, toE164 } from "./cells.ts";
@@ -35,6 +38,33 @@ const ROLE_KIND: Record<string, Person["kind"]> = {
 };
 
 const Email = z.email();
+
+/** Where users.csv may carry a person's preferred language, the first that has one winning. */
+const LANGUAGE_COLUMNS = ["metadata.language", "preferredLanguage"] as const;
+/** A person's stored language takes at most this many characters. */
+const MAX_LANGUAGE = 20;
+
+/**
+ * The row's preferred language: an IETF tag as given, undefined when the row
+ * has none, null when it is no tag (the problem is recorded; the rest of the
+ * row is still read and the stored language stays).
+ */
+function languageOf(roster: ParsedRoster, row: Row): string | null | undefined {
+  const column = LANGUAGE_COLUMNS.find((c) => row.get(c).trim() !== "");
+  if (!column) return undefined;
+  const tag = row.get(column).trim();
+  const problem = tag.length > MAX_LANGUAGE
+    ? `is longer than ${MAX_LANGUAGE} characters`
+    : LanguageTag.safeParse(tag).error?.issues[0].message;
+  if (!problem) return tag;
+  rowProblem(
+    roster,
+    "users.csv",
+    row,
+    `${column} "${shown(tag)}" ${problem}; the rest of the row is applied, the language left as it was`,
+  );
+  return null;
+}
 
 export async function readUsers(reading: Reading, orgs: Orgs, country: CountryCode): Promise<UserRows> {
   const { roster } = reading;
@@ -81,6 +111,7 @@ export async function readUsers(reading: Reading, orgs: Orgs, country: CountryCo
     const schools = orgIds.filter((o) => orgs.schoolIds.has(o));
     if (kind === "student" && schools.length === 0) return bad("a student must belong to a school in orgSourcedIds");
     users.agents.set(id, list(row.get("agentSourcedIds")));
+    const language = languageOf(roster, row);
     roster.people.set(id, {
       id,
       kind,
@@ -92,6 +123,7 @@ export async function readUsers(reading: Reading, orgs: Orgs, country: CountryCo
       email: email || undefined,
       mobile: phones.sms,
       phone: phones.phone && phones.phone !== phones.sms ? phones.phone : undefined,
+      ...(language === undefined ? {} : { language }),
     });
   });
   // A users.csv read only in part must not remove everyone after the point it stopped.
