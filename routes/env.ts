@@ -6,6 +6,7 @@ import type { Dispatcher } from "../services/dispatch/dispatcher.ts";
 import type { Providers } from "../services/providers/types.ts";
 import type { CountryCode } from "libphonenumber-js";
 import type { Background } from "../services/background.ts";
+import type { Translator } from "../services/translate/translator.ts";
 
 /** What the composition root hands the routes. */
 export interface Deps {
@@ -38,6 +39,8 @@ export interface Deps {
   providerNames: { email: string; sms: string; voice: string };
   /** How often Upcoming Messages refreshes itself. */
   refreshMs: number;
+  /** Machine translation, when a provider is configured: the wizard's Translate buttons. */
+  translator?: Translator;
 }
 
 export interface AppEnv {

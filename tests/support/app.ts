@@ -11,6 +11,7 @@ import { dueJobIds, getJob } from "../../services/store/jobs.ts";
 import { outboxProviders } from "../../services/providers/outbox.ts";
 import type { Providers } from "../../services/providers/types.ts";
 import { Background } from "../../services/background.ts";
+import type { Translator } from "../../services/translate/translator.ts";
 
 /** Thursday 26 November 2026, 10:00 America/Chicago. */
 export const NOW = Date.parse("2026-11-26T16:00:00Z");
@@ -49,6 +50,8 @@ export async function testApp(
     slots?: number;
     shardSize?: number;
     batchSize?: number;
+    /** The machine-translation provider (none: the wizard has no Translate). */
+    translator?: Translator;
   } = {},
 ): Promise<TestApp> {
   const kv = opts.kv ?? await Deno.openKv(":memory:");
@@ -85,6 +88,7 @@ export async function testApp(
     publicUrlConfigured: opts.publicUrlConfigured,
     twilioAuthToken: opts.twilioAuthToken,
     mailgunSigningKey: opts.mailgunSigningKey,
+    translator: opts.translator,
   });
   return { db, clock, app, dispatcher, background, close: () => kv.close() };
 }
