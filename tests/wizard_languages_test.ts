@@ -97,7 +97,11 @@ Deno.test("languages: the Content step counts the recipients' languages and tick
   const page = await (await s.c.get(`/compose/${s.draft}/content`)).text();
   assert.match(
     page,
-    new RegExp(`Recipients' preferred languages: Spanish 3 · Somali 1 · Vietnamese 1 · English ${s.total - 5} `),
+    new RegExp(
+      `Recipients' preferred languages: Spanish\u00a03 · Somali\u00a01 · Vietnamese\u00a01 · English\u00a0${
+        s.total - 5
+      } `,
+    ),
     "es-MX counts as Spanish; no preference counts as English",
   );
   for (const tag of ["es", "so", "vi"]) {
@@ -166,14 +170,16 @@ Deno.test("languages: Translate and Translate all through the provider; an unsup
   const before = await (await s.c.get(`/compose/${s.draft}/content`)).text();
   assert.match(before, /value="translate:es"[^>]*>Translate into Spanish</);
   assert.doesNotMatch(before, /value="translate:so"/);
-  assert.match(before, /DeepL does not translate into Somali: type it, or its recipients get English\./);
+  assert.match(before, /DeepL does not translate into Somali: type it below, or its recipients get English\./);
   assert.doesNotMatch(before, /No machine translation is set up/);
+  assert.match(before, /<details class="type-it"><summary>Type the Spanish yourself instead<\/summary>/, "folded");
 
   const one = await post(s.c, s.draft, "content", { ...content, ...languages("es", "so", "vi") }, "translate:es");
   assert.equal(one.status, 200);
   const translated = await one.text();
   assert.match(translated, /Translated into Spanish by DeepL: read it through before sending\./);
   assert.equal(box(translated, "tr.es.text"), "Ciencia feria viernes para {{student.firstName}}");
+  assert.doesNotMatch(translated, /Type the Spanish yourself instead/, "translated: the boxes are open");
   assert.deepEqual(translator.calls.map((c) => [c.source, c.target, c.html]), [["en", "es", true]]);
 
   const all = await post(s.c, s.draft, "content", { ...content, ...languages("es", "so", "vi") }, "translate-all");

@@ -10,7 +10,7 @@ import { fieldName, hasContent } from "../../services/compose/languages.ts";
 import { MARK_UP_TO_DATE, TRANSLATE, TRANSLATE_ALL } from "../../services/compose/translate_step.ts";
 import type { Translation } from "../../services/model.ts";
 import { staffLanguageName } from "../../services/translate/recipient_language.ts";
-import type { TranslatedField } from "../../services/translate/translate_content.ts";
+import { TRANSLATED_FIELDS, type TranslatedField } from "../../services/translate/translate_content.ts";
 import { Island } from "../Island.tsx";
 import { FieldError, Fieldset } from "./fields.tsx";
 import type { WizardProps } from "./props.ts";
@@ -30,8 +30,10 @@ export function Languages({ draft, errors, languages, translation }: WizardProps
         {offered.length === 0
           ? `Every recipient reads ${originalName}, or has no preferred language: they all get this message.`
           : `Recipients' preferred languages: ${
-            counts.map((c) => `${staffLanguageName(c.tag)} ${c.count.toLocaleString("en-US")}`).join(" · ")
-          } (${originalName} counts those with no preference).`}
+            // A name and its count never part at the end of a line.
+            counts.map((c) => `${staffLanguageName(c.tag)}\u00a0${c.count.toLocaleString("en-US")}`).join(
+              " · ",
+            )} (${originalName} counts those with no preference).`}
       </p>
       {offered.length > 0 && (
         <Fieldset legend="Send a version in" errors={errors} name="languages">
@@ -121,39 +123,8 @@ function LanguageSection(
         <FieldError errors={errors} name={id(f)} />
       </div>
     );
-  return (
-    <section class="language" aria-labelledby={`lang-${tag}-h`}>
-      <div class="language-head">
-        <h3 id={`lang-${tag}-h`}>
-          {name} <span class="hint">{people(count)}</span>
-        </h3>
-        {provider && !unsupported && (
-          <button type="submit" name="go" value={`${TRANSLATE}${tag}`} class="secondary">
-            {`Translate into ${name}`}
-          </button>
-        )}
-      </div>
-      {unsupported && (
-        <p class="hint">
-          {`${provider} does not translate into ${name}: type it, or its recipients get ${originalName}.`}
-        </p>
-      )}
-      {!hasContent(t)
-        ? <p class="hint">{`Not written yet: until it is, these recipients get the ${originalName} message.`}</p>
-        : stale
-        ? (
-          <div class="stale" role="note">
-            <p>
-              {`May be out of date: the ${originalName} message changed after this ${
-                t.machine ? "translation was made" : "was written"
-              }. Translate it again, or check it and mark it up to date.`}
-            </p>
-            <button type="submit" name="go" value={`${MARK_UP_TO_DATE}${tag}`} class="secondary">
-              {`${name} is up to date`}
-            </button>
-          </div>
-        )
-        : t.machine && <p class="hint">Machine translation: read it through, and correct it here if needed.</p>}
+  const fields = (
+    <>
       <div class="field">
         {label("subject")}
         <input
@@ -206,6 +177,54 @@ function LanguageSection(
       )}
       {area("voice", "Voice script")}
       {area("inbox", "Inbox message")}
+    </>
+  );
+  // Untranslated yet, and the provider can: Translate is the way on; the boxes wait, folded, for whoever would type.
+  const translatable = Boolean(provider) && !unsupported;
+  const folded = translatable && !hasContent(t) &&
+    !TRANSLATED_FIELDS.some((f) => errors[id(f)]);
+  return (
+    <section class="language" aria-labelledby={`lang-${tag}-h`}>
+      <div class="language-head">
+        <h3 id={`lang-${tag}-h`}>
+          {name} <span class="hint">{people(count)}</span>
+        </h3>
+        {translatable && (
+          <button type="submit" name="go" value={`${TRANSLATE}${tag}`} class="secondary">
+            {`Translate into ${name}`}
+          </button>
+        )}
+      </div>
+      {!hasContent(t)
+        ? (
+          <p class="hint">
+            {unsupported
+              ? `${provider} does not translate into ${name}: type it below, or its recipients get ${originalName}.`
+              : `Not written yet: until it is, these recipients get the ${originalName} message.`}
+          </p>
+        )
+        : stale
+        ? (
+          <div class="stale" role="note">
+            <p>
+              {`May be out of date: the ${originalName} message changed after this ${
+                t.machine ? "translation was made" : "was written"
+              }. ${translatable ? "Translate it again, or check" : "Check"} it and mark it up to date.`}
+            </p>
+            <button type="submit" name="go" value={`${MARK_UP_TO_DATE}${tag}`} class="secondary">
+              {`${name} is up to date`}
+            </button>
+          </div>
+        )
+        : t.machine && <p class="hint">Machine translation: read it through, and correct it here if needed.</p>}
+      {folded
+        ? (
+          <details class="type-it">
+            <summary>{`Type the ${name} yourself instead`}</summary>
+            <div class="type-it-fields">{fields}</div>
+          </details>
+        )
+        : fields}
     </section>
   );
 }
