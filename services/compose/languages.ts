@@ -224,9 +224,12 @@ export function checkTranslations(draft: Draft, district: District): Errors {
     const name = staffLanguageName(tag);
     if (!t.subject.trim()) errors[fieldName(tag, "subject")] = `${name}: enter a subject`;
     for (const f of MODES_OF) {
-      if (source[f].trim() && !t[f].trim()) {
-        errors[fieldName(tag, f)] = `${fieldLabel(tag, f)} is empty, but the original has one: translate it, type ` +
-          `it, or untick ${name} (its recipients then get ${original})`;
+      // The email is there if either part is: the box to name is the one the original uses.
+      const has = (c: typeof source) => f === "emailHtml" ? (c.emailHtml + c.emailText).trim() : c[f].trim();
+      const box = f === "emailHtml" && !source.emailHtml.trim() ? "emailText" : f;
+      if (has(source) && !has(t)) {
+        errors[fieldName(tag, box)] = `${fieldLabel(tag, box)} is empty, but the original has one: translate it, ` +
+          `type it, or untick ${name} (its recipients then get ${original})`;
       }
     }
     for (const f of TRANSLATED_FIELDS) {
