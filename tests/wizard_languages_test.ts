@@ -372,3 +372,17 @@ Deno.test("languages: a translation made before the original changed is marked s
   assert.doesNotMatch(await (await s.c.get(`/messages/${m.id}`)).text(), /May be out of date/);
   s.t.close();
 });
+
+Deno.test("languages: recipients who all read the district's language get one quiet line, nothing to choose", async () => {
+  const t = await testApp({ translator: new FakeTranslator() });
+  const c = await signedIn(t, "office");
+  const draft = (await c.post("/messages/new", {})).headers.get("Location")!.split("/")[2];
+  await post(c, draft, "recipients", recipients, "content");
+  const page = await (await c.get(`/compose/${draft}/content`)).text();
+  assert.match(
+    page,
+    /Languages: every recipient reads English, or has no preferred language, so all get this message\./,
+  );
+  assert.doesNotMatch(page, /Send a version in|value="translate/);
+  t.close();
+});

@@ -23,35 +23,39 @@ export function Languages({ draft, errors, languages, translation }: WizardProps
   const originalName = staffLanguageName(original);
   const count = (tag: string) => counts.find((c) => c.tag === tag)?.count ?? 0;
   const translatable = translation ? ticked.filter((t) => !translation.unsupported.includes(t)) : [];
+  // Nothing to choose: one quiet line, not a section, on every message of a district that reads one language.
+  if (offered.length === 0) {
+    return (
+      <p class="hint" id="languages-note">
+        {`Languages: every recipient reads ${originalName}, or has no preferred language, so all get this message.`}
+      </p>
+    );
+  }
   return (
     <section class="languages" aria-labelledby="languages-h">
       <h2 id="languages-h">Languages</h2>
       <p>
-        {offered.length === 0
-          ? `Every recipient reads ${originalName}, or has no preferred language: they all get this message.`
-          : `Recipients' preferred languages: ${
-            // A name and its count never part at the end of a line.
-            counts.map((c) => `${staffLanguageName(c.tag)}\u00a0${c.count.toLocaleString("en-US")}`).join(
-              " · ",
-            )} (${originalName} counts those with no preference).`}
+        {`Recipients' preferred languages: ${
+          // A name and its count never part at the end of a line.
+          counts.map((c) => `${staffLanguageName(c.tag)}\u00a0${c.count.toLocaleString("en-US")}`).join(
+            " · ",
+          )} (${originalName} counts those with no preference).`}
       </p>
-      {offered.length > 0 && (
-        <Fieldset legend="Send a version in" errors={errors} name="languages">
-          {offered.map((tag) => <input key={tag} type="hidden" name="languagesOffered" value={tag} />)}
-          <div class="choices">
-            {offered.map((tag) => (
-              <label key={tag} class="check">
-                <input type="checkbox" name="languages" value={tag} checked={ticked.includes(tag)} />
-                {`${staffLanguageName(tag)} (${count(tag).toLocaleString("en-US")})`}
-              </label>
-            ))}
-          </div>
-          <span class="hint">
-            {`A recipient whose language is not ticked, or is ticked but left empty, gets the ${originalName} message.`}
-          </span>
-        </Fieldset>
-      )}
-      {offered.length > 0 && !translation && (
+      <Fieldset legend="Send a version in" errors={errors} name="languages">
+        {offered.map((tag) => <input key={tag} type="hidden" name="languagesOffered" value={tag} />)}
+        <div class="choices">
+          {offered.map((tag) => (
+            <label key={tag} class="check">
+              <input type="checkbox" name="languages" value={tag} checked={ticked.includes(tag)} />
+              {`${staffLanguageName(tag)} (${count(tag).toLocaleString("en-US")})`}
+            </label>
+          ))}
+        </div>
+        <span class="hint">
+          {`A recipient whose language is not ticked, or is ticked but left empty, gets the ${originalName} message.`}
+        </span>
+      </Fieldset>
+      {!translation && (
         <p class="hint" id="no-translation">
           {`No machine translation is set up: type the translations, or the language falls back to ${originalName}.`}
         </p>
