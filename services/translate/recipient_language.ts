@@ -1,12 +1,13 @@
 /**
- * Which language a recipient gets a message in. A person's preferred
- * language is read as the language a message is written in: "es-MX" gets
- * the "es" content, "zh-Hant-TW" the "zh-Hant" one (the script matters to a
- * reader, the region does not). No preference, or a tag that is not one,
- * is the district's language; so is a language the message is not sent in.
+ * A recipient's preferred language as the language of a message, as the
+ * wizard counts and offers them: "es-MX" reads as "es", "zh-Hant-TW" as
+ * "zh-Hant" (the script matters to a reader, the region does not). No
+ * preference, or a tag that is not one, is the district's language.
+ * Dispatch picks a copy's language by the same rule (the whole tag, else
+ * its base language: services/message_language.ts).
  */
 import { languageName, LANGUAGES } from "../languages.ts";
-import { type District, LanguageTag, type Message, type Person } from "../model.ts";
+import { type District, LanguageTag } from "../model.ts";
 
 /** A preferred language as the tag of a message's language: "es-MX" → "es"; null for none or not a tag. */
 export function messageLanguageOf(tag: string | undefined): string | null {
@@ -20,16 +21,6 @@ export function messageLanguageOf(tag: string | undefined): string | null {
 /** The district's language, as a message's language tag. */
 export function defaultLanguage(district: Pick<District, "language">): string {
   return messageLanguageOf(district.language) ?? "en";
-}
-
-/** The language a recipient gets this message in: theirs when the message is sent in it, else the district's. */
-export function recipientLanguage(
-  person: Pick<Person, "language">,
-  message: Pick<Message, "languages">,
-  district: Pick<District, "language">,
-): string {
-  const theirs = messageLanguageOf(person.language);
-  return theirs && message.languages?.includes(theirs) ? theirs : defaultLanguage(district);
 }
 
 /** Whether Messenger offers this language (the preferences page's list); other tags come only from people. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isListedLanguage, messageLanguageOf, recipientLanguage, staffLanguageName } from "./recipient_language.ts";
+import { defaultLanguage, isListedLanguage, messageLanguageOf, staffLanguageName } from "./recipient_language.ts";
 
 Deno.test("recipient language: a preference reads as the message language it gets", () => {
   assert.equal(messageLanguageOf("es-MX"), "es");
@@ -9,15 +9,7 @@ Deno.test("recipient language: a preference reads as the message language it get
   assert.equal(messageLanguageOf(""), null);
   assert.equal(messageLanguageOf("<script>"), null);
   assert.equal(messageLanguageOf(undefined), null);
-});
-
-Deno.test("recipient language: theirs when the message has it, else the district's", () => {
-  const district = { language: "en" };
-  const message = { languages: ["es", "so"] };
-  assert.equal(recipientLanguage({ language: "es-MX" }, message, district), "es");
-  assert.equal(recipientLanguage({ language: "vi" }, message, district), "en");
-  assert.equal(recipientLanguage({}, message, district), "en");
-  assert.equal(recipientLanguage({ language: "es" }, {}, district), "en");
+  assert.equal(defaultLanguage({ language: "en-US" }), "en");
 });
 
 Deno.test("recipient language: names for staff, and which languages Messenger lists", () => {
