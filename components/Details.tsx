@@ -26,6 +26,8 @@ import { CsrfField } from "./Layout.tsx";
 import { Island } from "./Island.tsx";
 import { Refreshing, ReloadWithoutScript } from "./Refresh.tsx";
 import { CreatedBy } from "./CreatedBy.tsx";
+import { isStale } from "../services/translate/source_hash.ts";
+import { defaultLanguage, staffLanguageName } from "../services/translate/recipient_language.ts";
 import { ColumnHeads, MessageMarks, StatusLabel } from "./Labels.tsx";
 
 /** Each mode's copy, in the order the page has always shown them. */
@@ -176,6 +178,13 @@ export function MessageDetailsView(
       )}
       <section aria-labelledby="content-h">
         <h2 id="content-h">Content</h2>
+        {d.languages && (
+          <p>
+            {`In ${staffLanguageName(d.languages[0].tag)}, for ${
+              recipients(d.languages[0].count)
+            }: everyone whose language is not one of those below.`}
+          </p>
+        )}
         {CONTENT.filter(([mode]) => m.modes.includes(mode)).map(([mode, field]) => (
           <Fragment key={mode}>
             <h3>{MODE_LABEL[mode]}</h3>
@@ -188,6 +197,15 @@ export function MessageDetailsView(
           </Fragment>
         ))}
       </section>
+      {(m.languages ?? []).map((tag) => (
+        <TranslationDetails
+          key={tag}
+          message={m}
+          tag={tag}
+          d={d}
+          district={district}
+        />
+      ))}
       {m.attachments.length > 0 && (
         <section aria-labelledby="attachments-h">
           <h2 id="attachments-h">Attachments</h2>
@@ -228,6 +246,42 @@ export function MessageDetailsView(
         </section>
       )}
     </article>
+  );
+}
+
+const recipients = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "recipient" : "recipients"}`;
+
+/** One language's content: its subject and each mode's, with its recipients and whether it may be out of date. */
+function TranslationDetails(
+  { message: m, tag, d, district }: { message: Message; tag: string; d: MessageDetails; district: District },
+) {
+  const t = m.translations?.[tag];
+  if (!t) return null;
+  const name = staffLanguageName(tag);
+  const count = d.languages?.find((l) => l.tag === tag)?.count;
+  return (
+    <section aria-labelledby={`content-${tag}-h`}>
+      <h2 id={`content-${tag}-h`}>{`Content in ${name}`}</h2>
+      <p>
+        {count === undefined ? "" : `For ${recipients(count)}. `}
+        {t.machine ? "Machine translation, which staff may have corrected." : "Written by staff."}
+      </p>
+      {isStale(t, { subject: m.subject, ...m.content }) && (
+        <p class="stale" role="note">
+          {`May be out of date: the ${
+            staffLanguageName(defaultLanguage(district))
+          } content changed after this was made. Edit Message to translate it again, or to mark it up to date.`}
+        </p>
+      )}
+      <h3>Subject</h3>
+      <pre class="content" lang={tag} dir="auto">{t.subject}</pre>
+      {CONTENT.filter(([mode]) => m.modes.includes(mode)).map(([mode, field]) => (
+        <Fragment key={mode}>
+          <h3>{MODE_LABEL[mode]}</h3>
+          <pre class="content" lang={tag} dir="auto">{t[field]}</pre>
+        </Fragment>
+      ))}
+    </section>
   );
 }
 

@@ -19,6 +19,7 @@ import {
   type WizardContext,
 } from "../services/compose/steps.ts";
 import { sendTestToMe, type TestSendShown, testSendShown } from "../services/compose/test_send.ts";
+import { isLanguageAction, pressLanguageButton } from "../services/compose/translate_step.ts";
 import { type Draft, getDraft, putDraft } from "../services/store/drafts.ts";
 import { formatInstant } from "../services/time.ts";
 import { type AppEnv, type Ctx, currentUser } from "./env.ts";
@@ -30,7 +31,13 @@ const NOT_EDITABLE = "There is no scheduled message here, or it is not one you m
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 function wizardContext(c: Ctx): WizardContext {
-  return { db: c.var.deps.db, user: currentUser(c), district: c.var.district, now: c.var.deps.clock.now() };
+  return {
+    db: c.var.deps.db,
+    user: currentUser(c),
+    district: c.var.district,
+    now: c.var.deps.clock.now(),
+    translator: c.var.deps.translator,
+  };
 }
 
 /** A posted field's text (the first, if repeated); undefined when it was not posted. */
@@ -45,12 +52,12 @@ async function renderStep(
   step: Step,
   errors: Errors = {},
   status = 200,
-  safeguards: { largeSend?: LargeSend; testSend?: TestSendShown } = {},
+  shown: { largeSend?: LargeSend; testSend?: TestSendShown; notice?: string } = {},
 ) {
   const { db } = c.var.deps;
   const user = currentUser(c);
   const extras = await stepExtras(wizardContext(c), draft, step);
-  const testSend = step === "recipients" ? undefined : safeguards.testSend ?? await testSendShown(db, user, draft);
+  const testSend = step === "recipients" ? undefined : shown.testSend ?? await testSendShown(db, user, draft);
   const title = draft.base ? "Edit Message" : "New Message";
   return page(
     c,
@@ -64,8 +71,9 @@ async function renderStep(
       calendars={await usableCalendars(db, user)}
       timeZone={c.var.district.timeZone}
       {...extras}
-      largeSend={safeguards.largeSend}
+      largeSend={shown.largeSend}
       testSend={testSend}
+      notice={shown.notice}
     />,
     { status: status as 200 },
   );
@@ -120,6 +128,11 @@ export const composeRoutes = new Hono<AppEnv>()
         { email: field(body, "testEmail"), phone: field(body, "testPhone") },
       );
       return renderStep(c, draft, step, outcome.errors, outcome.status, { testSend: outcome.shown });
+    }
+    if (step === "content" && isLanguageAction(go)) {
+      const outcome = await pressLanguageButton(wizardContext(c), draft, go);
+      await putDraft(db, draft);
+      return renderStep(c, draft, step, outcome.errors, outcome.status, { notice: outcome.notice });
     }
     if (redrawsStep(go)) {
       // Update next deliveries says why there are none: the step's own refusals.

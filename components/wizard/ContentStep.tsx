@@ -2,8 +2,10 @@
 import { formatBytes, MAX_ATTACHMENT_BYTES } from "../../services/attachments.ts";
 import { CONTENT_MAX } from "../../services/compose/forms.ts";
 import { MERGE_FIELDS } from "../../services/merge.ts";
+import { staffLanguageName } from "../../services/translate/recipient_language.ts";
 import { Island } from "../Island.tsx";
 import { FieldError, Fieldset } from "./fields.tsx";
+import { Languages } from "./Languages.tsx";
 import type { WizardProps } from "./props.ts";
 
 const PREVIEW_LABEL: Record<string, string> = {
@@ -14,7 +16,8 @@ const PREVIEW_LABEL: Record<string, string> = {
   inbox: "Inbox",
 };
 
-export function ContentStep({ draft, errors, mergeSample }: WizardProps) {
+export function ContentStep(props: WizardProps) {
+  const { draft, errors, mergeSample, languages } = props;
   const c = draft.content;
   const described = (name: string, ...more: (string | false)[]) =>
     [errors[name] && `${name}-error`, ...more].filter(Boolean).join(" ") || undefined;
@@ -37,6 +40,13 @@ export function ContentStep({ draft, errors, mergeSample }: WizardProps) {
   );
   return (
     <>
+      {languages && languages.offered.length > 0 && (
+        <p class="hint">
+          {`Write the message in ${
+            staffLanguageName(languages.original)
+          }. Each language ticked under Languages, below, gets its own version.`}
+        </p>
+      )}
       <div class="field">
         <label for="subject">Subject</label>
         <input
@@ -122,6 +132,7 @@ export function ContentStep({ draft, errors, mergeSample }: WizardProps) {
           {`Up to ${formatBytes(MAX_ATTACHMENT_BYTES)} in all: PDF, images, Word, Excel, PowerPoint, text or CSV.`}
         </span>
       </Fieldset>
+      <Languages {...props} />
     </>
   );
 }

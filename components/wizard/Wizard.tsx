@@ -9,7 +9,7 @@ import { SendOptionsStep } from "./SendOptionsStep.tsx";
 import { TestSend } from "./TestSend.tsx";
 
 export function Wizard(props: WizardProps) {
-  const { draft, step, csrf, errors, largeSend, testSend } = props;
+  const { draft, step, csrf, errors, largeSend, testSend, notice } = props;
   const index = STEPS.indexOf(step);
   const editing = Boolean(draft.base);
   // A wrong count is said in the confirmation right below, beside its box: once is enough.
@@ -22,6 +22,7 @@ export function Wizard(props: WizardProps) {
         </a>
       </p>
       <h1>{editing ? `Edit Message: ${draft.content.subject}` : "New Message"}</h1>
+      {notice && <p class="notice done" role="status">{notice}</p>}
       {summed.length > 0 && (
         <div class="error-summary" role="alert">
           <p>Please fix the following:</p>

@@ -19,4 +19,6 @@ export interface WizardProps extends StepExtras {
   largeSend?: LargeSend;
   /** Send a test to me, on Content and Send Options. */
   testSend?: TestSendShown;
+  /** What a button on the step did (Translate), said above the form. */
+  notice?: string;
 }

@@ -9,7 +9,12 @@ import {
   type Schedule,
 } from "../model.ts";
 import { describeSchedule } from "../recurrence.ts";
+import { staffLanguageName } from "../translate/recipient_language.ts";
+import { TRANSLATED_FIELDS } from "../translate/translate_content.ts";
 import { CONTENT_FIELDS, CONTENT_LABEL } from "./forms.ts";
+
+/** A translation's text in the history: its start, so a history entry stays small whatever the languages. */
+const clip = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s);
 
 function describeRecipients(r: Message["recipients"]): string {
   const parts = r.types.map((t) => RECIPIENT_TYPE_LABEL[t]);
@@ -44,6 +49,21 @@ export function diffMessages(before: Message, after: Message): AuditEntry["chang
   for (const f of CONTENT_FIELDS) {
     if (before.content[f] !== after.content[f]) {
       changes.push({ field: CONTENT_LABEL[f], before: before.content[f], after: after.content[f] });
+    }
+  }
+  const languages = (m: Message) => (m.languages ?? []).map(staffLanguageName).join(", ");
+  add("Languages", languages(before), languages(after));
+  for (const tag of after.languages ?? []) {
+    const [was, now] = [before.translations?.[tag], after.translations?.[tag]];
+    if (!was || !now) continue;
+    for (const f of TRANSLATED_FIELDS) {
+      if (was[f] !== now[f]) {
+        changes.push({
+          field: `${staffLanguageName(tag)}: ${CONTENT_LABEL[f]}`,
+          before: clip(was[f]),
+          after: clip(now[f]),
+        });
+      }
     }
   }
   add("Attachments", before.attachments.map((a) => a.name).join(", "), after.attachments.map((a) => a.name).join(", "));

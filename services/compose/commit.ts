@@ -11,6 +11,7 @@ import { checkContent } from "./content_step.ts";
 import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
 import type { Errors } from "./errors.ts";
 import type { Step } from "./forms.ts";
+import { checkTranslations, fitsOneValue, messageLanguages } from "./languages.ts";
 import { type LargeSend, largeSendUnconfirmed } from "./large_send.ts";
 import { checkRecipients } from "./recipients_step.ts";
 import { buildSendOptions, type SendOptions } from "./send_options.ts";
@@ -47,7 +48,7 @@ export async function commitDraft(
   const calendar = await getCalendar(db, draft.recipients.calendarId);
   const r = await checkRecipients(db, draft.recipients, user, calendar);
   if (Object.keys(r).length) return { errors: r, step: "recipients" };
-  const c = checkContent(draft.content, draft.recipients);
+  const c = { ...checkContent(draft.content, draft.recipients), ...checkTranslations(draft, district) };
   if (Object.keys(c).length) return { errors: c, step: "content" };
   const s = buildSendOptions(draft.send, draft.content, user, district, calendar, now, keptOutsideQuietHours(draft));
   if ("errors" in s) return { errors: s.errors, step: "send" };
@@ -84,7 +85,17 @@ export async function commitDraft(
     // Send Now is due at once: the scheduler picks it up on its next tick.
     nextAt: s.sendNow ? now : nextDelivery(s.schedule, now, district.timeZone, calendar ?? undefined),
     ...(s.outsideQuietHours && { outsideQuietHours: true }),
+    ...messageLanguages(draft, district),
   };
+  if (!fitsOneValue(message)) {
+    return {
+      errors: {
+        languages: "The message and its translations are too long to store together: shorten them, or untick a " +
+          "language (its recipients then get the original)",
+      },
+      step: "content",
+    };
+  }
   const confirm = calendar &&
     await largeSendUnconfirmed(db, district, message.recipients, calendar, message.modes, typedCount);
   if (confirm) return { confirm };

@@ -31,6 +31,10 @@ export async function editDraft(db: Db, user: User, messageId: string, now: numb
     }),
     content: ContentForm.parse({ subject: m.subject, ...m.content }),
     attachments: m.attachments,
+    // A language sent before is ticked again, with its content as stored; the recipients' others are ticked too.
+    languages: m.languages ?? [],
+    languagesOffered: [],
+    translations: m.translations ?? {},
     send: sendFromSchedule(m.schedule, m.type, m.modes, m.outsideQuietHours),
     createdAt: now,
   };

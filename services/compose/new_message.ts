@@ -30,6 +30,8 @@ export async function newDraft(
     }),
     content: ContentForm.parse({}),
     attachments: [],
+    languagesOffered: [],
+    translations: {},
     send: {
       ...emptySend(today),
       type: user.rights.messageTypes[0] ?? "general",

@@ -15,6 +15,8 @@ import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
 import { RecipientsForm, type Step } from "./forms.ts";
 import { buildSendOptions } from "./send_options.ts";
 import { keptOutsideQuietHours, usableCalendar, type WizardContext } from "./steps.ts";
+import { type LanguagesShown, languagesShown } from "./languages.ts";
+import { providerName } from "./translate_step.ts";
 
 export interface MergeSample {
   name: string;
@@ -33,17 +35,31 @@ export interface StepExtras {
   goesOut?: { mode: string; when: string; waits: boolean }[];
   /** The district's quiet hours, as the sender is told them. */
   quietHours?: Record<"text" | "voice", DailyWindow>;
+  /** The recipients' languages, those ticked, and which are stale. */
+  languages?: LanguagesShown;
+  /** Machine translation: the provider's name and the ticked languages it does not translate into; unset: none. */
+  translation?: { provider: string; unsupported: string[] };
 }
 
 /** Everything a step needs besides the draft. */
 export async function stepExtras(
-  { db, user, district, now }: WizardContext,
+  { db, user, district, now, translator }: WizardContext,
   draft: Draft,
   step: Step,
 ): Promise<StepExtras> {
   const usable = await usableCalendar(db, user, draft);
   if (step === "recipients") return recipientsShown(db, draft, usable);
-  if (step === "content" && usable) return { mergeSample: await mergeSample(db, district, draft, usable) };
+  if (step === "content" && usable) {
+    const languages = await languagesShown(db, draft, usable, district);
+    return {
+      mergeSample: await mergeSample(db, district, draft, usable),
+      languages,
+      translation: translator && {
+        provider: providerName(translator),
+        unsupported: languages.offered.filter((t) => !translator.supports(t)),
+      },
+    };
+  }
   if (step === "send") return nextDeliveries(user, district, draft, usable, now);
   return {};
 }

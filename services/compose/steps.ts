@@ -11,9 +11,11 @@ import { getCalendar, listCalendars } from "../store/district.ts";
 import type { Draft } from "../store/drafts.ts";
 import type { Db } from "../store/kv.ts";
 import { toWall } from "../time.ts";
+import type { Translator } from "../translate/translator.ts";
 import { checkContent } from "./content_step.ts";
 import type { Errors } from "./errors.ts";
 import { ContentForm, cutFields, RecipientsForm, SendForm, type Step } from "./forms.ts";
+import { absorbLanguages, checkTranslations, languageCheck } from "./languages.ts";
 import { checkIndividuals, checkRecipients } from "./recipients_step.ts";
 import { buildSendOptions, editSkipDates } from "./send_options.ts";
 
@@ -23,6 +25,8 @@ export interface WizardContext {
   user: User;
   district: District;
   now: number;
+  /** The machine-translation provider, when one is configured. */
+  translator?: Translator;
 }
 
 /** A step's posted form, files included. */
@@ -47,7 +51,7 @@ export async function shownErrors(db: Db, user: User, draft: Draft, step: Step):
 
 /** Stores the posted fields of a step into the draft, exactly as typed; Send Options' skip dates as edited. */
 export async function absorbStep(
-  { db, district, now }: WizardContext,
+  { db, user, district, now }: WizardContext,
   draft: Draft,
   step: Step,
   body: StepBody,
@@ -63,7 +67,8 @@ export async function absorbStep(
     return editSkipDates(draft.send, String(body.go ?? ""), toWall(now, district.timeZone).date);
   }
   draft.content = ContentForm.parse(body);
-  const cut = cutFields(body, draft.content);
+  const known = languageCheck(db, draft, await usableCalendar(db, user, draft), district);
+  const cut = { ...cutFields(body, draft.content), ...await absorbLanguages(known, draft, body) };
   if (Object.keys(cut).length) return cut;
   const remove = new Set([body.remove ?? []].flat().map(String));
   draft.attachments = draft.attachments.filter((a) => !remove.has(a.id));
@@ -91,7 +96,9 @@ export async function checkStep(
 ): Promise<Errors> {
   const calendar = draft.recipients.calendarId ? await getCalendar(db, draft.recipients.calendarId) : null;
   if (step === "recipients") return checkRecipients(db, draft.recipients, user, calendar);
-  if (step === "content") return checkContent(draft.content, draft.recipients);
+  if (step === "content") {
+    return { ...checkContent(draft.content, draft.recipients), ...checkTranslations(draft, district) };
+  }
   const built = buildSendOptions(
     draft.send,
     draft.content,

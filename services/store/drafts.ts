@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ContentForm, RecipientsForm, SendForm } from "../compose/forms.ts";
-import { Attachment, type User } from "../model.ts";
+import { Attachment, Translation, type User } from "../model.ts";
 import { type Db, getEntity } from "./kv.ts";
 
 export const Draft = z.object({
@@ -25,6 +25,15 @@ export const Draft = z.object({
   recipients: RecipientsForm,
   content: ContentForm,
   attachments: z.array(Attachment),
+  /**
+   * The languages ticked on the Content step, besides the district's; unset
+   * until the step is posted, when every language of the recipients is.
+   */
+  languages: z.array(z.string()).optional(),
+  /** The languages the step listed when it was posted: one that appears later (new recipients) starts ticked. */
+  languagesOffered: z.array(z.string()).default([]),
+  /** Each language's content as typed or translated, ticked or not (untick and tick again: it is still there). */
+  translations: z.record(z.string(), Translation).default({}),
   send: SendForm,
   createdAt: z.number(),
 });
