@@ -5,6 +5,7 @@
  * worker by small request/answer messages; every answer is awaited with a
  * timeout, so a stuck worker fails the bench instead of hanging it.
  */
+import type { MailgunCounts, MailgunMockOptions } from "../../tests/support/mailgun_mock.ts";
 import type { TwilioMockOptions } from "../../tests/support/twilio_mock.ts";
 
 /** How long any one request to a worker may take. */
@@ -155,6 +156,42 @@ export function startTwilioWorker(options: TwilioMockOptions): Promise<TwilioWor
     (w, s: Started) => ({
       ...s,
       stats: () => w.call<TwilioStats>("stats"),
+    }),
+  );
+}
+
+// ---- The Mailgun mock.
+
+/** What the bench chooses of the mock's options: it always counts instead of keeping (see mailgun_mock_worker.ts). */
+export type MailgunWorkerOptions = Pick<MailgunMockOptions, "latencyMs" | "eventDelayMs" | "acceptedEvents">;
+
+export interface MailgunStats extends MailgunCounts {
+  /** The most sends it was answering at once. */
+  mostAtOnce: number;
+}
+
+export interface MailgunWorker {
+  url: string;
+  apiKey: string;
+  domain: string;
+  /** The webhook signing key its events are signed with: the instances' MAILGUN_WEBHOOK_SIGNING_KEY. */
+  signingKey: string;
+  /** Posts events to `url` from now on (none while unset, as at the start). */
+  webhook(url: string | undefined): Promise<void>;
+  stats(): Promise<MailgunStats>;
+  close(): Promise<void>;
+}
+
+/** tests/support/mailgun_mock.ts on 127.0.0.1, with its latency and event delay (see mailgun_mock_worker.ts). */
+export function startMailgunWorker(options: MailgunWorkerOptions): Promise<MailgunWorker> {
+  type Started = { url: string; apiKey: string; domain: string; signingKey: string };
+  return started(
+    connect(new URL("./mailgun_mock_worker.ts", import.meta.url), "mailgun mock"),
+    options,
+    (w, s: Started) => ({
+      ...s,
+      webhook: (url: string | undefined) => w.call<void>("webhook", url),
+      stats: () => w.call<MailgunStats>("stats"),
     }),
   );
 }

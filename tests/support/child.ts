@@ -8,7 +8,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** Variables main.ts reads: none leak in from the environment the tests run in. */
 const APP_VARS =
-  /^(PORT|HOSTNAME|KV_PATH|DENO_DEPLOYMENT_ID|PUBLIC_URL|REFRESH_SECONDS|DISPATCH_SECONDS|LEASE_SECONDS|SEND_.*|OUTBOX_.*|MESSENGER_.*|DISTRICT_.*|ADMIN_.*|SMTP_.*|TWILIO_.*|REDIAL_.*|DISPATCH_.*|TRUST_PROXY)$/;
+  /^(PORT|HOSTNAME|KV_PATH|DENO_DEPLOYMENT_ID|PUBLIC_URL|REFRESH_SECONDS|DISPATCH_SECONDS|LEASE_SECONDS|SEND_.*|OUTBOX_.*|MESSENGER_.*|DISTRICT_.*|ADMIN_.*|SMTP_.*|MAILGUN_.*|TWILIO_.*|STATUS_.*|REDIAL_.*|DISPATCH_.*|TRUST_PROXY)$/;
 
 export interface AppChild {
   url: string;

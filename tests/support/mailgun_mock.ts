@@ -19,6 +19,12 @@
  * answer; `eventDelayMs` posts them that long after it. A call's events go
  * one at a time, recipient after recipient, in the order Mailgun reports
  * them: accepted, then delivered or failed, then opened or complained.
+ *
+ * For a large bench, `keep: false` keeps no call, message or event (each
+ * recipient's rendered message and every event posted would be hundreds of
+ * MB at 100,000 recipients) and `acceptedEvents: false` posts no "accepted"
+ * events, as for an account whose webhooks are not set for them; `counts`
+ * says what happened either way.
  */
 import { type MailgunSignature, signMailgun } from "../../services/providers/mailgun_signature.ts";
 
@@ -72,8 +78,12 @@ export interface MailgunMock {
   signingKey: string;
   /** Where events are posted; none are while it is unset. */
   webhookUrl?: string;
+  /** Every call, with `keep` (the default); empty without. */
   batches: MailgunCall[];
+  /** Every recipient's message, with `keep` (the default); empty without. */
   delivered: RenderedEmail[];
+  /** What it took and posted so far, counted whatever `keep` says. */
+  counts: MailgunCounts;
   /** The most sends it was answering at once so far. */
   mostAtOnce: number;
   /** Per recipient address: failed, permanent (550 5.1.1, no such account). */
@@ -91,7 +101,7 @@ export interface MailgunMock {
   release(): Promise<void>;
   /** Resolves when every event posted so far has been answered. */
   settled(): Promise<void>;
-  /** Every event posted, with the app's answer. */
+  /** Every event posted, with the app's answer (with `keep`, the default; empty without). */
   posted: { payload: WebhookPayload; status: number }[];
   /**
    * Posts one event to webhookUrl, signed now with the signing key, or as
@@ -105,6 +115,17 @@ export interface MailgunMock {
   close(): Promise<void>;
 }
 
+export interface MailgunCounts {
+  /** Sends accepted. */
+  calls: number;
+  /** Their recipients (duplicates in a call dropped, as Mailgun does). */
+  recipients: number;
+  /** Events posted and answered, by event ("delivered"). */
+  events: Record<string, number>;
+  /** Answers to events posted, by HTTP status; "unreachable" where the post itself failed. */
+  answers: Record<string, number>;
+}
+
 export interface MailgunMockOptions {
   apiKey?: string;
   domain?: string;
@@ -116,6 +137,10 @@ export interface MailgunMockOptions {
   eventDelayMs?: number;
   /** The time events are signed and stamped with (ms), e.g. a test app's clock. Default Date.now. */
   now?: () => number;
+  /** Keep every call, message and event posted (`batches`, `delivered`, `posted`). Default true; false only counts. */
+  keep?: boolean;
+  /** Post an "accepted" event before each recipient's outcome. Default true. */
+  acceptedEvents?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -129,6 +154,7 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
   const domain = options.domain ?? "mg.lincoln.example";
   const signingKey = options.signingKey ?? "mock-mailgun-signing-key-0123456789";
   const now = options.now ?? Date.now;
+  const keep = options.keep ?? true;
   const held: (() => Promise<void>)[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let failures: { n: number; status: number; retryAfter?: number } = { n: 0, status: 500 };
@@ -139,9 +165,11 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
   const refuse = (message: string) => json({ message }, 400);
   const track = <T>(p: Promise<T>) => {
     inFlight.add(p);
-    p.finally(() => inFlight.delete(p));
+    // Whoever awaits p sees its failure; a chain of events nobody awaits just stops (an app that went away).
+    p.finally(() => inFlight.delete(p)).catch(() => {});
     return p;
   };
+  const tally = (counts: Record<string, number>, key: string) => counts[key] = (counts[key] ?? 0) + 1;
 
   const send = (payload: WebhookPayload): Promise<{ status: number; body: string }> => {
     const url = mock.webhookUrl;
@@ -150,8 +178,13 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
       fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) })
         .then(async (res) => {
           const body = await res.text();
-          mock.posted.push({ payload, status: res.status });
+          if (keep) mock.posted.push({ payload, status: res.status });
+          tally(mock.counts.events, String(payload["event-data"].event));
+          tally(mock.counts.answers, String(res.status));
           return { status: res.status, body };
+        }, (e) => {
+          tally(mock.counts.answers, "unreachable");
+          throw e;
         }),
     );
   };
@@ -241,7 +274,9 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
     const customId = one("h:Message-Id")?.replace(/^<|>$/g, "");
     const messageId = customId ?? `${stamp(now())}.${++seq}.${hex(8).toUpperCase()}@${domain}`;
     const call: MailgunCall = { id: `<${messageId}>`, from, to, fields, recipientVariables, attachments };
-    const index = mock.batches.push(call) - 1;
+    const index = keep ? mock.batches.push(call) - 1 : mock.counts.calls;
+    mock.counts.calls++;
+    mock.counts.recipients += to.length;
     const rendered = to.map((address): RenderedEmail => {
       const vars = recipientVariables?.[address] ?? {};
       const render = (s: string) =>
@@ -268,7 +303,7 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
         call: index,
       };
     });
-    mock.delivered.push(...rendered);
+    if (keep) mock.delivered.push(...rendered);
     const tracked = (name: string) => /^(yes|true)$/i.test(one(name) ?? "");
     const opensTracked = tracked("o:tracking-opens") ||
       (one("o:tracking-opens") === undefined && tracked("o:tracking"));
@@ -283,7 +318,7 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
     if (!mock.webhookUrl) return;
     for (const email of rendered) {
       const address = email.to;
-      await send(signed(eventData(email, "accepted", { "log-level": "info" })));
+      if (options.acceptedEvents ?? true) await send(signed(eventData(email, "accepted", { "log-level": "info" })));
       if (mock.bounce.has(address)) {
         await send(signed(eventData(email, "failed", BOUNCE)));
         continue;
@@ -330,6 +365,7 @@ export function startMailgunMock(options: MailgunMockOptions = {}): MailgunMock 
     webhookUrl: options.webhookUrl,
     batches: [],
     delivered: [],
+    counts: { calls: 0, recipients: 0, events: {}, answers: {} },
     mostAtOnce: 0,
     bounce: new Set(),
     tempfail: new Set(),
