@@ -12,6 +12,7 @@ const district: District = {
   id: "d",
   name: "District",
   timeZone: TZ,
+  language: "en",
   dialingWindow: { start: "07:00", end: "21:00" },
   textWindow: TEXTS,
   largeSendThreshold: 1000,
