@@ -5,24 +5,16 @@
 import assert from "node:assert/strict";
 import { makeDue, NOW, settle, type TestApp, testApp } from "./support/app.ts";
 import { getPausedUntil } from "../services/store/allowance.ts";
-import { dueJobIds, getJob } from "../services/store/jobs.ts";
 import { startSink } from "./support/smtp_sink.ts";
-import { startTwilioMock, type TwilioMock } from "./support/twilio_mock.ts";
+import { allDeliveries, runFirstJob, twilioApp, untilDone } from "./support/twilio_app.ts";
 import { buildProviders } from "../services/providers/index.ts";
 import { getRun } from "../services/store/runs.ts";
-import { deliveriesOf, type Delivery, runCounts } from "../services/store/deliveries.ts";
+import { runCounts } from "../services/store/deliveries.ts";
 import { getPerson } from "../services/store/people.ts";
-import type { Run } from "../services/model.ts";
 import type { Db } from "../services/store/kv.ts";
 import { twilioSignature } from "../services/providers/twilio_signature.ts";
 import type { Providers } from "../services/providers/types.ts";
 import type { Clock } from "../services/time.ts";
-
-async function all(db: Db, runId: string): Promise<Delivery[]> {
-  const out: Delivery[] = [];
-  for await (const d of deliveriesOf(db, runId)) out.push(d.value);
-  return out;
-}
 
 Deno.test("email through a real SMTP server: exact recipients, merged bodies, attachments; a 550 is a recorded failure", async () => {
   const sink = await startSink();
@@ -42,7 +34,7 @@ Deno.test("email through a real SMTP server: exact recipients, merged bodies, at
   // Learn one guardian address to refuse before anything is sent.
   const run = (await t2.dispatcher.startOccurrence("msg-field-trip", NOW))!;
   await settle(t2);
-  const deliveries = (await all(t2.db, run.id)).filter((d) => d.mode === "email");
+  const deliveries = (await allDeliveries(t2.db, run.id)).filter((d) => d.mode === "email");
   assert.ok(deliveries.length > 5);
   const received = sink.messages.map((m) => (m.to && !Array.isArray(m.to) ? m.to.value[0].address : ""));
   assert.deepEqual(
@@ -77,13 +69,13 @@ Deno.test("SMTP: a refused address fails with the server's reply; the server dow
   await sink.close(); // Down before the first message.
   const run = (await t2.dispatcher.startOccurrence("msg-staff-meeting", NOW))!;
   await t2.dispatcher.drain();
-  const waiting = await all(t2.db, run.id);
+  const waiting = await allDeliveries(t2.db, run.id);
   assert.ok(waiting.every((d) => d.state === "pending" && d.attempts === 1 && d.notBefore! > t2.clock.now()));
   assert.equal((await getRun(t2.db, run.id))!.value.status, "sending", "still In Progress");
   const back = await startSink(port);
   back.reject.add(staff.devices.find((d) => d.kind === "email")!.address);
   await settle(t2);
-  const done = await all(t2.db, run.id);
+  const done = await allDeliveries(t2.db, run.id);
   const refused = done.find((d) => d.personId === "stf-lincoln-1")!;
   assert.equal(refused.state, "failed");
   assert.equal(refused.errorCode, "550");
@@ -96,70 +88,22 @@ Deno.test("SMTP: a refused address fails with the server's reply; the server dow
   t2.close();
 });
 
-/** A test app whose providers are built on its own KV (they pace through it) and, for callbacks, served on loopback. */
+/** A test app whose providers are built on its own KV (they pace through it). */
 async function withProviders(
   build: (db: Db, clock: Clock) => Providers,
-  twilio?: TwilioMock,
-): Promise<{ t: TestApp & { url: string; server?: Deno.HttpServer }; providers: Providers }> {
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
+): Promise<{ t: TestApp; providers: Providers }> {
   let providers: Providers | undefined;
-  const fresh = await testApp({
-    providers: (db, clock) => (providers = build(db, clock)),
-    publicUrl: url,
-    twilioAuthToken: twilio?.authToken,
-    redial: { attempts: 2, intervalMs: 60_000 },
-  });
-  if (!twilio) return { t: { ...fresh, url }, providers: providers! };
-  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, fresh.app.fetch);
-  return { t: { ...fresh, url, server, close: () => fresh.close() }, providers: providers! };
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-async function twilioApp() {
-  const mock = startTwilioMock();
-  const { t, providers } = await withProviders((db, clock) =>
-    buildProviders(db, clock, {
-      twilio: {
-        accountSid: mock.accountSid,
-        authToken: mock.authToken,
-        from: "+16125550000",
-        apiBase: mock.url,
-        // Twilio's default of one call a second would make each test wait a second per call.
-        cps: 100,
-      },
-    }), mock);
-  return { t, mock, providers };
-}
-
-/** Dispatch and the mock's callbacks, in turn, moving the clock to each next job, until the run ends. */
-async function untilDone(t: TestApp, mock: TwilioMock, runId: string, rounds = 60): Promise<Run> {
-  for (let i = 0; i < rounds; i++) {
-    await t.dispatcher.drain();
-    await mock.settled();
-    const run = (await getRun(t.db, runId))!.value;
-    if (run.status === "completed" || run.status === "canceled" || run.status === "failed") return run;
-    const id = await firstJob(t.db);
-    const job = id ? await getJob(t.db, id) : null;
-    t.clock.at = Math.max(t.clock.at + 1000, job?.value.leaseUntil ?? job?.value.dueAt ?? 0);
-  }
-  const left = (await all(t.db, runId)).filter((d) => !["delivered", "failed", "canceled"].includes(d.state));
-  throw new Error(`the run did not finish: ${JSON.stringify(left.slice(0, 3))}`);
+  const t = await testApp({ providers: (db, clock) => (providers = build(db, clock)) });
+  return { t, providers: providers! };
 }
 
 Deno.test("texts and calls through a Twilio-compatible API: signed callbacks complete the run", async () => {
-  const { t, mock, providers } = await twilioApp();
+  const { t, mock, close } = await twilioApp();
   await makeDue(t.db, "msg-bus-delay", { modes: ["text", "voice"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   const done = await untilDone(t, mock, run.id);
   assert.equal(done.status, "completed");
-  const deliveries = await all(t.db, run.id);
+  const deliveries = await allDeliveries(t.db, run.id);
   const texts = deliveries.filter((d) => d.mode === "text");
   assert.ok(texts.length > 5);
   assert.ok(texts.every((d) => d.state === "delivered" && d.providerId!.startsWith("SM")));
@@ -170,26 +114,23 @@ Deno.test("texts and calls through a Twilio-compatible API: signed callbacks com
   const calls = mock.sent.filter((s) => s.kind === "voice");
   assert.match(calls[0].twiml[0].body, /<Say>This is Maple Valley School District\. .*<\/Say>/);
   assert.equal(done.counts.voice!.delivered, calls.length);
-  await mock.close();
-  await providers.close();
-  await t.server!.shutdown();
-  t.close();
+  await close();
 });
 
 /** A text handed to Twilio whose status callbacks are held: the delivery, and the callback path Twilio would post to. */
 async function textAwaitingCallback() {
-  const { t, mock, providers } = await twilioApp();
+  const { t, mock, close } = await twilioApp();
   mock.hold = true;
   await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   await t.dispatcher.drain();
-  const [d] = (await all(t.db, run.id)).filter((x) => x.state === "sent");
+  const [d] = (await allDeliveries(t.db, run.id)).filter((x) => x.state === "sent");
   const path = `/webhooks/twilio/status?d=demo&r=${run.id}&m=text&id=${encodeURIComponent(d.id)}`;
-  return { t, mock, providers, run, d, path };
+  return { t, mock, close, run, d, path };
 }
 
 Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repeat changes nothing", async () => {
-  const { t, mock, providers, run, d, path } = await textAwaitingCallback();
+  const { t, mock, close, run, d, path } = await textAwaitingCallback();
   const params = { MessageSid: d.providerId!, MessageStatus: "delivered", AccountSid: mock.accountSid };
   const post = (signature: string, body: Record<string, string> = params) =>
     fetch(`${t.url}${path}`, {
@@ -203,7 +144,7 @@ Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repea
   const unsigned = await fetch(`${t.url}${path}`, { method: "POST", body: new URLSearchParams(params) });
   assert.equal(unsigned.status, 403);
   await unsigned.body?.cancel();
-  assert.equal((await all(t.db, run.id)).find((x) => x.id === d.id)!.state, "sent", "nothing changed");
+  assert.equal((await allDeliveries(t.db, run.id)).find((x) => x.id === d.id)!.state, "sent", "nothing changed");
   const good = await post(twilioSignature(mock.authToken, `${t.url}${path}`, params));
   assert.equal(await good.text(), "applied");
   const again = await post(twilioSignature(mock.authToken, `${t.url}${path}`, params));
@@ -211,29 +152,26 @@ Deno.test("status callbacks: a bad signature is 403 and changes nothing; a repea
   const lateParams = { ...params, MessageStatus: "sent" };
   const late = await post(twilioSignature(mock.authToken, `${t.url}${path}`, lateParams), lateParams);
   assert.equal(await late.text(), "ignored", "a late 'sent' does not undo 'delivered'");
-  assert.equal((await all(t.db, run.id)).find((x) => x.id === d.id)!.state, "delivered");
+  assert.equal((await allDeliveries(t.db, run.id)).find((x) => x.id === d.id)!.state, "delivered");
   await mock.release();
   await untilDone(t, mock, run.id);
-  await mock.close();
-  await providers.close();
-  await t.server!.shutdown();
-  t.close();
+  await close();
 });
 
 Deno.test("Twilio errors: 21610 opts the number out, 21211 fails for good, 429 and 500 are retried; a 429 pauses the sender and loses nothing", async () => {
-  const { t, mock, providers } = await twilioApp();
+  const { t, mock, close } = await twilioApp();
   await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   // Plan first, then choose two real numbers from the plan.
-  await t.dispatcher.runJob((await firstJob(t.db))!);
-  const planned = (await all(t.db, run.id)).filter((d) => d.mode === "text");
+  await runFirstJob(t);
+  const planned = (await allDeliveries(t.db, run.id)).filter((d) => d.mode === "text");
   const [stop, invalid] = planned;
   mock.refuse.set(stop.address!, 21610);
   mock.refuse.set(invalid.address!, 21211);
   mock.failNext(3, 429);
   const done = await untilDone(t, mock, run.id);
   assert.equal(done.status, "completed");
-  const after = await all(t.db, run.id);
+  const after = await allDeliveries(t.db, run.id);
   const s = after.find((d) => d.id === stop.id)!;
   assert.equal(s.state, "failed");
   assert.equal(s.errorCode, "21610");
@@ -250,22 +188,15 @@ Deno.test("Twilio errors: 21610 opts the number out, 21211 fails for good, 429 a
     await getPausedUntil(t.db, "text"),
     "a 429 paused the whole text sender, every instance reads the pause from KV",
   );
-  await mock.close();
-  await providers.close();
-  await t.server!.shutdown();
-  t.close();
+  await close();
 });
 
-async function firstJob(db: Db): Promise<string | undefined> {
-  return (await dueJobIds(db, Number.MAX_SAFE_INTEGER, 1))[0];
-}
-
 Deno.test("voice: busy is redialed and the run stays In Progress until the redial is done", async () => {
-  const { t, mock, providers } = await twilioApp();
+  const { t, mock, close } = await twilioApp();
   await makeDue(t.db, "msg-bus-delay", { modes: ["voice"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
-  await t.dispatcher.runJob((await firstJob(t.db))!);
-  const [first, second] = (await all(t.db, run.id)).filter((d) => d.mode === "voice");
+  await runFirstJob(t);
+  const [first, second] = (await allDeliveries(t.db, run.id)).filter((d) => d.mode === "voice");
   mock.callOutcome.set(first.address!, ["busy"]);
   mock.callOutcome.set(second.address!, ["no-answer", "no-answer"]);
   await t.dispatcher.drain();
@@ -274,7 +205,7 @@ Deno.test("voice: busy is redialed and the run stays In Progress until the redia
   assert.ok(counts.voice!.redial! >= 1, JSON.stringify(counts));
   assert.equal((await getRun(t.db, run.id))!.value.status, "sending", "In Progress while redials are pending");
   const done = await untilDone(t, mock, run.id);
-  const after = await all(t.db, run.id);
+  const after = await allDeliveries(t.db, run.id);
   const f = after.find((d) => d.id === first.id)!;
   assert.equal(f.state, "delivered");
   assert.equal(f.attempts, 2);
@@ -282,14 +213,11 @@ Deno.test("voice: busy is redialed and the run stays In Progress until the redia
   assert.equal(s.state, "failed", "two calls in all: no third");
   assert.match(s.history.at(-1)!.detail!, /no more redials/);
   assert.equal(done.status, "completed");
-  await mock.close();
-  await providers.close();
-  await t.server!.shutdown();
-  t.close();
+  await close();
 });
 
 Deno.test("a signed callback whose status or error code is named like an object internal changes nothing odd", async () => {
-  const { t, mock, providers, run, d, path } = await textAwaitingCallback();
+  const { t, mock, close, run, d, path } = await textAwaitingCallback();
   const post = async (params: Record<string, string>) => {
     const res = await fetch(`${t.url}${path}`, {
       method: "POST",
@@ -301,7 +229,7 @@ Deno.test("a signed callback whose status or error code is named like an object 
     });
     return `${res.status} ${await res.text()}`;
   };
-  const state = async () => (await all(t.db, run.id)).find((x) => x.id === d.id)!;
+  const state = async () => (await allDeliveries(t.db, run.id)).find((x) => x.id === d.id)!;
   assert.equal(await post({ MessageSid: d.providerId!, MessageStatus: "constructor" }), "200 ignored");
   assert.equal((await state()).state, "sent");
   assert.equal(
@@ -312,14 +240,11 @@ Deno.test("a signed callback whose status or error code is named like an object 
   assert.equal(failed.state, "failed");
   assert.equal(failed.error, undefined, "no meaning is made up for an unknown code");
   assert.match(failed.history.at(-1)!.detail!, /toString: see Twilio's error list/);
-  await mock.close();
-  await providers.close();
-  await t.server!.shutdown();
-  t.close();
+  await close();
 });
 
 Deno.test("inbound STOP and START texts opt a number out and back in; unsigned is 403", async () => {
-  const { t, mock, providers } = await twilioApp();
+  const { t, mock, close } = await twilioApp();
   const guardian = (await getPerson(t.db, "gdn1"))!.value;
   const phone = guardian.devices.find((d) => d.kind === "phone")!.address;
   const send = (body: string, token = mock.authToken) => {
@@ -342,19 +267,16 @@ Deno.test("inbound STOP and START texts opt a number out and back in; unsigned i
     (await getPerson(t.db, "gdn1"))!.value.devices.find((d) => d.address === phone)!.textOptOutAt,
     undefined,
   );
-  await mock.close();
-  await providers.close();
-  await t.server!.shutdown();
-  t.close();
+  await close();
 });
 
 Deno.test("Cancel Message mid-send: queued texts are canceled at the provider; the record says who got it", async () => {
-  const { t, mock, providers } = await twilioApp();
+  const { t, mock, close } = await twilioApp();
   mock.hold = true; // Twilio has the texts queued and says nothing yet.
   await makeDue(t.db, "msg-bus-delay", { modes: ["text"], type: "priority" });
   const run = (await t.dispatcher.startOccurrence("msg-bus-delay", NOW))!;
   await t.dispatcher.drain();
-  const sent = (await all(t.db, run.id)).filter((d) => d.state === "sent");
+  const sent = (await allDeliveries(t.db, run.id)).filter((d) => d.state === "sent");
   assert.ok(sent.length > 3);
   // One text reaches its recipient before the cancel.
   const first = mock.sent[0];
@@ -372,8 +294,5 @@ Deno.test("Cancel Message mid-send: queued texts are canceled at the provider; t
   assert.equal(done.counts.text!.canceled, sent.length - 1);
   assert.equal(mock.sent.filter((s) => s.status === "canceled").length, sent.length - 1);
   await mock.release();
-  await mock.close();
-  await providers.close();
-  await t.server!.shutdown();
-  t.close();
+  await close();
 });
