@@ -128,7 +128,16 @@ export function ContentStep(props: WizardProps) {
           <p class="hint">This shows the text as last saved: press Preview to see your latest changes.</p>
         </section>
       )}
-      <button type="submit" name="go" value="preview" class="secondary">Preview</button>
+      {/* Back where the preview is, not at the top of the page. */}
+      <button
+        type="submit"
+        name="go"
+        value="preview"
+        class="secondary"
+        formAction={`/compose/${draft.id}/content#merge-preview-h`}
+      >
+        Preview
+      </button>
       <Fieldset legend="Attachments (email and inbox)" errors={errors} name="attachments">
         {draft.attachments.map((a) => (
           <label key={a.id} class="check">
