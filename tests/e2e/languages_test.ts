@@ -6,6 +6,7 @@
  * the real SMTP sink received and in the outbox's text.
  */
 import assert from "node:assert/strict";
+import axe from "axe-core";
 import type { Locator, Page } from "playwright-core";
 import { eventually, expectText, newPage, screenshots, signIn, withApp } from "./support.ts";
 import { startDeeplMock } from "../support/deepl_mock.ts";
@@ -80,6 +81,17 @@ async function correctWord(page: Page, box: Locator, word: string, replacement: 
     throw new Error(`"${word}" is not in ${JSON.stringify(el.textContent)}`);
   }, word);
   await page.keyboard.type(replacement);
+}
+
+/** axe's violations on the page as it is now, one line per rule and element (as tests/e2e/pages_test.ts). */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: (axe as unknown as { source: string }).source });
+  const violations = await page.evaluate(async () => {
+    type Violation = { id: string; help: string; nodes: { target: unknown[] }[] };
+    const run = (globalThis as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe.run;
+    return (await run()).violations;
+  });
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.help}) at ${n.target.join(" ")}`));
 }
 
 /** The one email the sink holds for `to`, once it has come. */
@@ -200,6 +212,7 @@ Deno.test("a Spanish-speaking guardian: translate to Spanish, correct one word, 
 
         await spanish.scrollIntoViewIfNeeded();
         await screenshots(page, "languages-content");
+        assert.deepEqual(await axeViolations(page), [], "the Content step with its Spanish section, by axe");
       });
 
       await step(t, "one word corrected in the Spanish email and text; Preview shows the correction", async () => {
@@ -262,6 +275,8 @@ Deno.test("a Spanish-speaking guardian: translate to Spanish, correct one word, 
         },
       );
     }, {
+      // axe is injected as an inline script, which the app's CSP rightly refuses.
+      context: { bypassCSP: true },
       env: {
         TRANSLATE_PROVIDER: "deepl",
         DEEPL_API_KEY: deepl.apiKey,
