@@ -200,10 +200,10 @@ export function FamilyMessagePage(
  * Above staff's preview of the portal: whose view it is and the way back,
  * in place of the family's navigation.
  */
-export function FamilyViewNote({ name, back }: { name: string; back: string }) {
+export function FamilyViewNote({ name, inLanguage, back }: { name: string; inLanguage: string; back: string }) {
   return (
     <p class="notice" role="note">
-      {`Preview: this is how ${name} sees the message in the family portal. `}
+      {`Preview: this is how ${name} sees the message in the family portal${inLanguage ? `, ${inLanguage}` : ""}. `}
       <a href={back}>Back to View Details</a>
     </p>
   );

@@ -128,7 +128,7 @@ export const messageRoutes = new Hono<AppEnv>()
   })
   .get("/runs/:id/family-view", idParam(NOT_FOUND), async (c) => {
     const run = await visibleRun(c, c.req.valid("param").id);
-    const view = await familyViewOfRun(c.var.deps.db, run);
+    const view = await familyViewOfRun(c.var.deps.db, c.var.district, run);
     if (!view) throw notFound("No family has this message in their inbox yet.");
     return familyView(c, view, `/runs/${run.id}`);
   })
@@ -181,7 +181,7 @@ function familyView(c: Ctx, view: FamilyView, back: string): Response {
     <FamilyMessagePage
       item={view.item}
       timeZone={c.var.district.timeZone}
-      nav={<FamilyViewNote name={view.name} back={back} />}
+      nav={<FamilyViewNote name={view.name} inLanguage={view.inLanguage} back={back} />}
       attachmentHref={(id) => `/messages/${entry.messageId}/attachments/${id}`}
       preview
     />,

@@ -98,7 +98,7 @@ Deno.test("languages: the Content step counts the recipients' languages and tick
   assert.match(
     page,
     new RegExp(
-      `Recipients' preferred languages: Spanish\u00a03 · Somali\u00a01 · Vietnamese\u00a01 · English\u00a0${
+      `Recipients' preferred languages: Spanish\u00a03\u00a0· Somali\u00a01\u00a0· Vietnamese\u00a01\u00a0· English\u00a0${
         s.total - 5
       } `,
     ),

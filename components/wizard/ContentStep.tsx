@@ -107,19 +107,37 @@ export function ContentStep(props: WizardProps) {
       {area("inbox", "Inbox message", 4)}
       {mergeSample && Object.keys(mergeSample.rendered).length > 0 && (
         <section class="merge-preview" aria-labelledby="merge-preview-h">
-          <h2 id="merge-preview-h">{`Preview for ${mergeSample.name}`}</h2>
+          <h2 id="merge-preview-h">
+            {`Preview for ${mergeSample.name}${mergeSample.inLanguage ? `, ${mergeSample.inLanguage}` : ""}`}
+          </h2>
           <dl class="facts">
-            {Object.entries(mergeSample.rendered).map(([field, text]) => (
+            {Object.entries(mergeSample.rendered).map(([field, r]) => (
               <>
                 <dt key={`${field}-t`}>{PREVIEW_LABEL[field]}</dt>
-                <dd key={`${field}-d`} class="content">{text}</dd>
+                {r.note
+                  ? (
+                    <dd key={`${field}-d`}>
+                      <p class="hint">{`${r.note[0].toUpperCase()}${r.note.slice(1)}.`}</p>
+                      <div class="content" lang={r.language}>{r.text}</div>
+                    </dd>
+                  )
+                  : <dd key={`${field}-d`} class="content" lang={r.language}>{r.text}</dd>}
               </>
             ))}
           </dl>
           <p class="hint">This shows the text as last saved: press Preview to see your latest changes.</p>
         </section>
       )}
-      <button type="submit" name="go" value="preview" class="secondary">Preview</button>
+      {/* Back where the preview is, not at the top of the page. */}
+      <button
+        type="submit"
+        name="go"
+        value="preview"
+        class="secondary"
+        formAction={`/compose/${draft.id}/content#merge-preview-h`}
+      >
+        Preview
+      </button>
       <Fieldset legend="Attachments (email and inbox)" errors={errors} name="attachments">
         {draft.attachments.map((a) => (
           <label key={a.id} class="check">

@@ -17,12 +17,16 @@ import type { WizardProps } from "./props.ts";
 
 const people = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "recipient" : "recipients"}`;
 
-export function Languages({ draft, errors, languages, translation }: WizardProps) {
+export function Languages({ draft, errors, languages, translation, notice }: WizardProps) {
   if (!languages) return null;
   const { original, counts, offered, ticked, stale } = languages;
   const originalName = staffLanguageName(original);
   const count = (tag: string) => counts.find((c) => c.tag === tag)?.count ?? 0;
   const translatable = translation ? ticked.filter((t) => !translation.unsupported.includes(t)) : [];
+  // A language button brings the person back here, to what it did, not to the top of the page.
+  const back = `/compose/${draft.id}/content#languages-h`;
+  // No recipient reads the district's language by default: it needs no mention.
+  const listed = counts.filter((c) => c.tag !== original || c.count > 0);
   // Nothing to choose: one quiet line, not a section, on every message of a district that reads one language.
   if (offered.length === 0) {
     return (
@@ -34,12 +38,13 @@ export function Languages({ draft, errors, languages, translation }: WizardProps
   return (
     <section class="languages" aria-labelledby="languages-h">
       <h2 id="languages-h">Languages</h2>
+      {notice && <p class="notice done" role="status">{notice}</p>}
       <p>
         {`Recipients' preferred languages: ${
-          // A name and its count never part at the end of a line.
-          counts.map((c) => `${staffLanguageName(c.tag)}\u00a0${c.count.toLocaleString("en-US")}`).join(
-            " · ",
-          )} (${originalName} counts those with no preference).`}
+          // A name and its count never part at the end of a line, nor a dot from the language before it.
+          listed.map((c) => `${staffLanguageName(c.tag)}\u00a0${c.count.toLocaleString("en-US")}`).join(
+            "\u00a0· ",
+          )}${listed.length < counts.length ? "" : ` (${originalName} counts those with no preference)`}.`}
       </p>
       <Fieldset legend="Send a version in" errors={errors} name="languages">
         {offered.map((tag) => <input key={tag} type="hidden" name="languagesOffered" value={tag} />)}
@@ -61,7 +66,7 @@ export function Languages({ draft, errors, languages, translation }: WizardProps
         </p>
       )}
       {translatable.length > 1 && (
-        <button type="submit" name="go" value={TRANSLATE_ALL} class="secondary">
+        <button type="submit" name="go" value={TRANSLATE_ALL} class="secondary" formAction={back}>
           {`Translate all from ${originalName}`}
         </button>
       )}
@@ -74,6 +79,7 @@ export function Languages({ draft, errors, languages, translation }: WizardProps
           draft={draft}
           errors={errors}
           originalName={originalName}
+          back={back}
           stale={stale.includes(tag)}
           provider={translation?.provider}
           unsupported={translation?.unsupported.includes(tag) ?? false}
@@ -84,12 +90,14 @@ export function Languages({ draft, errors, languages, translation }: WizardProps
 }
 
 function LanguageSection(
-  { tag, count, draft, errors, originalName, stale, provider, unsupported }: {
+  { tag, count, draft, errors, originalName, back, stale, provider, unsupported }: {
     tag: string;
     count: number;
     draft: WizardProps["draft"];
     errors: WizardProps["errors"];
     originalName: string;
+    /** Where a language button's page opens. */
+    back: string;
     stale: boolean;
     provider?: string;
     unsupported: boolean;
@@ -194,8 +202,8 @@ function LanguageSection(
           {name} <span class="hint">{people(count)}</span>
         </h3>
         {translatable && (
-          <button type="submit" name="go" value={`${TRANSLATE}${tag}`} class="secondary">
-            {`Translate into ${name}`}
+          <button type="submit" name="go" value={`${TRANSLATE}${tag}`} class="secondary" formAction={back}>
+            {hasContent(t) ? `Translate into ${name} again` : `Translate into ${name}`}
           </button>
         )}
       </div>
@@ -215,12 +223,18 @@ function LanguageSection(
                 t.machine ? "translation was made" : "was written"
               }. ${translatable ? "Translate it again, or check" : "Check"} it and mark it up to date.`}
             </p>
-            <button type="submit" name="go" value={`${MARK_UP_TO_DATE}${tag}`} class="secondary">
+            <button type="submit" name="go" value={`${MARK_UP_TO_DATE}${tag}`} class="secondary" formAction={back}>
               {`${name} is up to date`}
             </button>
           </div>
         )
-        : t.machine && <p class="hint">Machine translation: read it through, and correct it here if needed.</p>}
+        : t.machine && (
+          <p class="hint">
+            {`Machine translation: read it through, and correct it here if needed.${
+              translatable ? " Translating again replaces any corrections." : ""
+            }`}
+          </p>
+        )}
       {folded
         ? (
           <details class="type-it">

@@ -14,7 +14,8 @@ const TESTED = ["email", "text", "voice"];
 
 /** What a test sends: on Send Options the modes ticked above, as posted with the button; on Content those chosen. */
 function what(shown: TestSendShown, step: WizardProps["step"]): string {
-  const marked = "marked [Test] and filled in as the first recipient would get it. Nobody else receives it; " +
+  const marked = "marked [Test] and filled in as the first recipient would get it, in their language. " +
+    "Nobody else receives it; " +
     "the message's History records it.";
   if (step === "send") return `Sends you a copy by each mode ticked above except Inbox, ${marked}`;
   const tested = shown.modes.filter((m) => TESTED.includes(m)).map((m) => MODE_LABEL[m]);
@@ -28,13 +29,13 @@ function Result({ result }: { result: TestSendResult }) {
     <div class={failed ? "test-result failed" : "notice done test-result"} role={failed ? "alert" : "status"}>
       <p>
         <strong>{failed ? `Not every test copy went out (${result.at}).` : `Test sent at ${result.at}.`}</strong>
-        {result.filledFor && ` Filled in for ${result.filledFor}.`}
+        {result.filledFor && ` Filled in for ${result.filledFor}${result.inLanguage ? `, ${result.inLanguage}` : ""}.`}
       </p>
       <ul>
         {result.copies.map((c) => (
           <li key={c.mode}>
             {c.sent
-              ? `${MODE_LABEL[c.mode]} to ${c.to}: sent`
+              ? `${MODE_LABEL[c.mode]} to ${c.to}: sent${c.languageNote ? ` (${c.languageNote})` : ""}`
               : `${MODE_LABEL[c.mode]} to ${c.to}: refused by the provider (${c.problem ?? "no reason given"})`}
           </li>
         ))}

@@ -22,7 +22,10 @@ export function Wizard(props: WizardProps) {
         </a>
       </p>
       <h1>{editing ? `Edit Message: ${draft.content.subject}` : "New Message"}</h1>
-      {notice && <p class="notice done" role="status">{notice}</p>}
+      {/* On Content the notice is a language button's: said in the Languages section, where the button leaves you. */}
+      {notice && !(step === "content" && props.languages?.offered.length) && (
+        <p class="notice done" role="status">{notice}</p>
+      )}
       {summed.length > 0 && (
         <div class="error-summary" role="alert">
           <p>Please fix the following:</p>

@@ -7,7 +7,7 @@
  * fields and links. Send stores the languages that have content.
  */
 import { serialize } from "node:v8";
-import { type Calendar, type District, LanguageTag, type Translation } from "../model.ts";
+import { type Calendar, type District, LanguageTag, type Message, type Translation } from "../model.ts";
 import { countRecipientLanguages } from "../recipient_languages.ts";
 import type { Draft } from "../store/drafts.ts";
 import type { Db } from "../store/kv.ts";
@@ -268,4 +268,21 @@ export function messageLanguages(
     };
   }
   return { languages, translations };
+}
+
+/**
+ * The draft as the message Send would store: the email sanitized, its plain
+ * part made when empty, the ticked languages that have content.
+ */
+export function draftAsMessage(
+  draft: Draft,
+  district: District,
+): Pick<Message, "subject" | "content" | "languages" | "translations"> {
+  const { subject, ...content } = draft.content;
+  const emailHtml = sanitizeEmailHtml(content.emailHtml);
+  return {
+    subject,
+    content: { ...content, emailHtml, emailText: content.emailText.trim() || htmlToText(emailHtml) },
+    ...messageLanguages(draft, district),
+  };
 }

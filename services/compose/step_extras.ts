@@ -5,23 +5,32 @@
  */
 import { MERGE_FIELDS, MergeFieldError, renderMerge } from "../merge.ts";
 import { type Calendar, type District, MessageType, type Person, type User } from "../model.ts";
+import { previewIn } from "../preview_language.ts";
 import { chosenIndividuals, previewRecipients, type RecipientPreview, sampleRecipient } from "../recipients.ts";
 import { type DailyWindow, describeGoesOut, whenModesGoOut } from "../quiet_hours.ts";
 import { describeSchedule, type Occurrence, occurrences } from "../recurrence.ts";
 import type { Draft } from "../store/drafts.ts";
 import type { Db } from "../store/kv.ts";
 import { listPeopleInSchool } from "../store/people.ts";
-import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
 import { RecipientsForm, type Step } from "./forms.ts";
 import { buildSendOptions } from "./send_options.ts";
 import { keptOutsideQuietHours, usableCalendar, type WizardContext } from "./steps.ts";
-import { type LanguagesShown, languagesShown } from "./languages.ts";
+import { draftAsMessage, type LanguagesShown, languagesShown } from "./languages.ts";
 import { providerName } from "./translate_step.ts";
 
 export interface MergeSample {
   name: string;
+  /** The preview's language, as said after the name: "in Spanish"; "" when there is nothing to tell. */
+  inLanguage: string;
   fields: Record<string, string>;
-  rendered: Record<string, string>;
+  /** Each field filled in, in its language (a tag), with why it is not the recipient's when it is not. */
+  rendered: Partial<Record<"subject" | "emailText" | "text" | "voice" | "inbox", RenderedField>>;
+}
+
+export interface RenderedField {
+  text: string;
+  language: string;
+  note?: string;
 }
 
 export interface StepExtras {
@@ -89,7 +98,11 @@ async function recipientsShown(db: Db, draft: Draft, usable: Calendar | null): P
   return { preview, chosen, found };
 }
 
-/** The content as the first recipient would get it, with each merge field's value for them. */
+/**
+ * The content as the first recipient would get it, in their language (the
+ * draft's translation for it, as dispatch would choose: services/preview_language.ts),
+ * with each merge field's value for them.
+ */
 async function mergeSample(db: Db, district: District, draft: Draft, usable: Calendar): Promise<MergeSample | null> {
   const sample = await sampleRecipient(
     db,
@@ -105,21 +118,31 @@ async function mergeSample(db: Db, district: District, draft: Draft, usable: Cal
   for (const [f, def] of MERGE_FIELDS) {
     if (!def.needsStudent || merge.students.length) fields[f] = def.value(merge);
   }
-  const rendered: Record<string, string> = {};
-  const texts = {
-    ...draft.content,
-    emailText: draft.content.emailText.trim() || htmlToText(sanitizeEmailHtml(draft.content.emailHtml)),
-  };
+  const preview = previewIn(draftAsMessage(draft, district), sample.recipient.person.language, district);
+  const rendered: MergeSample["rendered"] = {};
+  const texts = { subject: preview.subject, ...preview.content };
   for (const f of ["subject", "emailText", "text", "voice", "inbox"] as const) {
     if (!texts[f].trim()) continue;
+    const mode = f === "subject" ? undefined : f === "emailText" ? "email" : f;
+    let text: string;
     try {
-      rendered[f] = renderMerge(texts[f], merge);
+      text = renderMerge(texts[f], merge);
     } catch (e) {
       if (!(e instanceof MergeFieldError)) throw e;
-      rendered[f] = `Cannot be filled: {{${e.field}}}`;
+      text = `Cannot be filled: {{${e.field}}}`;
     }
+    rendered[f] = {
+      text,
+      language: (mode && preview.modeLanguage[mode]) ?? preview.language,
+      note: mode && preview.notes[mode],
+    };
   }
-  return { name: `${merge.recipient.firstName} ${merge.recipient.lastName}`, fields, rendered };
+  return {
+    name: `${merge.recipient.firstName} ${merge.recipient.lastName}`,
+    inLanguage: preview.inLanguage,
+    fields,
+    rendered,
+  };
 }
 
 function nextDeliveries(

@@ -1,7 +1,8 @@
 /**
  * Send a test to me (Content and Send Options): one copy of each chosen
  * delivery mode to the sender's own email and phone, filled in for the
- * message's first real recipient and marked "[Test]". It goes through the
+ * message's first real recipient, in their language (each mode as dispatch
+ * would send it to them: services/preview_language.ts), and marked "[Test]". It goes through the
  * real providers but is no run: no deliveries, nothing on Upcoming Messages
  * or the Sent Message Log. Each test is recorded in the message's History,
  * addresses masked, and a user may send TEST_SEND_MAX tests an hour.
@@ -11,6 +12,7 @@ import { MERGE_FIELDS, type MergeContext, MergeFieldError, mergeFieldsIn, render
 import { escapeHtml } from "../merge.ts";
 import { type District, type Mode, MODE_LABEL, MODES, type User } from "../model.ts";
 import type { Providers } from "../providers/types.ts";
+import { type LanguagePreview, previewIn } from "../preview_language.ts";
 import { sampleRecipient } from "../recipients.ts";
 import { maskAddress } from "../report.ts";
 import { toE164 } from "../roster/oneroster/cells.ts";
@@ -22,7 +24,7 @@ import { getPerson } from "../store/people.ts";
 import { takeTestSendAllowance } from "../store/test_sends.ts";
 import { formatClock, toWall } from "../time.ts";
 import { checkContent } from "./content_step.ts";
-import { htmlToText, sanitizeEmailHtml } from "./email_html.ts";
+import { draftAsMessage } from "./languages.ts";
 import type { Errors } from "./errors.ts";
 import { usableCalendar } from "./steps.ts";
 
@@ -56,6 +58,8 @@ export interface TestCopy {
   sent: boolean;
   /** The provider's refusal, in its words. */
   problem?: string;
+  /** Why this copy is not in the recipient's language: "read in English: Twilio has no Somali voice". */
+  languageNote?: string;
 }
 
 export interface TestSendResult {
@@ -64,6 +68,8 @@ export interface TestSendResult {
   skipped: { mode: Mode; why: string }[];
   /** Whose merge fields the copies were filled with. */
   filledFor?: string;
+  /** The copies' language, as said after the name ("in Spanish"); "" when there is nothing to tell. */
+  inLanguage?: string;
   /** When it went, on the district's clock ("10:04 AM"): a second test is told from the first. */
   at: string;
 }
@@ -134,12 +140,13 @@ export async function sendTestToMe(
   const contentErrors = checkContent(draft.content, draft.recipients);
   if (Object.keys(contentErrors).length) return refuse(400, contentErrors);
 
-  const c = draft.content;
-  const emailHtml = sanitizeEmailHtml(c.emailHtml);
-  const emailText = c.emailText.trim() || htmlToText(emailHtml);
+  // The first recipient's version: the copies go as they would to them.
+  const sample = await firstRecipient(ctx, draft);
+  const version = previewIn(draftAsMessage(draft, ctx.district), sample?.recipient.person.language, ctx.district);
+  const c = version.content;
   const has: Record<Mode, boolean> = {
     inbox: false,
-    email: Boolean(emailText.trim()),
+    email: Boolean(c.emailText.trim()),
     text: Boolean(c.text.trim()),
     voice: Boolean(c.voice.trim()),
   };
@@ -167,7 +174,7 @@ export async function sendTestToMe(
   }
   if (Object.keys(errors).length) return refuse(400, errors);
 
-  const fill = await merger(ctx, draft, modes);
+  const fill = merger(sample, version, modes);
   if ("problem" in fill) return refuse(400, { testSend: fill.problem });
 
   const allowance = await takeTestSendAllowance(db, user.id, TEST_SEND_MAX, TEST_SEND_WINDOW_MS, ctx.now);
@@ -182,14 +189,14 @@ export async function sendTestToMe(
   const copies = await Promise.all(modes.map(async (mode): Promise<TestCopy> => {
     const to = mode === "email" ? shown.email : phone!;
     try {
-      await sendCopy(ctx, draft, mode, to, fill, { emailHtml, emailText });
-      return { mode, to, sent: true };
+      await sendCopy(ctx, draft, mode, to, fill, version);
+      return { mode, to, sent: true, languageNote: version.notes[mode] };
     } catch (e) {
       return { mode, to, sent: false, problem: e instanceof Error ? e.message : String(e) };
     }
   }));
   const at = formatClock(toWall(ctx.now, ctx.district.timeZone).time);
-  const result: TestSendResult = { copies, skipped, filledFor: fill.name, at };
+  const result: TestSendResult = { copies, skipped, filledFor: fill.name, inLanguage: version.inLanguage, at };
   await addMessageAudit(db, draft.messageId, {
     at: ctx.now,
     userId: user.id,
@@ -212,19 +219,10 @@ const CONTENT_NAME: Record<Mode, string> = {
 
 type Render = (text: string, escape?: (s: string) => string) => string;
 
-/**
- * How the copies' merge fields are filled: from the message's first real
- * recipient. Without one, only content that uses no merge field can go.
- */
-async function merger(
-  { db, user, district }: TestSendContext,
-  draft: Draft,
-  modes: Mode[],
-): Promise<{ render: Render; name?: string } | { problem: string }> {
-  const c = draft.content;
-  const used = [c.subject, ...modes.map((m) => m === "email" ? c.emailHtml + c.emailText : c[m])];
+/** The message's first real recipient, whose language and merge fields a test takes; null before there is one. */
+async function firstRecipient({ db, user, district }: TestSendContext, draft: Draft) {
   const calendar = await usableCalendar(db, user, draft);
-  const sample = calendar
+  return calendar
     ? await sampleRecipient(
       db,
       { recipients: { ...draft.recipients, types: draft.recipients.types as never } },
@@ -232,11 +230,24 @@ async function merger(
       district,
     )
     : null;
+}
+
+/**
+ * How the copies' merge fields are filled: from the message's first real
+ * recipient. Without one, only content that uses no merge field can go.
+ */
+function merger(
+  sample: Awaited<ReturnType<typeof firstRecipient>>,
+  version: LanguagePreview,
+  modes: Mode[],
+): { render: Render; name?: string; inLanguage?: string } | { problem: string } {
+  const c = version.content;
+  const used = [version.subject, ...modes.map((m) => m === "email" ? c.emailHtml + c.emailText : c[m])];
   if (!sample) {
     if (used.some((t) => mergeFieldsIn(t).some((f) => MERGE_FIELDS.has(f)))) {
       return { problem: "There is nobody to fill the merge fields from: choose recipients on step 1 first." };
     }
-    return { render: (text) => text };
+    return { render: (text) => text, inLanguage: version.inLanguage };
   }
   const merge: MergeContext = sample.merge;
   const name = `${merge.recipient.firstName} ${merge.recipient.lastName}`;
@@ -246,7 +257,7 @@ async function merger(
     if (!(e instanceof MergeFieldError)) throw e;
     return { problem: `{{${e.field}}} cannot be filled for ${name}, the first recipient.` };
   }
-  return { render: (text, escape) => renderMerge(text, merge, escape), name };
+  return { render: (text, escape) => renderMerge(text, merge, escape), name, inLanguage: version.inLanguage };
 }
 
 /** One copy through the real provider, marked "[Test]". */
@@ -255,12 +266,14 @@ async function sendCopy(
   draft: Draft,
   mode: Mode,
   to: string,
-  { render, name }: { render: Render; name?: string },
-  email: { emailHtml: string; emailText: string },
+  { render, name, inLanguage }: { render: Render; name?: string; inLanguage?: string },
+  version: LanguagePreview,
 ): Promise<void> {
   const { db, providers } = ctx;
-  const note = `${name ? `Filled in as ${name} would get it. ` : ""}Only you received this copy.`;
-  const c = draft.content;
+  const said = inLanguage ? `, ${inLanguage}` : "";
+  const note = `${name ? `Filled in as ${name} would get it${said}. ` : ""}Only you received this copy.`;
+  const c = version.content;
+  const email = c;
   const id = newId();
   if (mode === "email") {
     const attachments = [];
@@ -273,7 +286,7 @@ async function sendCopy(
     }
     await providers.sendEmail({
       to,
-      subject: `[Test] ${render(c.subject.trim())}`,
+      subject: `[Test] ${render(version.subject.trim())}`,
       html: `<p><strong>[Test]</strong> ${escapeHtml(note)}</p>\n${render(email.emailHtml, escapeHtml)}`,
       text: `[Test] ${note}\n\n${render(email.emailText)}`,
       messageId: `<test.${id}@messenger.${db.districtId}>`,
@@ -286,6 +299,7 @@ async function sendCopy(
     const statusCallback =
       `${ctx.publicUrl}/webhooks/twilio/status?d=${encodeURIComponent(db.districtId)}&r=test-${id}` +
       `&m=voice&id=test`;
-    await providers.call({ to, say: `[Test] ${render(c.voice)}`, statusCallback });
+    const language = version.modeLanguage.voice ?? version.language;
+    await providers.call({ to, say: `[Test] ${render(c.voice)}`, statusCallback, language });
   }
 }

@@ -22,7 +22,7 @@ export interface CopyLanguage {
  * languages and Processing asks once per delivery.
  */
 export function copyLanguages(
-  message: Message,
+  message: Pick<Message, "subject" | "content" | "languages" | "translations">,
   districtLanguage: string,
 ): (mode: Mode, preferred: string | undefined) => CopyLanguage {
   const known = new Map<string, CopyLanguage>();
