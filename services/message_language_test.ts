@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
-import type { Message, Translation } from "./model.ts";
+import { type Message, Translation } from "./model.ts";
 import { allTexts, englishName, hasContentFor, messageLanguageFor, versionFor, versionIn } from "./message_language.ts";
 
-const translation = (fields: Partial<Translation>): Translation => ({
-  subject: "",
-  emailHtml: "",
-  emailText: "",
-  text: "",
-  voice: "",
-  inbox: "",
-  sourceHash: "h",
-  machine: true,
-  ...fields,
-});
+const translation = (fields: Partial<Translation>): Translation =>
+  Translation.parse({ sourceHash: "h", machine: true, ...fields });
 
 const message: Pick<Message, "subject" | "content" | "languages" | "translations"> = {
   subject: "Picture day",

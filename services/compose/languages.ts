@@ -7,7 +7,7 @@
  * fields and links. Send stores the languages that have content.
  */
 import { serialize } from "node:v8";
-import { type Calendar, type District, LanguageTag, type Message, type Translation } from "../model.ts";
+import { type Calendar, type District, LanguageTag, type Message, Translation } from "../model.ts";
 import { countRecipientLanguages } from "../recipient_languages.ts";
 import type { Draft } from "../store/drafts.ts";
 import type { Db } from "../store/kv.ts";
@@ -91,16 +91,7 @@ export function sentLanguages(draft: Draft, district: District): string[] {
     .filter((t) => t !== original && hasContent(draft.translations[t]));
 }
 
-export const emptyTranslation = (): Translation => ({
-  subject: "",
-  emailHtml: "",
-  emailText: "",
-  text: "",
-  voice: "",
-  inbox: "",
-  sourceHash: "",
-  machine: false,
-});
+export const emptyTranslation = (): Translation => Translation.parse({ sourceHash: "" });
 
 /**
  * Whether a posted tag names a language Messenger can send in: one it lists,

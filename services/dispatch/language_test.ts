@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
-import type { Message, Translation } from "../model.ts";
+import { type Message, Translation } from "../model.ts";
 import { copyLanguages } from "./language.ts";
 
-const t = (fields: Partial<Translation>): Translation => ({
-  subject: "",
-  emailHtml: "",
-  emailText: "",
-  text: "",
-  voice: "",
-  inbox: "",
-  sourceHash: "h",
-  machine: false,
-  ...fields,
-});
+const t = (fields: Partial<Translation>): Translation =>
+  Translation.parse({ sourceHash: "h", machine: false, ...fields });
 
 const message = {
   subject: "Snow day",
