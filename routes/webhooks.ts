@@ -14,13 +14,14 @@ import { noteStopReply } from "../services/bad_contacts.ts";
 import type { AppEnv, Ctx } from "./env.ts";
 import { MailgunWebhook, readMailgunEvent } from "../services/providers/mailgun_event.ts";
 import { verifyMailgunSignature } from "../services/providers/mailgun_signature.ts";
-import { claimWebhookToken, releaseWebhookToken } from "../services/store/webhook_tokens.ts";
+import { claimWebhookToken, stageWebhookToken, unseenWebhookToken } from "../services/store/webhook_tokens.ts";
 
 /**
  * Mailgun's events signed longer ago (or further ahead) than this are refused as stale; tokens are remembered twice
  * as long. An hour, not minutes: Mailgun retries an event we failed to answer 10, 20 and 35 minutes later.
  */
 const MAILGUN_MAX_AGE_MS = 60 * 60_000;
+const REPLAYED = "Forbidden: this event was already received (replayed token)";
 
 const STOP_WORDS = new Set(["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"]);
 const START_WORDS = new Set(["START", "YES", "UNSTOP", "OPTIN"]);
@@ -103,21 +104,22 @@ export const webhookRoutes = new Hono<AppEnv>()
       await verifyMailgunSignature(mailgunSigningKey, body.data.signature, clock.now(), MAILGUN_MAX_AGE_MS);
     if (!signed || !body.success) return c.text("Forbidden: missing, invalid or stale Mailgun signature", 403);
     const { token } = body.data.signature;
-    if (!await claimWebhookToken(db, "mailgun", token, MAILGUN_MAX_AGE_MS * 2)) {
-      return c.text("Forbidden: this event was already received (replayed token)", 403);
-    }
+    const ttl = MAILGUN_MAX_AGE_MS * 2;
+    const unseen = await unseenWebhookToken(db, "mailgun", token, ttl);
+    if (!unseen) return c.text(REPLAYED, 403);
     const read = readMailgunEvent(body.data["event-data"]);
     // Not one of this district's emails: 200 all the same, as Mailgun would only retry and nothing can change.
-    if (!read || read.districtId !== db.districtId) return c.text("unknown", 200);
-    try {
-      const outcome = await c.var.deps.dispatcher.applyEmailEvent(
-        { runId: read.runId, id: read.deliveryId },
-        read.event,
-      );
-      return c.text(outcome, 200);
-    } catch (e) {
-      // Mailgun retries an event answered with an error: it must not then be refused as a replay.
-      await releaseWebhookToken(db, "mailgun", token);
-      throw e;
+    if (!read || read.districtId !== db.districtId) {
+      return await claimWebhookToken(db, "mailgun", token, ttl) ? c.text("unknown", 200) : c.text(REPLAYED, 403);
     }
+    // The token is claimed in the commit that records the event (one commit an event, not two); an event that
+    // needs no such commit claims it alone. Of an event and its replay at once, one lands. Should applying throw
+    // before that commit, nothing is claimed and Mailgun's retry of the event is no replay.
+    const { outcome, committed } = await c.var.deps.dispatcher.applyEmailEventWith(
+      { runId: read.runId, id: read.deliveryId },
+      read.event,
+      (op) => stageWebhookToken(op, unseen),
+    );
+    if (!committed && !await claimWebhookToken(db, "mailgun", token, ttl)) return c.text(REPLAYED, 403);
+    return c.text(outcome, 200);
   });

@@ -396,3 +396,29 @@ Deno.test("Mailgun: a crash after the call, before its record, resends only that
   assert.equal(sends.size, firstCall);
   await a.close();
 });
+
+Deno.test("/webhooks/mailgun: an event and its replay at once: exactly one applies, the other is refused;", async () => {
+  const a = await mailgunApp();
+  const { t, mock } = a;
+  await fieldTrip(t);
+  const run = (await t.dispatcher.startOccurrence("msg-field-trip", NOW))!;
+  mock.hold = true;
+  await t.dispatcher.drain();
+  const [d] = await emails(t, run.id);
+  const delivered = {
+    event: "delivered",
+    "user-variables": { d: "demo", r: run.id, id: d.id },
+    message: { headers: { "message-id": d.providerId } },
+  };
+  const timestamp = String(Math.floor(t.clock.at / 1000));
+  const token = "one-event-two-posts-0123456789abcdef";
+  const answers = await Promise.all([1, 2, 3].map(() => mock.postEvent(delivered, { timestamp, token })));
+  assert.deepEqual(answers.map((x) => x.status).sort(), [200, 403, 403]);
+  assert.equal(answers.find((x) => x.status === 200)!.body, "applied");
+  const [after] = await emails(t, run.id);
+  assert.equal(after.state, "delivered");
+  assert.equal(after.history.filter((h) => h.state === "delivered").length, 1, "moved once");
+  mock.hold = false;
+  await mock.release();
+  await a.close();
+});

@@ -24,7 +24,7 @@ import { drain, idle, retry, runJob, startOccurrence, sweep, tick } from "./sche
 import type { DeliveryRef } from "../store/deliveries.ts";
 import { applyStatus } from "./status_callbacks.ts";
 import { type CallRequest, callTwiml } from "./calls.ts";
-import { applyEmailEvent, type EmailEvent, type EmailEventOutcome } from "./email_events.ts";
+import { applyEmailEventWith, type EmailEvent, type EmailEventOutcome } from "./email_events.ts";
 
 export class Dispatcher {
   private readonly ctx: DispatchContext;
@@ -79,8 +79,13 @@ export class Dispatcher {
     return callTwiml(this.ctx, ref, req);
   }
 
-  applyEmailEvent(ref: Omit<DeliveryRef, "mode">, event: EmailEvent): Promise<EmailEventOutcome> {
-    return applyEmailEvent(this.ctx, { ...ref, mode: "email" }, event);
+  /** The event, with `alongside` staged into the commit that records it (see email_events.ts). */
+  applyEmailEventWith(
+    ref: Omit<DeliveryRef, "mode">,
+    event: EmailEvent,
+    alongside: (op: Deno.AtomicOperation) => Deno.AtomicOperation,
+  ): Promise<{ outcome: EmailEventOutcome; committed: boolean }> {
+    return applyEmailEventWith(this.ctx, { ...ref, mode: "email" }, event, alongside);
   }
 
   previewRoster(importId: string): Promise<void> {

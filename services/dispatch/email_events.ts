@@ -67,19 +67,44 @@ export async function applyEmailEvent(
   ref: DeliveryRef,
   event: EmailEvent,
 ): Promise<EmailEventOutcome> {
+  return (await applyEmailEventWith(ctx, ref, event)).outcome;
+}
+
+/**
+ * Applies the event with `alongside` staged into the commit that records it
+ * (the webhook's token claim: one commit per event, not two). `committed`:
+ * that commit landed with it; false when the event needed no commit, or
+ * another kind (an early event kept, General email turned off).
+ */
+export async function applyEmailEventWith(
+  ctx: DispatchContext,
+  ref: DeliveryRef,
+  event: EmailEvent,
+  alongside: (op: Deno.AtomicOperation) => Deno.AtomicOperation = (op) => op,
+): Promise<{ outcome: EmailEventOutcome; committed: boolean }> {
+  const landed = { with: false };
+  const op = () => alongside(ctx.db.kv.atomic());
   for (let attempt = 0; attempt < 10; attempt++) {
-    const outcome = await applyOnce(ctx, ref, event);
-    if (outcome !== "raced") return outcome;
+    const outcome = await applyOnce(ctx, ref, event, op, landed);
+    if (outcome !== "raced") return { outcome, committed: landed.with };
   }
-  return "ignored";
+  return { outcome: "ignored", committed: false };
 }
 
 async function applyOnce(
   ctx: DispatchContext,
   ref: DeliveryRef,
   event: EmailEvent,
+  op: () => Deno.AtomicOperation,
+  landed: { with: boolean },
 ): Promise<EmailEventOutcome | "raced"> {
   const { db } = ctx;
+  /** A move in a commit carrying what goes alongside. */
+  const commit = async (...move: Parameters<typeof advanceDelivery>) => {
+    const recorded = await advanceDelivery(...move);
+    if (recorded) landed.with = true;
+    return recorded;
+  };
   const current = await getDelivery(db, ref.runId, "email", ref.id);
   if (current?.value.state === "sending" && !current.value.providerId) {
     // The event beat our own record of the send: kept, and applied once the record lands.
@@ -93,7 +118,8 @@ async function applyOnce(
   switch (event.kind) {
     case "opened":
     case "clicked": {
-      const marked = await markEmailOpened(db, current, now, event.kind === "clicked");
+      const marked = await markEmailOpened(db, current, now, event.kind === "clicked", op());
+      if (marked === "marked") landed.with = true;
       return marked === null ? "raced" : marked === "marked" ? "applied" : "ignored";
     }
     case "unsubscribed":
@@ -107,7 +133,7 @@ async function applyOnce(
         errorCode: undefined,
         error: detail,
       });
-      return (await advanceDelivery(db, current, next)) ? "applied" : "raced";
+      return (await commit(db, current, next, op())) ? "applied" : "raced";
     }
     case "accepted":
       return "ignored"; // Our own record of the hand-off already says sent.
@@ -119,15 +145,19 @@ async function applyOnce(
       errorCode: undefined,
       error: undefined,
     });
-    return (await advanceDelivery(db, current, next)) ? "applied" : "raced";
+    return (await commit(db, current, next, op())) ? "applied" : "raced";
   }
   // Bounced or deferred: the receiving server's code and words, for support.
   const extra = { providerStatus: event.kind, errorCode: event.code, error: detail };
   if (event.kind === "deferred") {
-    return (await advanceDelivery(db, current, moved(d, "sent", now, detail, extra))) ? "applied" : "raced";
+    return (await commit(db, current, moved(d, "sent", now, detail, extra), op())) ? "applied" : "raced";
   }
-  const op = stageBounceCount(db.kv.atomic(), db, d.runId);
-  const recorded = await advanceDelivery(db, current, moved(d, "failed", now, detail, extra), op);
+  const recorded = await commit(
+    db,
+    current,
+    moved(d, "failed", now, detail, extra),
+    stageBounceCount(op(), db, d.runId),
+  );
   if (recorded) await noteBadContacts(db, [recorded.value], now);
   return recorded ? "applied" : "raced";
 }

@@ -205,12 +205,13 @@ export async function markEmailOpened(
   current: Versioned<Delivery>,
   at: number,
   clicked: boolean,
+  op: Deno.AtomicOperation = db.kv.atomic(),
 ): Promise<"marked" | "already" | null> {
   const d = current.value;
   const next = { ...d, openedAt: d.openedAt ?? at, clickedAt: clicked ? d.clickedAt ?? at : d.clickedAt };
   if (next.openedAt === d.openedAt && next.clickedAt === d.clickedAt) return "already";
   const key = deliveryKey(db, d.runId, d.mode, d.id);
-  const op = db.kv.atomic().check({ key, versionstamp: current.versionstamp }).set(key, next);
+  op.check({ key, versionstamp: current.versionstamp }).set(key, next);
   if (d.openedAt === undefined) op.sum(emailFactKey(db, d.runId, "opened"), ONE.value);
   return (await op.commit()).ok ? "marked" : null;
 }

@@ -19,15 +19,28 @@ const tokenKey = async (db: Db, provider: string, token: string): Promise<Deno.K
  * late, and reads still see them): the time kept in the value decides.
  */
 export async function claimWebhookToken(db: Db, provider: "mailgun", token: string, ttlMs: number): Promise<boolean> {
-  const key = await tokenKey(db, provider, token);
-  const seen = await db.kv.get<number>(key);
-  if (seen.value !== null && seen.value > Date.now()) return false;
-  const ttl = Math.max(1, Math.ceil(ttlMs));
-  const result = await db.kv.atomic().check(seen).set(key, Date.now() + ttl, { expireIn: ttl }).commit();
-  return result.ok;
+  const unseen = await unseenWebhookToken(db, provider, token, ttlMs);
+  return unseen !== null && (await stageWebhookToken(db.kv.atomic(), unseen).commit()).ok;
 }
 
-/** Forgets a claimed token whose event could not be applied, so the provider's retry of it is not a replay. */
-export async function releaseWebhookToken(db: Db, provider: "mailgun", token: string): Promise<void> {
-  await db.kv.delete(await tokenKey(db, provider, token));
+/** A token as read, to claim in a commit of the caller's: null when it was seen already (a replay). */
+export interface UnseenToken {
+  entry: Deno.KvEntryMaybe<number>;
+  ttl: number;
+}
+
+export async function unseenWebhookToken(
+  db: Db,
+  provider: "mailgun",
+  token: string,
+  ttlMs: number,
+): Promise<UnseenToken | null> {
+  const entry = await db.kv.get<number>(await tokenKey(db, provider, token));
+  if (entry.value !== null && entry.value > Date.now()) return null;
+  return { entry, ttl: Math.max(1, Math.ceil(ttlMs)) };
+}
+
+/** Claims the token in `op`, checked on what was read: of two commits claiming it, one lands. */
+export function stageWebhookToken(op: Deno.AtomicOperation, { entry, ttl }: UnseenToken): Deno.AtomicOperation {
+  return op.check(entry).set(entry.key, Date.now() + ttl, { expireIn: ttl });
 }
