@@ -1,4 +1,5 @@
 /** The Bad contacts report: one device a line, its problem in words, how often and when it failed. */
+import { FilterSelect } from "./FilterSelect.tsx";
 import { ColumnHeads } from "./Labels.tsx";
 import { MODE_LABEL } from "../services/model.ts";
 import {
@@ -135,28 +136,29 @@ export function BadContacts(
             </select>
           </label>
         )}
-        <label>
-          Problem
-          <select name="problem">
-            <option value="">Any problem</option>
-            {PROBLEMS.map((p) => <option key={p} value={p} selected={query.problem === p}>{PROBLEM_LABEL[p]}</option>)}
-          </select>
-        </label>
-        <label>
-          Mode
-          <select name="mode">
-            <option value="">Any mode</option>
-            {CONTACT_MODES.map((m) => <option key={m} value={m} selected={query.mode === m}>{MODE_LABEL[m]}</option>)}
-          </select>
-        </label>
-        <label>
-          Status
-          <select name="status">
-            {CONTACT_STATUSES.map((s) => (
-              <option key={s} value={s} selected={query.status === s}>{CONTACT_STATUS_LABEL[s]}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect
+          label="Problem"
+          name="problem"
+          any="Any problem"
+          options={PROBLEMS}
+          selected={query.problem}
+          labelOf={(p) => PROBLEM_LABEL[p]}
+        />
+        <FilterSelect
+          label="Mode"
+          name="mode"
+          any="Any mode"
+          options={CONTACT_MODES}
+          selected={query.mode}
+          labelOf={(m) => MODE_LABEL[m]}
+        />
+        <FilterSelect
+          label="Status"
+          name="status"
+          options={CONTACT_STATUSES}
+          selected={query.status}
+          labelOf={(s) => CONTACT_STATUS_LABEL[s]}
+        />
         <button type="submit">Filter</button>
         <a class="button secondary" href={contactsHref({ ...query, cursor: "" }, true)} download>Export CSV</a>
       </form>

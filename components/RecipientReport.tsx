@@ -1,3 +1,4 @@
+import { FilterSelect } from "./FilterSelect.tsx";
 import { ColumnHeads } from "./Labels.tsx";
 import type { Run } from "../services/model.ts";
 import { MODE_LABEL, MODES } from "../services/model.ts";
@@ -161,20 +162,21 @@ export function RecipientReport(
       {run.status === "canceled" && <CanceledSummary run={run} />}
       {Object.entries(errors).map(([k, v]) => <p key={k} class="error" role="alert">{`${k}: ${v}`}</p>)}
       <form method="get" action={`/runs/${run.id}/recipients`} class="filters" role="search">
-        <label>
-          State
-          <select name="state">
-            <option value="">Any state</option>
-            {DeliveryState.options.map((s) => <option key={s} value={s} selected={query.state === s}>{s}</option>)}
-          </select>
-        </label>
-        <label>
-          Mode
-          <select name="mode">
-            <option value="">Any mode</option>
-            {MODES.map((m) => <option key={m} value={m} selected={query.mode === m}>{MODE_LABEL[m]}</option>)}
-          </select>
-        </label>
+        <FilterSelect
+          label="State"
+          name="state"
+          any="Any state"
+          options={DeliveryState.options}
+          selected={query.state}
+        />
+        <FilterSelect
+          label="Mode"
+          name="mode"
+          any="Any mode"
+          options={MODES}
+          selected={query.mode}
+          labelOf={(m) => MODE_LABEL[m]}
+        />
         <label>
           Person
           <input type="search" name="q" value={query.q} maxLength={100} />

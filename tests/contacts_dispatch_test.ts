@@ -5,6 +5,7 @@
  * (30003, twice), the Mailgun-compatible mock bouncing an address, and a
  * STOP texted in. Each lands in the index the report reads.
  */
+import { freePort } from "./support/child.ts";
 import assert from "node:assert/strict";
 import { makeDue, NOW, settle, type TestApp, testApp } from "./support/app.ts";
 import { startSink } from "./support/smtp_sink.ts";
@@ -35,9 +36,7 @@ async function served(
   build: (db: Db, clock: TestApp["clock"], url: string) => Providers,
   opts: { twilioAuthToken?: string; mailgunSigningKey?: string } = {},
 ): Promise<Served> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   let providers: Providers | undefined;
   const t = await testApp({ providers: (db, clock) => (providers = build(db, clock, url)), publicUrl: url, ...opts });

@@ -4,6 +4,7 @@
  * signed events to the app's /webhooks/mailgun; the deliveries, the run's
  * completion, the opt-outs and the Recipient Report follow them.
  */
+import { freePort } from "./support/child.ts";
 import assert from "node:assert/strict";
 import { makeDue, NOW, signedIn, type TestApp, testApp } from "./support/app.ts";
 import { type MailgunMock, startMailgunMock } from "./support/mailgun_mock.ts";
@@ -27,9 +28,7 @@ interface MailgunApp {
 
 /** The app served on loopback (Mailgun posts its events there), its email going to the mock. */
 async function mailgunApp(options: { eventDelayMs?: number } = {}): Promise<MailgunApp> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const clock = { at: NOW };
   // Events are signed with the app's clock, which stands still at NOW: real time would be stale to it.
@@ -286,14 +285,20 @@ Deno.test("Mailgun events: a late or repeated event never moves an email backwar
   await a.close();
 });
 
-Deno.test("/webhooks/mailgun: forged, stale, replayed or malformed events are 403 and change nothing", async () => {
-  const a = await mailgunApp();
-  const { t, mock } = a;
+/** The field trip handed to Mailgun, its events held back: the run and its first email, "sent". */
+async function sentAwaitingEvents({ t, mock }: MailgunApp) {
   await fieldTrip(t);
   const run = (await t.dispatcher.startOccurrence("msg-field-trip", NOW))!;
   mock.hold = true;
   await t.dispatcher.drain();
   const [d] = await emails(t, run.id);
+  return { run, d };
+}
+
+Deno.test("/webhooks/mailgun: forged, stale, replayed or malformed events are 403 and change nothing", async () => {
+  const a = await mailgunApp();
+  const { t, mock } = a;
+  const { run, d } = await sentAwaitingEvents(a);
   assert.equal(d.state, "sent");
   const bounce = {
     event: "failed",
@@ -397,14 +402,10 @@ Deno.test("Mailgun: a crash after the call, before its record, resends only that
   await a.close();
 });
 
-Deno.test("/webhooks/mailgun: an event and its replay at once: exactly one applies, the other is refused;", async () => {
+Deno.test("/webhooks/mailgun: an event and its replay at once: exactly one applies, the other is refused", async () => {
   const a = await mailgunApp();
   const { t, mock } = a;
-  await fieldTrip(t);
-  const run = (await t.dispatcher.startOccurrence("msg-field-trip", NOW))!;
-  mock.hold = true;
-  await t.dispatcher.drain();
-  const [d] = await emails(t, run.id);
+  const { run, d } = await sentAwaitingEvents(a);
   const delivered = {
     event: "delivered",
     "user-variables": { d: "demo", r: run.id, id: d.id },

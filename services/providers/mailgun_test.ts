@@ -3,6 +3,7 @@
  * each recipient receives as Mailgun renders it, the calls a batch becomes,
  * Mailgun's refusals as ProviderErrors, and the events coming back.
  */
+import { freePort } from "../../tests/support/child.ts";
 import assert from "node:assert/strict";
 import { type MailgunMock, type MailgunMockOptions, startMailgunMock } from "../../tests/support/mailgun_mock.ts";
 import { mailgunEmail, type MailgunOptions } from "./mailgun.ts";
@@ -270,9 +271,7 @@ Deno.test("a wrong API key or domain is a permanent refusal that says which sett
   }));
 
 Deno.test("Mailgun out of reach is a passing failure", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort();
   const client = mailgunEmail({ apiKey: "k", domain: "mg.x.example", apiBase: `http://127.0.0.1:${port}`, from: FROM });
   const e = await refusal(() => client.send({ ...item(1), attachments: [] }));
   assert.deepEqual([e.permanent, e.code], [false, "network"]);

@@ -3,6 +3,7 @@
  * the Twilio mock, served on loopback so the mock's signed requests (status
  * callbacks, a call's TwiML, key presses) reach it.
  */
+import { freePort } from "./child.ts";
 import { buildProviders } from "../../services/providers/index.ts";
 import type { Providers } from "../../services/providers/types.ts";
 import { deliveriesOf, type Delivery } from "../../services/store/deliveries.ts";
@@ -24,9 +25,7 @@ export interface TwilioApp {
 
 export async function twilioApp(): Promise<TwilioApp> {
   const mock = startTwilioMock();
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
+  const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   let providers: Providers | undefined;
   const t = await testApp({
